@@ -1,0 +1,132 @@
+/*
+ * mem.c — the core's one allocation door and its error table.
+ *
+ * Every allocation the core makes (and cJSON's, through its hooks) passes through
+ * hub__malloc/hub__realloc/hub_free, so a test can make the N-th allocation fail
+ * (hub_alloc_fail_at) and check that nothing leaks or corrupts. SQLite keeps its own
+ * allocator.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hub_int.h"
+
+static long alloc_count;
+static long alloc_fail_at;
+
+void hub_alloc_fail_at(long n) { alloc_fail_at = n > 0 ? alloc_count + n : 0; }
+long hub_alloc_count(void) { return alloc_count; }
+
+static int should_fail(void) {
+  alloc_count++;
+  return alloc_fail_at && alloc_count == alloc_fail_at;
+}
+
+void *hub__malloc(size_t n) {
+  if (should_fail()) return NULL;
+  return malloc(n ? n : 1);
+}
+
+void *hub__realloc(void *p, size_t n) {
+  if (should_fail()) return NULL;
+  return realloc(p, n ? n : 1);
+}
+
+void hub_free(void *p) { free(p); }
+
+char *hub__strndup(const char *s, size_t n) {
+  char *r = hub__malloc(n + 1);
+  if (!r) return NULL;
+  memcpy(r, s, n);
+  r[n] = 0;
+  return r;
+}
+
+char *hub__strdup(const char *s) { return s ? hub__strndup(s, strlen(s)) : NULL; }
+
+char *hub__printf(const char *fmt, ...) {
+  va_list ap;
+  char *r = NULL;
+  int n;
+  va_start(ap, fmt);
+  n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0) return NULL;
+  r = hub__malloc((size_t)n + 1);
+  if (!r) return NULL;
+  va_start(ap, fmt);
+  vsnprintf(r, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  return r;
+}
+
+void hub__put(cJSON *o, const char *k, cJSON *item) {
+  if (!o || !item || !cJSON_AddItemToObject(o, k, item)) cJSON_Delete(item);
+}
+
+void hub__push(cJSON *a, cJSON *item) {
+  if (!a || !item || !cJSON_AddItemToArray(a, item)) cJSON_Delete(item);
+}
+
+static void *cjson_malloc(size_t n) { return hub__malloc(n); }
+
+void hub__mem_init(void) {
+  static int done;
+  cJSON_Hooks hooks;
+  if (done) return;
+  hooks.malloc_fn = cjson_malloc;
+  hooks.free_fn = hub_free;
+  cJSON_InitHooks(&hooks);
+  done = 1;
+}
+
+/* ---- buffers --------------------------------------------------------------------------- */
+
+void hub__buf_init(hub__buf *b, size_t max) {
+  memset(b, 0, sizeof *b);
+  b->max = max;
+}
+
+void hub__buf_add(hub__buf *b, const char *s, size_t n) {
+  size_t need, cap;
+  char *p;
+  if (b->failed) return;
+  need = b->len + n + 1;
+  if (need > b->max + 1) { b->failed = 1; return; }
+  if (need > b->cap) {
+    cap = b->cap ? b->cap : 256;
+    while (cap < need) cap *= 2;
+    if (cap > b->max + 1) cap = b->max + 1;
+    p = hub__realloc(b->p, cap);
+    if (!p) { b->failed = 1; return; }
+    b->p = p;
+    b->cap = cap;
+  }
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+  b->p[b->len] = 0;
+}
+
+void hub__buf_str(hub__buf *b, const char *s) { hub__buf_add(b, s, strlen(s)); }
+
+void hub__buf_free(hub__buf *b) {
+  hub_free(b->p);
+  memset(b, 0, sizeof *b);
+}
+
+/* ---- errors ---------------------------------------------------------------------------- */
+
+static const char *const err_codes[] = {
+#define X(name, code, msg) code,
+    HUB_ERRNO_MAP(X)
+#undef X
+};
+static const char *const err_msgs[] = {
+#define X(name, code, msg) msg,
+    HUB_ERRNO_MAP(X)
+#undef X
+};
+
+const char *hub__err_code(hub_err e) { return (unsigned)e < HUB_E__COUNT ? err_codes[e] : "unknown"; }
+const char *hub__err_msg(hub_err e) { return (unsigned)e < HUB_E__COUNT ? err_msgs[e] : "unknown error"; }

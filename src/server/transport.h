@@ -1,0 +1,30 @@
+/*
+ * transport.h — native HTTP transport for the sans-I/O sync engine (libcurl), and the
+ * driver loop shared by the CLI and (later) hubd. Native only: never part of the wasm build.
+ */
+#ifndef HUB_TRANSPORT_H
+#define HUB_TRANSPORT_H
+
+#include <stdint.h>
+#include "cJSON.h"
+#include "hub.h"
+
+/* Milliseconds since the epoch from the real clock. */
+int64_t hub_now_ms(void);
+
+/* Performs one planned request (an element of sync_next's "fetch" array) and returns the
+ * matching sync_feed request object without "now" (the caller adds it), or NULL on OOM.
+ * Network failures become {"error": "..."}; a body over max_body becomes
+ * {"status":N,"body_too_large":true}. The caller frees the result with cJSON_Delete. */
+cJSON *hub_transport_perform(const cJSON *req, size_t max_body);
+
+/* Runs a whole sync against the network: sync_start (with the optional per-run token/api
+ * overrides), then next/perform/feed until done, sleeping when asked to wait unless the
+ * wait would exceed max_wait_ms (then the run is aborted). Returns the final sync_next
+ * response (with "run") as a new cJSON, or an {"error":…} object. */
+cJSON *hub_sync_run(hub *h, const char *token, const char *api, int64_t max_wait_ms, int verbose);
+
+/* hub_call with cJSON in and out; NULL only on OOM. */
+cJSON *hub_callj(hub *h, const cJSON *req);
+
+#endif

@@ -1,0 +1,240 @@
+/*
+ * transport_curl.c — performs the core's planned requests with libcurl and drives a sync
+ * run to completion. This is the native half of the sans-I/O contract: sockets, TLS,
+ * timeouts and the real clock live here, never in src/.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <curl/curl.h>
+#include "transport.h"
+
+int64_t hub_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+typedef struct {
+  char *p;
+  size_t len, cap, max;
+  int over;
+} dbuf;
+
+static size_t on_body(char *data, size_t size, size_t n, void *ud) {
+  dbuf *b = ud;
+  size_t add = size * n;
+  if (b->len + add > b->max) {
+    b->over = 1;
+    return 0; /* abort the transfer */
+  }
+  if (b->len + add + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 16384;
+    char *np;
+    while (cap < b->len + add + 1) cap *= 2;
+    np = realloc(b->p, cap);
+    if (!np) return 0;
+    b->p = np;
+    b->cap = cap;
+  }
+  memcpy(b->p + b->len, data, add);
+  b->len += add;
+  b->p[b->len] = 0;
+  return add;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *ud) {
+  cJSON *headers = ud;
+  size_t len = size * n, i, klen;
+  char name[128], *value;
+  const char *colon = memchr(data, ':', len);
+  if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+    /* a new response (e.g. after 100-continue): forget earlier headers */
+    while (headers->child) cJSON_DeleteItemFromArray(headers, 0);
+    return len;
+  }
+  if (!colon) return len;
+  klen = (size_t)(colon - data);
+  if (klen == 0 || klen >= sizeof name) return len;
+  for (i = 0; i < klen; i++) name[i] = (char)tolower((unsigned char)data[i]);
+  name[klen] = 0;
+  colon++;
+  while (colon < data + len && (*colon == ' ' || *colon == '\t')) colon++;
+  i = (size_t)(data + len - colon);
+  while (i && (colon[i - 1] == '\r' || colon[i - 1] == '\n' || colon[i - 1] == ' ')) i--;
+  value = malloc(i + 1);
+  if (!value) return 0;
+  memcpy(value, colon, i);
+  value[i] = 0;
+  if (cJSON_GetObjectItemCaseSensitive(headers, name)) {
+    /* repeated header: join with ", " as HTTP allows */
+    cJSON *old = cJSON_GetObjectItemCaseSensitive(headers, name);
+    size_t ol = strlen(old->valuestring);
+    char *j = malloc(ol + 2 + i + 1);
+    if (j) {
+      memcpy(j, old->valuestring, ol);
+      memcpy(j + ol, ", ", 2);
+      memcpy(j + ol + 2, value, i + 1);
+      cJSON_ReplaceItemInObjectCaseSensitive(headers, name, cJSON_CreateString(j));
+      free(j);
+    }
+  } else {
+    cJSON_AddStringToObject(headers, name, value);
+  }
+  free(value);
+  return len;
+}
+
+cJSON *hub_transport_perform(const cJSON *req, size_t max_body) {
+  const cJSON *url = cJSON_GetObjectItemCaseSensitive(req, "url");
+  const cJSON *hdrs = cJSON_GetObjectItemCaseSensitive(req, "headers"), *e;
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "id");
+  const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(req, "timeout_ms");
+  cJSON *feed = cJSON_CreateObject(), *rh = cJSON_CreateObject();
+  struct curl_slist *list = NULL;
+  CURL *c = NULL;
+  dbuf body = {NULL, 0, 0, max_body, 0};
+  char errbuf[CURL_ERROR_SIZE] = "";
+  long status = 0;
+  CURLcode rc;
+  if (!feed || !rh || !cJSON_IsString(url)) goto oom;
+  cJSON_AddNumberToObject(feed, "id", cJSON_IsNumber(id) ? id->valuedouble : 0);
+  cJSON_ArrayForEach(e, hdrs) {
+    char line[8192];
+    if (!cJSON_IsString(e)) continue;
+    snprintf(line, sizeof line, "%s: %s", e->string, e->valuestring);
+    list = curl_slist_append(list, line);
+    memset(line, 0, sizeof line); /* may hold the token */
+  }
+  c = curl_easy_init();
+  if (!c) goto oom;
+  curl_easy_setopt(c, CURLOPT_URL, url->valuestring);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "hub/0.1 (+libcurl)");
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, rh);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, cJSON_IsNumber(tmo) ? (long)tmo->valuedouble : 30000L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
+  rc = curl_easy_perform(c);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  if (rc == CURLE_WRITE_ERROR && body.over) {
+    cJSON_AddNumberToObject(feed, "status", (double)status);
+    cJSON_AddTrueToObject(feed, "body_too_large");
+  } else if (rc != CURLE_OK) {
+    char msg[CURL_ERROR_SIZE + 64];
+    snprintf(msg, sizeof msg, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    cJSON_AddStringToObject(feed, "error", msg);
+  } else {
+    cJSON_AddNumberToObject(feed, "status", (double)status);
+    cJSON_AddItemToObject(feed, "headers", rh);
+    rh = NULL;
+    cJSON_AddStringToObject(feed, "body", body.p ? body.p : "");
+  }
+  curl_easy_cleanup(c);
+  curl_slist_free_all(list);
+  cJSON_Delete(rh);
+  free(body.p);
+  return feed;
+oom:
+  if (c) curl_easy_cleanup(c);
+  curl_slist_free_all(list);
+  cJSON_Delete(feed);
+  cJSON_Delete(rh);
+  free(body.p);
+  return NULL;
+}
+
+cJSON *hub_callj(hub *h, const cJSON *req) {
+  char *in = cJSON_PrintUnformatted(req), *out;
+  cJSON *r;
+  if (!in) return NULL;
+  out = hub_call(h, in);
+  cJSON_free(in);
+  if (!out) return NULL;
+  r = cJSON_Parse(out);
+  hub_free(out);
+  return r;
+}
+
+static void sleep_ms(int64_t ms) {
+  struct timespec ts;
+  if (ms <= 0) return;
+  ts.tv_sec = (time_t)(ms / 1000);
+  ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+  nanosleep(&ts, NULL);
+}
+
+cJSON *hub_sync_run(hub *h, const char *token, const char *api, int64_t max_wait_ms, int verbose) {
+  cJSON *req = cJSON_CreateObject(), *res = NULL;
+  if (!req) return NULL;
+  cJSON_AddStringToObject(req, "cmd", "sync_start");
+  cJSON_AddNumberToObject(req, "now", (double)hub_now_ms());
+  if (token) cJSON_AddStringToObject(req, "token", token);
+  if (api) cJSON_AddStringToObject(req, "api", api);
+  res = hub_callj(h, req);
+  cJSON_Delete(req);
+  if (!res || cJSON_GetObjectItemCaseSensitive(res, "error")) return res;
+  cJSON_Delete(res);
+  for (;;) {
+    const cJSON *fetch, *wait, *f;
+    req = cJSON_CreateObject();
+    cJSON_AddStringToObject(req, "cmd", "sync_next");
+    cJSON_AddNumberToObject(req, "now", (double)hub_now_ms());
+    res = hub_callj(h, req);
+    cJSON_Delete(req);
+    if (!res || cJSON_GetObjectItemCaseSensitive(res, "error")) return res;
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "done"))) return res;
+    fetch = cJSON_GetObjectItemCaseSensitive(res, "fetch");
+    wait = cJSON_GetObjectItemCaseSensitive(res, "wait_until");
+    if (cJSON_GetArraySize(fetch) == 0 && cJSON_IsNumber(wait)) {
+      int64_t d = (int64_t)wait->valuedouble - hub_now_ms();
+      if (d > max_wait_ms) {
+        char msg[160];
+        time_t until = (time_t)(wait->valuedouble / 1000);
+        struct tm tmv;
+        localtime_r(&until, &tmv);
+        strftime(msg, sizeof msg, "rate-limited until %H:%M; run again later", &tmv);
+        cJSON_Delete(res);
+        req = cJSON_CreateObject();
+        cJSON_AddStringToObject(req, "cmd", "sync_abort");
+        cJSON_AddStringToObject(req, "reason", msg);
+        cJSON_Delete(hub_callj(h, req));
+        cJSON_Delete(req);
+        res = cJSON_CreateObject();
+        cJSON_AddItemToObject(res, "error", cJSON_CreateObject());
+        cJSON_AddStringToObject(cJSON_GetObjectItem(res, "error"), "code", "rate_limited");
+        cJSON_AddStringToObject(cJSON_GetObjectItem(res, "error"), "message", msg);
+        return res;
+      }
+      if (verbose) fprintf(stderr, "hub: waiting %lld ms\n", (long long)d);
+      sleep_ms(d);
+      cJSON_Delete(res);
+      continue;
+    }
+    cJSON_ArrayForEach(f, fetch) {
+      cJSON *feed;
+      if (verbose)
+        fprintf(stderr, "hub: GET %s\n", cJSON_GetObjectItemCaseSensitive(f, "url")->valuestring);
+      feed = hub_transport_perform(f, 16u * 1024u * 1024u);
+      if (!feed) {
+        cJSON_Delete(res);
+        return NULL;
+      }
+      cJSON_AddStringToObject(feed, "cmd", "sync_feed");
+      cJSON_AddNumberToObject(feed, "now", (double)hub_now_ms());
+      cJSON_Delete(hub_callj(h, feed));
+      cJSON_Delete(feed);
+    }
+    cJSON_Delete(res);
+  }
+}

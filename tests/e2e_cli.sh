@@ -1,0 +1,78 @@
+#!/bin/sh
+# e2e_cli.sh — the `hub` CLI as a user runs it, against the fake upstream on 127.0.0.1.
+# usage: e2e_cli.sh WORKDIR        (run from the repository root, after make)
+set -u
+W=$1
+HUB=${HUB_BIN:-build/asan/hub}
+P=0; F=0
+ok() { P=$((P + 1)); }
+bad() { F=$((F + 1)); echo "FAIL $*"; }
+check() { if eval "$1"; then ok; else bad "$2"; fi; }
+jget() { node -e 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>{let v=JSON.parse(d);for(const k of process.argv[1].split("."))v=v==null?v:v[k];console.log(typeof v==="object"?JSON.stringify(v):v)})' "$1"; }
+
+rm -f "$W/port" "$W"/*.db*
+build/fake_upstream --dir tests/exchanges/demo --dir tests/exchanges/paginate-issues --port 0 --port-file "$W/port" > "$W/fake.log" 2>&1 &
+FAKE=$!
+trap 'kill $FAKE 2>/dev/null' EXIT INT TERM
+i=0; while [ ! -s "$W/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+PORT=$(cat "$W/port")
+BASE=http://127.0.0.1:$PORT
+export HUB_GITHUB_API=$BASE GITHUB_TOKEN=e2e-token HUB_DB=$W/hub.db HUB_MAX_WAIT=5
+stats() { curl -s "$BASE/_fake/stats" | jget "$1"; }
+
+# 1. first sync: cards appear
+$HUB sync > "$W/sync1.json" 2> "$W/sync1.err"; rc=$?
+check '[ $rc = 0 ]' "first sync exits 0 (rc=$rc: $(cat "$W/sync1.err"))"
+check '[ "$(jget status < "$W/sync1.json")" = ok ]' "first sync status ok"
+NEW=$(jget new < "$W/sync1.json")
+check '[ "$NEW" -gt 10 ]' "first sync stores items (new=$NEW)"
+$HUB cards > "$W/cards.json"
+NC=$(jget cards.length < "$W/cards.json")
+OPEN=$($HUB stats | jget stats.open)
+check '[ "$NC" -gt 0 ] && [ "$NC" = "$OPEN" ]' "one card per open item ($NC cards, $OPEN open)"
+check '[ -n "$(jget cards.0.key < "$W/cards.json")" ] && [ -n "$(jget cards.0.url < "$W/cards.json")" ] && [ -n "$(jget cards.0.reasons < "$W/cards.json")" ]' "a card has key, url, reasons"
+KEY=$(jget cards.0.key < "$W/cards.json")
+check '$HUB card "$KEY" | jget card.factors.recency | grep -qE "^0\.|^1$"' "card detail explains the score"
+check '[ -s "$W/hub.db" ] && ! cat "$W"/hub.db* | grep -aq e2e-token' "the token from the environment is not stored"
+
+# 2. second sync: only conditional requests, all 304, nothing charged
+curl -s -X POST "$BASE/_fake/reset" > /dev/null
+$HUB sync > "$W/sync2.json" 2>&1; rc=$?
+check '[ $rc = 0 ]' "second sync exits 0"
+check '[ "$(stats charged)" = 0 ]' "second sync charges 0 points (charged=$(stats charged))"
+check '[ "$(stats requests)" = "$(stats not_modified)" ]' "second sync: every request answered 304"
+check '[ "$(jget new < "$W/sync2.json")" = 0 ] && [ "$(jget updated < "$W/sync2.json")" = 0 ]' "second sync: nothing new or updated"
+
+# 3. a rejected token stops the run with a one-line message and a non-zero exit
+rm -f "$W/hub401.db"
+curl -s -X POST "$BASE/_fake/fault?kind=401&count=1" > /dev/null
+HUB_DB=$W/hub401.db $HUB sync > /dev/null 2> "$W/401.err"; rc=$?
+check '[ $rc != 0 ]' "401: non-zero exit"
+check 'grep -q "token rejected" "$W/401.err" && [ "$(wc -l < "$W/401.err")" -le 2 ]' "401: says token rejected ($(cat "$W/401.err"))"
+
+# 4. invalid JSON from upstream: a clear one-line error, the rest of the sync is kept,
+#    and the next sync completes what was missing
+rm -f "$W"/bad.db*
+curl -s -X POST "$BASE/_fake/fault?kind=badjson&count=1&path=/search" > /dev/null
+HUB_DB=$W/bad.db $HUB sync > /dev/null 2> "$W/bad.err"; rc=$?
+check '[ $rc = 1 ] && grep -q "invalid JSON" "$W/bad.err"' "bad JSON: exit 1 with a clear message ($(cat "$W/bad.err"))"
+BEFORE=$(HUB_DB=$W/bad.db $HUB stats | jget stats.tracked)
+check '[ "$BEFORE" -gt 0 ]' "bad JSON: the other answers were stored ($BEFORE items)"
+HUB_DB=$W/bad.db $HUB sync > "$W/bad2.json" 2>&1; rc=$?
+AFTER=$(HUB_DB=$W/bad.db $HUB stats | jget stats.tracked)
+check '[ $rc = 0 ] && [ "$AFTER" -gt "$BEFORE" ]' "bad JSON: the next sync completes ($BEFORE → $AFTER items)"
+
+# 5. truncated transfer: retried, then fine
+rm -f "$W/trunc.db"
+curl -s -X POST "$BASE/_fake/fault?kind=truncate&count=1&path=/repos" > /dev/null
+HUB_DB=$W/trunc.db $HUB sync > "$W/trunc.json" 2> "$W/trunc.err"; rc=$?
+check '[ $rc = 0 ] && [ "$(jget retries < "$W/trunc.json")" -ge 1 ]' "truncated body: retried and completed (rc=$rc $(cat "$W/trunc.err"))"
+
+# 6. bad usage
+$HUB frobnicate > /dev/null 2>&1; rc=$?
+check '[ $rc = 2 ]' "unknown subcommand: usage, exit 2"
+HUB_DB=/nonexistent/dir/x.db $HUB stats > /dev/null 2> "$W/nodb.err"; rc=$?
+check '[ $rc = 1 ] && grep -q "cannot open" "$W/nodb.err"' "unopenable database: clear message"
+
+echo "e2e: $P passed, $F failed"
+[ $F = 0 ]

@@ -1,0 +1,59 @@
+#!/bin/sh
+# run_tests.sh — what `make test` runs after building. Suites:
+#   unit      core unit tests, native, ASan + UBSan
+#   fixture   golden fixture tests, native, ASan + UBSan
+#   wasm      the same fixture tests compiled to wasm, run by node
+#   same-rows native and wasm dumps compared row for row
+#   e2e       the `hub` CLI (ASan build) against the fake upstream server on 127.0.0.1
+# Ends with one line "N passed, N failed" (the sum over suites).
+set -u
+B=build
+OUT=$B/out
+rm -rf "$OUT"
+mkdir -p "$OUT/native" "$OUT/wasm" "$OUT/e2e"
+PASSED=0
+FAILED=0
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+# tally NAME LOG RC: adds the suite's "N passed, N failed" line (or one failure if none).
+tally() {
+  line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$2" | tail -n 1)
+  if [ -n "$line" ]; then
+    p=$(echo "$line" | sed -E 's/(^|.*[^0-9])([0-9]+) passed.*/\2/')
+    f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+  else
+    p=0; f=0
+  fi
+  if [ "$3" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+  PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+  if [ "$f" = 0 ]; then echo "ok    $1 ($p checks)"; else echo "FAIL  $1 ($p passed, $f failed) — see $2"; sed -n '1,40p' "$2" | grep -E 'FAIL|ERROR|error|Sanitizer' | head -20; fi
+}
+
+run_suite() {
+  name=$1; shift
+  "$@" > "$OUT/$name.log" 2>&1
+  tally "$name" "$OUT/$name.log" $?
+}
+
+run_suite unit $B/asan/unit_test
+run_suite fixture $B/asan/fixture_test "$OUT/native"
+run_suite wasm node --no-experimental-fetch $B/wasm/fixture_test.js "$OUT/wasm"
+
+# same rows natively and in wasm
+{
+  n=0; bad=0
+  for f in "$OUT"/native/*.txt; do
+    n=$((n + 1))
+    w="$OUT/wasm/$(basename "$f")"
+    if ! cmp -s "$f" "$w"; then bad=$((bad + 1)); echo "FAIL native and wasm differ: $f $w"; diff "$f" "$w" | head -5; fi
+  done
+  [ "$n" -gt 0 ] || { bad=1; echo "FAIL no dumps to compare"; }
+  echo "same-rows: $((n - bad)) passed, $bad failed"
+} > "$OUT/same-rows.log" 2>&1
+tally same-rows "$OUT/same-rows.log" 0
+
+run_suite e2e sh tests/e2e_cli.sh "$OUT/e2e"
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]

@@ -1,0 +1,61 @@
+/*
+ * testutil.h — shared helpers for hub's C tests and benchmarks: a tiny check framework,
+ * a sync driver that answers the core's planned requests from recorded exchanges
+ * (tests/replay.c) on a simulated clock, and a text dump of the stored items.
+ */
+#ifndef HUB_TESTUTIL_H
+#define HUB_TESTUTIL_H
+
+#include <stdint.h>
+#include "hub_int.h"
+#include "replay.h"
+
+extern int tu_passed, tu_failed;
+#define CHECK(cond, ...)                                                    \
+  do {                                                                      \
+    if (cond) tu_passed++;                                                  \
+    else {                                                                  \
+      tu_failed++;                                                          \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                  \
+      fprintf(stderr, __VA_ARGS__);                                         \
+      fputc('\n', stderr);                                                  \
+    }                                                                       \
+  } while (0)
+
+/* Runs a command given as printf format; returns the parsed result (never NULL: aborts the
+ * test program on OOM). Caller frees with cJSON_Delete. */
+cJSON *tu_call(hub *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Number at a dotted path ("run.new") or -1. String at a path or NULL (borrowed). */
+double tu_num(const cJSON *o, const char *path);
+const char *tu_str(const cJSON *o, const char *path);
+
+/* A fault hook may replace the replayed answer of the n-th request (0-based) for url:
+ * set *neterr to a message to simulate a network error, or edit resp. Returns nothing. */
+typedef void (*tu_fault_fn)(void *ud, long n, const char *url, replay_response *resp,
+                            const char **neterr);
+
+typedef struct {
+  long requests;      /* requests answered */
+  long waits;         /* times the core asked to wait */
+  int64_t waited_ms;  /* simulated time spent waiting */
+  int64_t max_wait_ms;/* longest single wait */
+} tu_stats;
+
+/* Drives one whole sync: sync_start, then sync_next/answer/sync_feed until done. The
+ * simulated clock *now advances 5 ms per request and jumps to wait_until when asked.
+ * Returns the final response's "run" object (detached; caller frees) or NULL on error. */
+cJSON *tu_sync(hub *h, replay *r, int64_t *now, tu_fault_fn fault, void *ud, tu_stats *st);
+
+/* Text dump of every item, one line per item sorted by key, with its reasons. New string. */
+char *tu_dump_items(hub *h);
+/* Number of rows in items. */
+long tu_count(hub *h, const char *sql);
+/* Installs temp triggers counting writes to items / item_reasons; tu_item_writes reads it. */
+void tu_watch_writes(hub *h);
+long tu_item_writes(hub *h);
+
+/* Reads a whole file (NUL-terminated); NULL if missing. Caller frees with free(). */
+char *tu_read_file(const char *path, size_t *len);
+int tu_write_file(const char *path, const char *data, size_t len);
+
+#endif
