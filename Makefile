@@ -6,6 +6,7 @@
 #   make test       build and run every test: unit + fixture tests natively under ASan+UBSan,
 #                   the same fixture tests in wasm under node, an end-to-end `hub sync`
 #   make bench      benchmarks (not part of the tests): ingest, ranking, module size
+#   make web        the self-contained static app in build/web (copy it to any static host)
 #   make deps       install missing Debian packages; fetch pinned third-party sources (sha256-checked)
 #   make clean      remove build/ (keeps downloaded sources in build/dl)
 #
@@ -22,17 +23,24 @@ SQLITE_NPM        := sqlite3@6.0.1
 SQLITE_NPM_SHA256 := ab8d044a93e05bd031d7ea75547c7fa60387cdc259d27f93c0e3e2832c4b1df9
 SQLITE_TARBALL    := sqlite-autoconf-3520000
 SQLITE_SHA256     := f6b50b0c103392af32a8be15b2b9d25959de9a00a70c3979128aafeaa5338b3f
+# playwright-core drives Debian's Chromium in the browser tests (never a downloaded browser).
+PLAYWRIGHT_CORE   := playwright-core@1.65.1
 # cJSON: the upstream orig tarball of Debian's `cjson` source package.
 CJSON_VERSION     := 1.7.15
 CJSON_SHA256      := 5308fd4bd90cef7aa060558514de6a1a4a0819974a26e6ed13973c5f624c24b2
+# md4c (markdown → a safe AST, raw HTML off): the orig tarball of Debian's `md4c` source package.
+MD4C_VERSION      := 0.4.8
+MD4C_SHA256       := 4a457df853425b6bb6e3457aa1d1a13bccec587a04c38c622b1013a0da41439f
 
 # Debian packages, each as `probe:package`; the probe is a command on PATH or a header file.
-DEB_PACKAGES := cc:build-essential emcc:emscripten /usr/include/curl/curl.h:libcurl4-openssl-dev \
-                /usr/include/microhttpd.h:libmicrohttpd-dev node:nodejs npm:npm
+DEB_PACKAGES := cc:build-essential emcc:emscripten curl-config:libcurl4-openssl-dev \
+                /usr/include/microhttpd.h:libmicrohttpd-dev node:nodejs npm:npm \
+                /usr/bin/chromium:chromium
 
 SQLITE_DIR := $(TP)/sqlite
 CJSON_DIR  := $(TP)/cjson
-DEPS_STAMP := $(TP)/.deps-$(SQLITE_SHA256)-$(CJSON_SHA256)
+MD4C_DIR   := $(TP)/md4c
+DEPS_STAMP := $(TP)/.deps-$(SQLITE_SHA256)-$(CJSON_SHA256)-$(MD4C_SHA256)-$(PLAYWRIGHT_CORE)
 
 # ---- flags ----------------------------------------------------------------------------------
 CC       ?= cc
@@ -42,9 +50,16 @@ SQLITE_OPTS := -DSQLITE_DQS=0 -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_OMIT_DEPRECA
             -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_OMIT_SHARED_CACHE -DSQLITE_LIKE_DOESNT_MATCH_BLOBS \
             -DSQLITE_ENABLE_MATH_FUNCTIONS -DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_OMIT_TCL_VARIABLE \
             -DSQLITE_OMIT_AUTHORIZATION -DSQLITE_OMIT_COMPLETE -DSQLITE_OMIT_GET_TABLE \
-            -DSQLITE_DEFAULT_FOREIGN_KEYS=1 -DSQLITE_THREADSAFE=0 -DSQLITE_MAX_EXPR_DEPTH=256
+            -DSQLITE_DEFAULT_FOREIGN_KEYS=1 -DSQLITE_THREADSAFE=0 -DSQLITE_MAX_EXPR_DEPTH=256 \
+            -DSQLITE_OMIT_JSON -DSQLITE_OMIT_UTF16 -DSQLITE_OMIT_TRACE -DSQLITE_OMIT_DECLTYPE \
+            -DSQLITE_OMIT_INTROSPECTION_PRAGMAS -DSQLITE_OMIT_COMPILEOPTION_DIAGS \
+            -DSQLITE_OMIT_DESERIALIZE -DSQLITE_OMIT_INCRBLOB -DSQLITE_UNTESTABLE \
+            -DSQLITE_OMIT_DATETIME_FUNCS -DSQLITE_OMIT_HEX_INTEGER -DSQLITE_OMIT_SCHEMA_PRAGMAS \
+            -DSQLITE_OMIT_CASE_SENSITIVE_LIKE_PRAGMA -DSQLITE_OMIT_AUTORESET \
+            -DSQLITE_OMIT_SHUTDOWN_DIRECTORIES -DSQLITE_OMIT_XFER_OPT \
+            -DSQLITE_OMIT_AUTOVACUUM
 CJSON_OPTS  := -DCJSON_NESTING_LIMIT=64
-INCS     := -Isrc -I$(SQLITE_DIR) -I$(CJSON_DIR)
+INCS     := -Isrc -I$(SQLITE_DIR) -I$(CJSON_DIR) -I$(MD4C_DIR)
 CFLAGS_COMMON := -std=c11 -D_POSIX_C_SOURCE=200809L $(INCS) $(CJSON_OPTS) $(SQLITE_OPTS) -MMD -MP
 
 NATIVE_CFLAGS := -O2 -g
@@ -52,16 +67,17 @@ ASAN_CFLAGS   := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fn
 
 CORE_SRC := $(wildcard src/*.c)
 CLI_SRC  := src/server/hub_cli.c src/server/transport_curl.c
-TP_SRC   := $(SQLITE_DIR)/sqlite3.c $(CJSON_DIR)/cJSON.c
+TP_SRC   := $(SQLITE_DIR)/sqlite3.c $(CJSON_DIR)/cJSON.c $(MD4C_DIR)/md4c.c
 TEST_SRC := tests/unit_test.c tests/fixture_test.c tests/replay.c tests/testutil.c
 
+MAKEFLAGS += --jobs=$(shell nproc 2>/dev/null || echo 2)
 export NODE_PATH := /usr/share/nodejs
 
 # `make V=1` shows the full compiler command lines.
 Q := $(if $(V),,@)
 
-.PHONY: all deps native wasm run test test-native test-wasm test-e2e bench clean distclean
-all: native wasm
+.PHONY: all deps native wasm web run test test-native test-wasm test-e2e bench clean distclean
+all: native wasm web
 
 # ---- deps -----------------------------------------------------------------------------------
 deps: $(DEPS_STAMP)
@@ -88,23 +104,36 @@ $(DEPS_STAMP):
 	@rm -rf $(SQLITE_DIR) && mkdir -p $(SQLITE_DIR)
 	@tar -xzf $(DL)/$(SQLITE_TARBALL).tar.gz -C $(SQLITE_DIR) --strip-components=1 \
 	  $(SQLITE_TARBALL)/sqlite3.c $(SQLITE_TARBALL)/sqlite3.h
-	@# cJSON, the orig tarball of Debian's source package; the deb-src list is derived from this
-	@# machine's own apt sources (deb -> deb-src) into a private apt state under build/.
-	@if [ ! -f $(DL)/cjson_$(CJSON_VERSION).orig.tar.gz ]; then \
-	  echo "deps: fetching Debian source package cjson"; \
-	  A=$(CURDIR)/$(DL)/apt; rm -rf $$A; mkdir -p $$A/parts $$A/lists/partial; \
-	  for f in /etc/apt/sources.list.d/*.sources; do [ -f "$$f" ] && sed 's/^Types:.*/Types: deb-src/' "$$f" > $$A/parts/$$(basename $$f); done; \
-	  if [ -f /etc/apt/sources.list ]; then grep -E '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' > $$A/parts/main.list; fi; \
-	  O="-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts=$$A/parts -o Dir::State::Lists=$$A/lists -o Debug::NoLocking=1"; \
-	  apt-get $$O update -qq >/dev/null 2>&1; \
-	  (cd $(DL) && apt-get $$O source --download-only -qq cjson >/dev/null 2>&1) || { echo "deps: apt-get source cjson failed" >&2; exit 1; }; \
-	fi
+	@# cJSON and md4c: orig tarballs of Debian source packages; the deb-src list is derived
+	@# from this machine's own apt sources (deb -> deb-src) into a private apt state under build/.
+	@for pv in cjson:$(CJSON_VERSION) md4c:$(MD4C_VERSION); do \
+	  pkg=$${pv%%:*}; ver=$${pv#*:}; \
+	  [ -f $(DL)/$${pkg}_$${ver}.orig.tar.gz ] && continue; \
+	  echo "deps: fetching Debian source package $$pkg"; \
+	  A=$(CURDIR)/$(DL)/apt; \
+	  if [ ! -d $$A/lists ]; then \
+	    mkdir -p $$A/parts $$A/lists/partial; \
+	    for f in /etc/apt/sources.list.d/*.sources; do [ -f "$$f" ] && sed 's/^Types:.*/Types: deb-src/' "$$f" > $$A/parts/$$(basename $$f); done; \
+	    if [ -f /etc/apt/sources.list ]; then grep -E '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' > $$A/parts/main.list; fi; \
+	    apt-get -o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts=$$A/parts -o Dir::State::Lists=$$A/lists update -qq >/dev/null 2>&1; \
+	  fi; \
+	  (cd $(DL) && apt-get -o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts=$$A/parts -o Dir::State::Lists=$$A/lists \
+	     source --download-only -qq $$pkg >/dev/null 2>&1) || { echo "deps: apt-get source $$pkg failed" >&2; exit 1; }; \
+	done
 	@echo "$(CJSON_SHA256)  $(DL)/cjson_$(CJSON_VERSION).orig.tar.gz" | sha256sum -c --quiet -
-	@rm -rf $(CJSON_DIR) && mkdir -p $(CJSON_DIR)
+	@echo "$(MD4C_SHA256)  $(DL)/md4c_$(MD4C_VERSION).orig.tar.gz" | sha256sum -c --quiet -
+	@rm -rf $(CJSON_DIR) $(MD4C_DIR) && mkdir -p $(CJSON_DIR) $(MD4C_DIR)
 	@tar -xzf $(DL)/cjson_$(CJSON_VERSION).orig.tar.gz -C $(CJSON_DIR) --strip-components=1 \
 	  cJSON-$(CJSON_VERSION)/cJSON.c cJSON-$(CJSON_VERSION)/cJSON.h
+	@tar -xzf $(DL)/md4c_$(MD4C_VERSION).orig.tar.gz -C $(MD4C_DIR) --strip-components=2 \
+	  md4c-release-$(MD4C_VERSION)/src/md4c.c md4c-release-$(MD4C_VERSION)/src/md4c.h
+	@if [ ! -f $(B)/npm/node_modules/playwright-core/package.json ]; then \
+	  echo "deps: installing $(PLAYWRIGHT_CORE) (npm)"; mkdir -p $(B)/npm; \
+	  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix $(B)/npm --no-audit --no-fund --silent $(PLAYWRIGHT_CORE) >/dev/null \
+	    || { echo "deps: npm install $(PLAYWRIGHT_CORE) failed" >&2; exit 1; }; \
+	fi
 	@touch $@
-	@echo "deps: ok (SQLite $(SQLITE_TARBALL), cJSON $(CJSON_VERSION))"
+	@echo "deps: ok (SQLite $(SQLITE_TARBALL), cJSON $(CJSON_VERSION), md4c $(MD4C_VERSION))"
 
 # ---- native builds --------------------------------------------------------------------------
 # obj(dir, sources): object paths for one variant.
@@ -113,21 +142,21 @@ obj = $(patsubst %.c,$(1)/%.o,$(subst $(TP)/,tp/,$(2)))
 NATIVE_OBJ := $(call obj,$(B)/native,$(CORE_SRC) $(TP_SRC))
 ASAN_OBJ   := $(call obj,$(B)/asan,$(CORE_SRC) $(TP_SRC))
 
-native: deps $(B)/hub $(B)/fake_upstream $(B)/bench
+native: deps $(B)/hub $(B)/hub-serve $(B)/fake_upstream $(B)/bench $(B)/bench_bandit
 
-$(B)/native/tp/%.o: $(TP)/%.c | deps
+$(B)/native/tp/%.o: $(TP)/%.c Makefile | deps
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC $<")
 	$(Q)$(CC) -std=c11 -O2 -g $(INCS) $(CJSON_OPTS) $(SQLITE_OPTS) -c $< -o $@
-$(B)/asan/tp/%.o: $(TP)/%.c | deps
+$(B)/asan/tp/%.o: $(TP)/%.c Makefile | deps
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC $<")
 	$(Q)$(CC) -std=c11 $(ASAN_CFLAGS) $(INCS) $(CJSON_OPTS) $(SQLITE_OPTS) -c $< -o $@
-$(B)/native/%.o: %.c | deps
+$(B)/native/%.o: %.c Makefile | deps
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC $<")
 	$(Q)$(CC) $(CFLAGS_COMMON) $(NATIVE_CFLAGS) $(WARN) -c $< -o $@
-$(B)/asan/%.o: %.c | deps
+$(B)/asan/%.o: %.c Makefile | deps
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC $<")
 	$(Q)$(CC) $(CFLAGS_COMMON) $(ASAN_CFLAGS) $(WARN) -c $< -o $@
@@ -136,22 +165,41 @@ $(B)/hub: $(NATIVE_OBJ) $(call obj,$(B)/native,$(CLI_SRC))
 	$(Q)$(CC) -o $@ $^ -lcurl -lm
 $(B)/asan/hub: $(ASAN_OBJ) $(call obj,$(B)/asan,$(CLI_SRC))
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lm
+$(B)/hub-serve: $(call obj,$(B)/native,src/server/serve.c)
+	$(CC) -o $@ $^ -lmicrohttpd
 $(B)/fake_upstream: $(call obj,$(B)/native,tests/fake_upstream.c tests/replay.c)
 	$(Q)$(CC) -o $@ $^ -lmicrohttpd -lpthread
 $(B)/asan/unit_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/unit_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/asan/fixture_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/fixture_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+$(B)/asan/bandit_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/bandit_test.c tests/testutil.c tests/replay.c)
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/bench: $(NATIVE_OBJ) $(call obj,$(B)/native,tests/bench.c tests/testutil.c tests/replay.c)
+	$(Q)$(CC) -o $@ $^ -lm
+$(B)/bench_bandit: $(NATIVE_OBJ) $(call obj,$(B)/native,tests/bench_bandit.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) -o $@ $^ -lm
 
 include emscripten.mk
 
+# ---- the static web app ---------------------------------------------------------------------
+# web/ plus the wasm module, with __HUB_VERSION__ replaced by a hash of everything shipped
+# (the service worker's cache name, so a new build shows "reload to update").
+WEB_SRC := $(shell find web -type f 2>/dev/null)
+web: $(B)/web/.stamp
+$(B)/web/.stamp: $(WEB_SRC) $(W)/hub.mjs $(W)/hub.wasm
+	@rm -rf $(B)/web && mkdir -p $(B)/web
+	@cp -r web/. $(B)/web/ && cp $(W)/hub.mjs $(W)/hub.wasm $(B)/web/
+	@v=$$(cat $(WEB_SRC) $(W)/hub.mjs $(W)/hub.wasm | sha256sum | cut -c1-12); \
+	  find $(B)/web -name '*.js' -exec sed -i "s/__HUB_VERSION__/$$v/g" {} +; \
+	  echo "  WEB build/web (version $$v)"
+	@touch $@
+
 # ---- run / test / bench ---------------------------------------------------------------------
-run: native
+run: native web
 	@sh tests/run_demo.sh
 
-test: native wasm $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/hub
+test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandit_test $(B)/asan/hub
 	@sh tests/run_tests.sh
 
 bench: native wasm

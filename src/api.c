@@ -255,6 +255,10 @@ static cJSON *card_json(hub *h, sqlite3_stmt *st, int64_t now_s, int detail) {
     cJSON_AddNumberToObject(c, "first_seen", (double)sqlite3_column_int64(st, 18));
     cJSON_AddNumberToObject(c, "last_seen", (double)sqlite3_column_int64(st, 19));
     add_text(c, "body", st, 20);
+    {
+      const char *body = (const char *)sqlite3_column_text(st, 20);
+      hub__put(c, "body_ast", body ? hub__markdown_ast(body, strlen(body)) : cJSON_CreateArray());
+    }
     hub__score_explain(w, sqlite3_column_int64(st, 10), sqlite3_column_int64(st, 11),
                        hub__label_mult(w, labels),
                        hub__contributor(w, (const char *)sqlite3_column_text(st, 8)),
@@ -388,6 +392,15 @@ static cJSON *dispatch(hub *h, const cJSON *req) {
   if (strcmp(c, "card") == 0) return cmd_card(h, req);
   if (strcmp(c, "stats") == 0) return cmd_stats(h);
   if (strcmp(c, "last_run") == 0) return cmd_last_run(h);
+  /* ---- tip (tip.c) ---- */
+  if (strcmp(c, "tip") == 0) return hub__tip_cmd(h, req);
+  if (strcmp(c, "tip_feedback") == 0) return hub__tip_feedback_cmd(h, req);
+  if (strcmp(c, "tip_stats") == 0) return hub__tip_stats_cmd(h, req);
+  if (strcmp(c, "tip_reset") == 0) return hub__tip_reset_cmd(h, req);
+  if (strcmp(c, "tip_policies") == 0) return hub__tip_policies_cmd(h, req);
+  if (strcmp(c, "tip_eval") == 0) return hub__tip_eval_cmd(h, req);
+  if (strcmp(c, "tip_simulate") == 0) return hub__tip_simulate_cmd(h, req);
+  /* ---- end tip ---- */
   snprintf(msg, sizeof msg, "unknown command \"%.80s\"", c);
   return hub__error_json(HUB_E_BAD_REQUEST, msg);
 }

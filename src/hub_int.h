@@ -113,7 +113,7 @@ int hub__url_host(const char *url, char *hostbuf, size_t hostlen, const char **p
 uint64_t hub__rand(uint64_t *state);
 
 /* ---- store ----------------------------------------------------------------------------- */
-#define HUB_SCHEMA_VERSION 1
+#define HUB_SCHEMA_VERSION 2
 
 /* An item as read from any source. Fields with their bit clear in `has` are unknown and
  * leave the stored value alone when merged. Strings are borrowed (owned by the caller). */
@@ -212,6 +212,79 @@ cJSON *hub__sync_next(hub *h, const cJSON *req);
 cJSON *hub__sync_feed(hub *h, const cJSON *req);
 cJSON *hub__sync_abort(hub *h, const cJSON *req);
 void hub__sync_free(hub *h);
+
+/* ---- markdown ------------------------------------------------------------------------- */
+/* Parses markdown (raw HTML off) into a JSON array of whitelisted nodes; see markdown.c.
+ * Returns a new cJSON array, or NULL on OOM. */
+cJSON *hub__markdown_ast(const char *md, size_t len);
+
+/* ---- tip (tip.c) ---------------------------------------------------------------------- */
+/* "One tip": features, policies, exploration, logs, offline evaluation, simulator. Commands
+ * (request → response; "user" defaults to the github_user setting, "now" is ms):
+ *   {"cmd":"tip","now":ms[,"seed":n,"tz_offset_min":m,"debug":true]}
+ *       → {"tip":{key,title,repo,url,kind,number,labels}|null,"why":"…","decision":id,
+ *          "policy":"linucb","propensity":p,"score":s,"explored":bool,"candidates":n,"fallback":[..]}
+ *   {"cmd":"tip_feedback","decision":id,"now":ms,"reaction":"done|snooze|dismiss|helpful|
+ *       not_helpful"[,"snooze_until":ms,"latency_us":n]} → {"ok":true,"reward":r,"updates":n,..}
+ *   {"cmd":"tip_stats"[,"recent":20]} → {"policies":[{name,enabled,serving,pulls,rewarded,
+ *       reward_sum,reward_mean}],"reactions":{..},"model":{theta,..},"features":[..],"recent":[..]}
+ *   {"cmd":"tip_reset"[,"logs":true,"items":true]} → {"ok":true,"models":n,"decisions":n,..}
+ *   {"cmd":"tip_policies"[,"set":{"serve","enabled":{name:bool},"explore","alpha","epsilon",
+ *       "temperature","lambda","gamma","tz_offset_min","rewards":{..}}]} → the configuration
+ *   {"cmd":"tip_eval","source":"log","policy":"score_greedy"}
+ *   {"cmd":"tip_eval","source":"obd","csv":"…","policy":"uniform|item:K|affinity"[,"position":1]}
+ *       → {"events","matched","replay","ipw","snipw","logged"}
+ *   {"cmd":"tip_simulate"[,"steps","users","candidates","seed","alpha","epsilon","explore",..]}
+ *       → {"regret":{policy:x},"reward":{policy:x}} */
+#define HUB_TIP_D 16
+enum {
+  HUB_TIPF_REVIEW = 1 << 0, HUB_TIPF_MENTION = 1 << 1, HUB_TIPF_ASSIGNED = 1 << 2,
+  HUB_TIPF_AUTHORED = 1 << 3, HUB_TIPF_NOTIFY = 1 << 4, HUB_TIPF_GFI = 1 << 5,
+  HUB_TIPF_BUG = 1 << 6, HUB_TIPF_BLOCKING = 1 << 7, HUB_TIPF_OWN_REPO = 1 << 8
+};
+/* What the features are built from (ages in days; importance = hub's score now). */
+typedef struct {
+  double age_days, stale_days, engagement, importance;
+  unsigned flags; /* HUB_TIPF_* */
+} hub__tip_item;
+/* Fills x[HUB_TIP_D] for an item at a local hour (0–23) and weekday (0 = Sunday); ‖x‖ ≤ 1. */
+void hub__tip_features(const hub__tip_item *it, int hour, int weekday, double *x);
+cJSON *hub__tip_cmd(hub *h, const cJSON *req);
+cJSON *hub__tip_feedback_cmd(hub *h, const cJSON *req);
+cJSON *hub__tip_stats_cmd(hub *h, const cJSON *req);
+cJSON *hub__tip_reset_cmd(hub *h, const cJSON *req);
+cJSON *hub__tip_policies_cmd(hub *h, const cJSON *req);
+cJSON *hub__tip_eval_cmd(hub *h, const cJSON *req);
+cJSON *hub__tip_simulate_cmd(hub *h, const cJSON *req);
+/* Off-policy estimates of a target policy's value. */
+typedef struct {
+  long n, matched;  /* events used; events where the target's choice equals the logged one */
+  double replay, ipw, snipw, logged; /* logged = mean reward of the logging policy */
+  int actions;      /* OBD: number of actions assumed for "uniform" */
+} hub__ope;
+/* Open Bandit Dataset CSV text (columns item_id, position, click, propensity_score,
+ * user-item_affinity_K) evaluated for policy "uniform", "item:K" or "affinity" (argmax of
+ * the row's affinities, lowest id on ties); position 0 = all rows, else only that position;
+ * seed drives "uniform"'s replay draws; actions 0 = max item_id + 1. Returns 0, or -1 with a
+ * message in err. */
+int hub__ope_obd(const char *csv, size_t len, const char *policy, int position, uint64_t seed,
+                 int actions, hub__ope *out, char *err, size_t errlen);
+/* The same over hub's own log for one of the tip policies. Returns 0 or -1 (h->errmsg). */
+int hub__ope_log(hub *h, const char *user, const char *policy, hub__ope *out);
+/* The simulator (see tip.c). Regret and reward are per-user means of the cumulative sums. */
+enum { HUB_SIM_RANDOM, HUB_SIM_GREEDY, HUB_SIM_SEED, HUB_SIM_LINUCB, HUB_SIM_POLICIES };
+typedef struct {
+  int steps, users, candidates, softmax;
+  uint64_t seed;
+  double alpha, epsilon, temperature, lambda, gamma;
+} hub__sim_cfg;
+typedef struct {
+  double regret[HUB_SIM_POLICIES], reward[HUB_SIM_POLICIES];
+} hub__sim_result;
+extern const char *const hub__sim_policy_names[HUB_SIM_POLICIES];
+void hub__sim_defaults(hub__sim_cfg *cfg);
+int hub__tip_simulate(const hub__sim_cfg *cfg, hub__sim_result *res);
+/* ---- end tip ---------------------------------------------------------------------------- */
 
 /* ---- api helpers ----------------------------------------------------------------------- */
 cJSON *hub__error_json(hub_err e, const char *detail);

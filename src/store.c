@@ -45,6 +45,30 @@ static const char *const migrations[] = {
     "  charged INTEGER NOT NULL DEFAULT 0, retries INTEGER NOT NULL DEFAULT 0,"
     "  waited_ms INTEGER NOT NULL DEFAULT 0, errors TEXT NOT NULL DEFAULT '[]',"
     "  limits TEXT NOT NULL DEFAULT '{}');",
+    /* 2: one tip — models, decisions, reactions, per-item state, policies, settings (tip.c) */
+    "CREATE TABLE tip_models(user TEXT NOT NULL, policy TEXT NOT NULL, d INTEGER NOT NULL,"
+    "  state BLOB NOT NULL, updates INTEGER NOT NULL DEFAULT 0, updated_at INTEGER,"
+    "  PRIMARY KEY(user, policy)) WITHOUT ROWID;"
+    "CREATE TABLE tip_decisions("
+    "  id INTEGER PRIMARY KEY, user TEXT NOT NULL, at INTEGER NOT NULL," /* at: ms */
+    "  item_id INTEGER REFERENCES items(id) ON DELETE SET NULL, item_key TEXT NOT NULL,"
+    "  policy TEXT NOT NULL, fallback TEXT NOT NULL DEFAULT '[]',"
+    "  features TEXT NOT NULL," /* JSON array of the served item's features */
+    "  score REAL, propensity REAL NOT NULL, candidates INTEGER NOT NULL,"
+    "  explore TEXT, epsilon REAL, seed INTEGER, latency_us INTEGER,"
+    "  policies TEXT NOT NULL DEFAULT '{}'," /* {policy:{choice,p,score}}: served + shadows */
+    "  why TEXT, reward REAL);"             /* reward: sum of the reactions' rewards */
+    "CREATE INDEX tip_decisions_user ON tip_decisions(user, id);"
+    "CREATE TABLE tip_reactions(id INTEGER PRIMARY KEY,"
+    "  decision_id INTEGER NOT NULL REFERENCES tip_decisions(id) ON DELETE CASCADE,"
+    "  at INTEGER NOT NULL, reaction TEXT NOT NULL, reward REAL NOT NULL, snooze_until INTEGER,"
+    "  UNIQUE(decision_id, reaction));"
+    "CREATE TABLE tip_item_state(user TEXT NOT NULL,"
+    "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+    "  state TEXT NOT NULL, until INTEGER, item_hash TEXT, at INTEGER NOT NULL," /* done|snoozed|dismissed */
+    "  PRIMARY KEY(user, item_id)) WITHOUT ROWID;"
+    "CREATE TABLE tip_policies(name TEXT PRIMARY KEY, enabled INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE tip_config(k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 void hub__set_err(hub *h, const char *fmt, ...) {

@@ -315,6 +315,16 @@ static cJSON *finish(hub *h, hub__sync *s, int64_t now) {
   return res;
 }
 
+/* Adds {"requests","planned","new","updated"} so a driver can draw a progress bar. */
+static void add_progress(cJSON *res, const hub__sync *s) {
+  cJSON *p = cJSON_AddObjectToObject(res, "progress");
+  if (!p) return;
+  cJSON_AddNumberToObject(p, "requests", (double)s->n_requests);
+  cJSON_AddNumberToObject(p, "planned", (double)s->ntasks);
+  cJSON_AddNumberToObject(p, "new", (double)s->n_new);
+  cJSON_AddNumberToObject(p, "updated", (double)s->n_updated);
+}
+
 cJSON *hub__sync_next(hub *h, const cJSON *req) {
   hub__sync *s = h->sync;
   int64_t now = num_field(req, "now", -1), when;
@@ -329,6 +339,7 @@ cJSON *hub__sync_next(hub *h, const cJSON *req) {
     cJSON_AddNullToObject(res, "wait_until");
     cJSON_AddFalseToObject(res, "done");
     cJSON_AddNumberToObject(res, "pending", (double)s->inflight_id);
+    add_progress(res, s);
     return res;
   }
   if (s->fatal || !s->head) return finish(h, s, now);
@@ -345,6 +356,7 @@ cJSON *hub__sync_next(hub *h, const cJSON *req) {
     hub__put(res, "fetch", cJSON_CreateArray());
     cJSON_AddNumberToObject(res, "wait_until", (double)when);
     cJSON_AddFalseToObject(res, "done");
+    add_progress(res, s);
     return res;
   }
   res = cJSON_CreateObject();
@@ -369,6 +381,7 @@ cJSON *hub__sync_next(hub *h, const cJSON *req) {
   }
   cJSON_AddNullToObject(res, "wait_until");
   cJSON_AddFalseToObject(res, "done");
+  add_progress(res, s);
   return res;
 }
 

@@ -4,7 +4,9 @@
 #   fixture   golden fixture tests, native, ASan + UBSan
 #   wasm      the same fixture tests compiled to wasm, run by node
 #   same-rows native and wasm dumps compared row for row
+#   bandit    the one-tip recommender: math, rewards, persistence, OBD estimators
 #   e2e       the `hub` CLI (ASan build) against the fake upstream server on 127.0.0.1
+#   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability
 # Ends with one line "N passed, N failed" (the sum over suites).
 set -u
 B=build
@@ -38,6 +40,7 @@ run_suite() {
 
 run_suite unit $B/asan/unit_test
 run_suite fixture $B/asan/fixture_test "$OUT/native"
+run_suite bandit $B/asan/bandit_test
 run_suite wasm node --no-experimental-fetch $B/wasm/fixture_test.js "$OUT/wasm"
 
 # same rows natively and in wasm
@@ -54,6 +57,8 @@ run_suite wasm node --no-experimental-fetch $B/wasm/fixture_test.js "$OUT/wasm"
 tally same-rows "$OUT/same-rows.log" 0
 
 run_suite e2e sh tests/e2e_cli.sh "$OUT/e2e"
+run_suite browser-pwa node tests/browser/pwa.test.mjs
+run_suite browser-storage node tests/browser/storage.test.mjs
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

@@ -231,6 +231,36 @@ static void test_token_scope(void) {
   hub_close(h);
 }
 
+/* Markdown becomes a whitelisted tree: raw HTML stays text, only http(s) links survive. */
+static void test_markdown(void) {
+  const char *md = "# Title\n\n<script>alert(1)</script> **bold** [bad](javascript:alert(1)) "
+                   "[good](https://example.com/x) &amp; &#x41;\n\n<img src=x onerror=alert(1)>\n\n"
+                   "| a | b |\n|---|---|\n| 1 | 2 |\n";
+  cJSON *ast = hub__markdown_ast(md, strlen(md));
+  char *txt = cJSON_PrintUnformatted(ast);
+  CHECK(txt && strstr(txt, "{\"t\":\"h1\",\"c\":[\"Title\"]}"), "heading: %s", txt);
+  CHECK(txt && strstr(txt, "<script>alert(1)</script>") && !strstr(txt, "\"t\":\"script\""), "raw HTML stays text");
+  CHECK(txt && strstr(txt, "\"href\":\"https://example.com/x\"") && !strstr(txt, "javascript:alert(1)\"}"),
+        "only http(s) hrefs: %s", txt);
+  CHECK(txt && strstr(txt, "{\"t\":\"strong\",\"c\":[\"bold\"]}"), "strong");
+  CHECK(txt && strstr(txt, "& A"), "entities decoded");
+  CHECK(txt && strstr(txt, "\"t\":\"table\"") && strstr(txt, "\"t\":\"td\""), "tables");
+  CHECK(txt && !strstr(txt, "\"t\":\"img\"") && strstr(txt, "<img src=x onerror=alert(1)>"), "inline HTML img is text");
+  hub_free(txt);
+  cJSON_Delete(ast);
+  {
+    /* pathological nesting is flattened, not a stack overflow */
+    size_t n = 100000, i;
+    char *deep = malloc(n + 1);
+    for (i = 0; i < n; i++) deep[i] = '>';
+    deep[n] = 0;
+    ast = hub__markdown_ast(deep, n);
+    CHECK(ast != NULL, "deep blockquotes survive");
+    cJSON_Delete(ast);
+    free(deep);
+  }
+}
+
 /* Every allocation in a command may fail: the core reports it and nothing leaks (ASan). */
 static void test_alloc_failures(void) {
   hub *h = open_db(":memory:");
@@ -270,6 +300,7 @@ int main(void) {
   test_migrations();
   test_api_errors();
   test_token_scope();
+  test_markdown();
   test_alloc_failures();
   printf("unit tests: %d passed, %d failed\n", tu_passed, tu_failed);
   return tu_failed ? 1 : 0;

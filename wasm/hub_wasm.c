@@ -10,13 +10,22 @@
 
 static char last_error[512];
 
-/* Opens the database at path (NULL vfs: the build's default). Returns the handle, or 0
- * with the reason available from hub_wasm_error(). */
-hub *hub_wasm_open(const char *path);
-hub *hub_wasm_open(const char *path) {
+/* wasm/vfs_opfs.c: registers the SQLite VFS "opfs" (idempotent). */
+int hub_wasm_vfs_register(void);
+
+/* Opens the database at path through the SQLite VFS vfs ("opfs" once web/storage.js has
+ * handed over the access handles; NULL or "" for the default, Emscripten's in-memory file
+ * system). Returns the handle, or 0 with the reason available from hub_wasm_error(). */
+hub *hub_wasm_open(const char *path, const char *vfs);
+hub *hub_wasm_open(const char *path, const char *vfs) {
   hub *h = NULL;
   last_error[0] = 0;
-  if (hub_open(path, NULL, &h, last_error, sizeof last_error)) return NULL;
+  if (vfs && !*vfs) vfs = NULL;
+  if (vfs && hub_wasm_vfs_register() != 0) {
+    snprintf(last_error, sizeof last_error, "cannot register the SQLite VFS \"%s\"", vfs);
+    return NULL;
+  }
+  if (hub_open(path, vfs, &h, last_error, sizeof last_error)) return NULL;
   return h;
 }
 

@@ -1,0 +1,114 @@
+// pwa.test.mjs — the app as a user meets it, in Debian's Chromium against the fake GitHub:
+// first visit + settings + refresh, reload from OPFS without network, offline reload through
+// the service worker, installability, and hostile titles rendered as text.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Env, suite } from './harness.mjs';
+
+const s = suite('pwa');
+const env = await Env.start();
+const ctx = await env.launch({ persistent: true });
+const page = ctx.pages()[0] || await ctx.newPage();
+const dialogs = [];
+const pageErrors = [];
+page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+page.on('pageerror', (e) => pageErrors.push(String(e)));
+
+const cardKeys = () => page.$$eval('#cards > li[data-key]', (els) => els.map((e) => e.dataset.key));
+async function waitBoot() {
+  await page.waitForSelector('#boot', { state: 'hidden', timeout: 20000 });
+}
+
+// The order the native CLI gives for the same upstream: the browser must agree.
+function cliKeys() {
+  const dir = mkdtempSync(join(tmpdir(), 'hub-cli-'));
+  try {
+    const e = { ...process.env, HUB_DB: join(dir, 'hub.db'), HUB_GITHUB_API: env.api, GITHUB_TOKEN: 'demo-token' };
+    execFileSync('build/hub', ['settings', '{"github_user":"octocat"}'], { env: e, stdio: 'ignore' });
+    execFileSync('build/hub', ['sync'], { env: e, stdio: 'ignore' });
+    const cards = JSON.parse(execFileSync('build/hub', ['cards'], { env: e }).toString()).cards;
+    return cards.map((c) => c.key);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+let firstKeys = [];
+
+s.test('first visit: settings, refresh, cards in the right count and order', async () => {
+  await page.goto(env.url);
+  await waitBoot();
+  s.check(await page.isVisible('#empty'), 'first visit shows the empty state');
+  s.check((await cardKeys()).length === 0, 'no cards before the first refresh');
+  await page.click('#open-settings');
+  await page.fill('#settings input[name=github_user]', 'octocat');
+  await page.click('#settings [data-save]');
+  await page.waitForSelector('#settings', { state: 'hidden' });
+  await env.fakeReset();
+  await page.click('#refresh');
+  await page.waitForSelector('#run-summary:not([hidden])', { timeout: 30000 });
+  await page.waitForFunction(() => document.querySelectorAll('#cards > li[data-key]').length > 0);
+  firstKeys = await cardKeys();
+  const want = cliKeys();
+  s.check(firstKeys.length === want.length && want.length > 20, `card count ${firstKeys.length}, CLI ${want.length}`);
+  s.check(JSON.stringify(firstKeys) === JSON.stringify(want), 'cards in the same order as the native CLI');
+  const stats = await env.fakeStats();
+  s.check(stats.requests > 5 && stats.unmatched === 0, `the browser fetched from the fake GitHub (${stats.requests} requests, ${stats.unmatched} unmatched)`);
+  const badge = await page.textContent('#storage');
+  s.check(/OPFS/.test(badge), `storage badge says OPFS: "${badge}"`);
+});
+
+s.test('reload: the same cards from OPFS, no network request', async () => {
+  await env.fakeReset();
+  await page.reload();
+  await waitBoot();
+  await page.waitForFunction(() => document.querySelectorAll('#cards > li[data-key]').length > 0);
+  const keys = await cardKeys();
+  s.check(JSON.stringify(keys) === JSON.stringify(firstKeys), 'same cards after reload');
+  const stats = await env.fakeStats();
+  s.check(stats.requests === 0, `no request to the upstream on reload (${stats.requests})`);
+});
+
+s.test('offline reload: the service worker serves the app and the cards', async () => {
+  await page.waitForFunction(() => navigator.serviceWorker && navigator.serviceWorker.controller, null, { timeout: 15000 });
+  await ctx.setOffline(true);
+  try {
+    await page.reload();
+    await waitBoot();
+    await page.waitForFunction(() => document.querySelectorAll('#cards > li[data-key]').length > 0, null, { timeout: 15000 });
+    const keys = await cardKeys();
+    s.check(JSON.stringify(keys) === JSON.stringify(firstKeys), 'offline: same cards');
+    s.check(await page.isVisible('#offline'), 'offline: the page says so');
+  } finally {
+    await ctx.setOffline(false);
+  }
+});
+
+s.test('installable: no installability errors', async () => {
+  const cdp = await ctx.newCDPSession(page);
+  const r = await cdp.send('Page.getInstallabilityErrors');
+  s.check(Array.isArray(r.installabilityErrors) && r.installabilityErrors.length === 0,
+    `installability errors: ${JSON.stringify(r.installabilityErrors)}`);
+  const m = await cdp.send('Page.getAppManifest');
+  s.check(m.errors.length === 0 && /standalone/.test(m.data || ''), 'manifest parses, standalone');
+});
+
+s.test('hostile title renders as text and runs nothing', async () => {
+  const hostile = '<img src=x onerror=alert(1)>';
+  const titles = await page.$$eval('#cards .card-title', (els) => els.map((e) => e.textContent));
+  s.check(titles.some((t) => t.includes(hostile)), 'the hostile title is shown literally');
+  s.check(await page.$$eval('img[src="x"]', (els) => els.length) === 0, 'no <img src=x> in the DOM');
+  // open its details (markdown body through md4c) too
+  const key = 'github.com/github-linguist/linguist#6210';
+  await page.click(`#cards > li[data-key="${key}"] button[data-act=more]`);
+  await page.waitForTimeout(500);
+  s.check(await page.$$eval('img[src="x"], script:not([src])', (els) => els.length) === 0, 'details add no markup from data');
+  s.check(dialogs.length === 0, `no dialogs fired (${dialogs.join(', ')})`);
+  s.check(pageErrors.length === 0, `no page errors (${pageErrors.join(' | ')})`);
+});
+
+const ok = await s.run();
+await env.close();
+process.exit(ok ? 0 : 1);

@@ -1,0 +1,222 @@
+/*
+ * ui/cards.js — the ranked list of cards, its selection and its expanded cards.
+ *
+ * render() rebuilds the list from hub.call({cmd:'cards'}) and keeps the selected and
+ * expanded cards across rebuilds. A card expands on click (or Enter / x) into its
+ * details and body; "why" shows the score's factors. Details are fetched once per card
+ * and per list version (ui/detail.js builds them). Selection is a roving tabindex so
+ * j / k and Tab both work.
+ */
+import { h, replace, safeHttpUrl, extLink } from './dom.js';
+import { ago, count, factor, fullDate, reasonWords, reasonUrgent } from './format.js';
+import { renderDetail, renderFactors } from './detail.js';
+import * as icons from './icons.js';
+
+export class CardList {
+  /* hub: HubClient; listEl: the <ol>; opts.user(): the configured GitHub login. */
+  constructor(hub, listEl, opts = {}) {
+    this.hub = hub;
+    this.listEl = listEl;
+    this.user = opts.user || (() => '');
+    this.cards = [];
+    this.items = new Map();      /* key → {li, card, detailEl, whyEl} */
+    this.details = new Map();    /* key → Promise<detailed card> */
+    this.expanded = new Set();
+    this.why = new Set();
+    this.selected = null;
+    listEl.addEventListener('click', (e) => this.onClick(e));
+    listEl.addEventListener('keydown', (e) => this.onKey(e));
+    listEl.addEventListener('focusin', (e) => {
+      const li = e.target.closest('li.card');
+      if (li) this.select(li.dataset.key, false);
+    });
+  }
+
+  get length() { return this.cards.length; }
+
+  /* cards: array from the core, best first. Invalidates cached details. */
+  render(cards) {
+    const hadFocus = this.listEl.contains(document.activeElement);
+    this.cards = Array.isArray(cards) ? cards.filter((c) => c && typeof c.key === 'string') : [];
+    this.details.clear();
+    this.items.clear();
+    const frag = document.createDocumentFragment();
+    this.cards.forEach((c, i) => frag.append(this.cardEl(c, i)));
+    this.listEl.replaceChildren(frag);
+    if (!this.items.has(this.selected)) this.selected = this.cards[0]?.key ?? null;
+    for (const key of [...this.expanded]) if (this.items.has(key)) this.openDetail(key); else this.expanded.delete(key);
+    for (const key of [...this.why]) if (this.items.has(key)) this.openWhy(key); else this.why.delete(key);
+    this.select(this.selected, hadFocus);
+  }
+
+  cardEl(c, i) {
+    const url = safeHttpUrl(c.url, true);
+    const isPull = c.kind === 'pull';
+    const closed = c.state && c.state !== 'open';
+    const title = typeof c.title === 'string' && c.title.trim() ? c.title : '(untitled)';
+    const repoRef = `${String(c.repo ?? '').slice(0, 140)}#${Number.isFinite(c.number) ? c.number : '?'}`;
+    const kindLabel = `${closed ? 'closed ' : ''}${isPull ? 'pull request' : 'issue'}`;
+
+    const reasons = (Array.isArray(c.reasons) ? c.reasons : []).slice(0, 6).map((r) =>
+      h('span', { class: ['chip', 'chip-reason', reasonUrgent(r) && 'chip-urgent', r === 'authored' && 'chip-yours'], text: reasonWords(r) }));
+    const labels = (Array.isArray(c.labels) ? c.labels : []).filter((l) => typeof l === 'string').slice(0, 8).map((l) =>
+      h('span', { class: 'chip chip-label', text: l.slice(0, 50), title: l.slice(0, 200) }));
+
+    const whyBtn = h('button', { type: 'button', class: 'why', 'data-act': 'why', 'aria-expanded': 'false', title: 'Why this score', tabindex: '-1' },
+      h('span', { class: 'why-score', text: factor(c.score) }), h('span', { class: 'why-label', text: 'why?' }));
+    const moreBtn = h('button', { type: 'button', class: 'more', 'data-act': 'more', 'aria-expanded': 'false', 'aria-label': 'Details', title: 'Details (Enter)', tabindex: '-1' }, icons.chevron());
+
+    const titleEl = h('h2', { class: 'card-title' },
+      extLink(url, { class: 'card-link', tabindex: '-1' }, title));
+
+    const li = h('li', {
+      class: ['card', c.unread && 'is-unread', closed && 'is-closed'],
+      tabindex: '-1', dataset: { key: c.key }, 'aria-label': `${c.unread ? 'Unread. ' : ''}${title}, ${repoRef}`,
+    },
+      h('div', { class: 'card-row' },
+        h('span', { class: ['kind', isPull ? 'kind-pull' : 'kind-issue', closed && 'kind-closed'], title: kindLabel },
+          isPull ? icons.pull(kindLabel) : icons.issue(kindLabel)),
+        h('div', { class: 'card-main' },
+          h('div', { class: 'card-top' },
+            h('span', { class: 'repo', text: repoRef }),
+            c.unread ? h('span', { class: 'unread-dot', title: 'Unread', 'aria-hidden': 'true' }) : null,
+            reasons),
+          titleEl,
+          h('div', { class: 'card-meta' },
+            labels.length ? h('span', { class: 'labels' }, labels) : null,
+            h('span', { class: 'meta-item', title: 'Updated ' + fullDate(c.updated_at), text: ago(c.updated_at) }),
+            h('span', { class: 'meta-item', title: `${count(c.comments)} comments` }, icons.comment(), count(c.comments)),
+            h('span', { class: 'meta-item', title: `${count(c.reactions)} reactions` }, icons.reaction(), count(c.reactions)))),
+        h('div', { class: 'card-side' }, whyBtn, moreBtn)),
+      h('div', { class: 'card-why', hidden: true }),
+      h('div', { class: 'card-detail', hidden: true }));
+    this.items.set(c.key, { li, card: c, i });
+    return li;
+  }
+
+  onClick(e) {
+    const li = e.target.closest('li.card');
+    if (!li) return;
+    const key = li.dataset.key;
+    this.select(key, false);
+    const btn = e.target.closest('button[data-act]');
+    if (btn) { e.preventDefault(); btn.dataset.act === 'why' ? this.toggleWhy(key) : this.toggleDetail(key); return; }
+    if (e.target.closest('a, .card-detail, .card-why')) return;
+    if (window.getSelection()?.toString()) return; /* let people select text */
+    this.toggleDetail(key);
+  }
+
+  onKey(e) {
+    if (e.target.closest('.card-detail a')) return;
+    const li = e.target.closest('li.card');
+    if (!li || e.target !== li || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.key === 'Enter' || e.key === ' ' || e.key === 'x') { e.preventDefault(); this.toggleDetail(li.dataset.key); }
+    else if (e.key === 'ArrowDown') { e.preventDefault(); this.move(1); }
+    else if (e.key === 'ArrowUp') { e.preventDefault(); this.move(-1); }
+    else if (e.key === 'w') { e.preventDefault(); this.toggleWhy(li.dataset.key); }
+  }
+
+  /* Makes key the selected card (roving tabindex); focus: move keyboard focus too. */
+  select(key, focus = true) {
+    const prev = this.items.get(this.selected);
+    const next = this.items.get(key);
+    if (prev && prev !== next) { setTabbable(prev.li, false); prev.li.classList.remove('is-selected'); }
+    if (!next) { this.selected = null; return; }
+    this.selected = key;
+    setTabbable(next.li, true);
+    next.li.classList.add('is-selected');
+    if (focus) {
+      next.li.focus({ preventScroll: true });
+      next.li.scrollIntoView({ block: 'nearest' });
+    }
+  }
+
+  /* Moves the selection by delta cards (j / k). */
+  move(delta) {
+    if (!this.cards.length) return;
+    const cur = this.items.get(this.selected);
+    if (cur && !this.listEl.contains(document.activeElement)) { this.select(this.selected, true); return; }
+    const i = cur ? Math.min(this.cards.length - 1, Math.max(0, cur.i + delta)) : 0;
+    this.select(this.cards[i].key, true);
+  }
+
+  /* Opens the selected card's URL in a new tab (o). */
+  openSelected() {
+    const it = this.items.get(this.selected);
+    const url = it && safeHttpUrl(it.card.url, true);
+    if (url) window.open(url, '_blank', 'noopener,noreferrer');
+  }
+
+  toggleSelected() { if (this.selected) this.toggleDetail(this.selected); }
+
+  fetchDetail(key) {
+    if (!this.details.has(key)) {
+      const p = this.hub.call({ cmd: 'card', key, now: Date.now() }).then((r) => r.card);
+      p.catch(() => this.details.delete(key));
+      this.details.set(key, p);
+    }
+    return this.details.get(key);
+  }
+
+  toggleDetail(key) {
+    if (this.expanded.has(key)) this.closeDetail(key); else { this.expanded.add(key); this.openDetail(key); }
+  }
+
+  closeDetail(key) {
+    this.expanded.delete(key);
+    const it = this.items.get(key);
+    if (!it) return;
+    it.li.classList.remove('is-open');
+    it.li.querySelector('.card-detail').hidden = true;
+    it.li.querySelector('button.more').setAttribute('aria-expanded', 'false');
+  }
+
+  async openDetail(key) {
+    const it = this.items.get(key);
+    if (!it) return;
+    const panel = it.li.querySelector('.card-detail');
+    it.li.classList.add('is-open');
+    it.li.querySelector('button.more').setAttribute('aria-expanded', 'true');
+    panel.hidden = false;
+    if (!panel.firstChild) replace(panel, h('p', { class: 'muted loading', text: 'Loading…' }));
+    try {
+      const card = await this.fetchDetail(key);
+      if (this.items.get(key) !== it) return; /* list was rebuilt meanwhile */
+      replace(panel, renderDetail(card));
+    } catch (err) {
+      replace(panel, h('p', { class: 'problem', text: 'Could not load this card: ' + String(err?.message ?? err).slice(0, 200) }));
+    }
+  }
+
+  toggleWhy(key) {
+    if (this.why.has(key)) {
+      this.why.delete(key);
+      const it = this.items.get(key);
+      if (!it) return;
+      it.li.querySelector('.card-why').hidden = true;
+      it.li.querySelector('button.why').setAttribute('aria-expanded', 'false');
+    } else { this.why.add(key); this.openWhy(key); }
+  }
+
+  async openWhy(key) {
+    const it = this.items.get(key);
+    if (!it) return;
+    const panel = it.li.querySelector('.card-why');
+    it.li.querySelector('button.why').setAttribute('aria-expanded', 'true');
+    panel.hidden = false;
+    if (!panel.firstChild) replace(panel, h('p', { class: 'muted loading', text: 'Loading…' }));
+    try {
+      const card = await this.fetchDetail(key);
+      if (this.items.get(key) !== it) return;
+      replace(panel, renderFactors(card, this.user()));
+    } catch (err) {
+      replace(panel, h('p', { class: 'problem', text: 'Could not load the score: ' + String(err?.message ?? err).slice(0, 200) }));
+    }
+  }
+}
+
+/* Only the selected card and its own controls are in the Tab order. */
+function setTabbable(li, on) {
+  li.tabIndex = on ? 0 : -1;
+  for (const el of li.querySelectorAll('.card-row a, .card-row button')) el.tabIndex = on ? 0 : -1;
+}

@@ -1,0 +1,62 @@
+/*
+ * ui/detail.js — the inside of an expanded card: why it scored what it did, who is on
+ * it, and its body.
+ *
+ * Pure builders: each takes a detailed card (hub.call({cmd:'card'})) and returns DOM.
+ */
+import { h, safeHttpUrl, extLink } from './dom.js';
+import { factor, fullDate, ago, count } from './format.js';
+import { renderBody } from './body.js';
+import * as icons from './icons.js';
+
+function days(d) {
+  const v = Number(d);
+  if (!Number.isFinite(v)) return '?';
+  if (v < 1) return `${Math.max(1, Math.round(v * 24))} h`;
+  return `${v < 10 ? v.toFixed(1).replace(/\.0$/, '') : Math.round(v)} d`;
+}
+
+/* Returns the factor equation: recency × engagement × labels × contributor = score. */
+export function renderFactors(card, user) {
+  const f = card?.factors || {};
+  const labels = Array.isArray(card?.labels) ? card.labels : [];
+  const isYou = user && card?.author && String(card.author).toLowerCase() === String(user).toLowerCase();
+  const terms = [
+    ['recency', f.recency, `updated ${days(f.age_days)} ago; fades over ${days(f.decay_days)}`],
+    ['engagement', f.engagement, `${count(card?.comments)} comments, ${count(card?.reactions)} reactions`],
+    ['labels', f.labels, Number(f.labels) === 1 ? 'no weighted label' : labels.slice(0, 4).join(', ')],
+    ['contributor', f.contributor, isYou ? 'you wrote it' : (card?.author ? `by ${String(card.author).slice(0, 40)}` : '')],
+  ];
+  const eq = h('div', { class: 'factors', role: 'group', 'aria-label': 'Score factors' });
+  terms.forEach(([name, val, why], i) => {
+    if (i) eq.append(h('span', { class: 'op', 'aria-hidden': 'true', text: '×' }));
+    eq.append(h('div', { class: 'factor', title: why },
+      h('span', { class: 'factor-val', text: factor(val) }),
+      h('span', { class: 'factor-name', text: name }),
+      h('span', { class: 'factor-why', text: why })));
+  });
+  eq.append(h('span', { class: 'op', 'aria-hidden': 'true', text: '=' }));
+  eq.append(h('div', { class: 'factor factor-total' },
+    h('span', { class: 'factor-val', text: factor(f.score ?? card?.score) }),
+    h('span', { class: 'factor-name', text: 'score' })));
+  return eq;
+}
+
+/* Returns the detail panel: facts, body, and an "Open on <host>" link. */
+export function renderDetail(card) {
+  const facts = h('dl', { class: 'facts' });
+  const fact = (k, v, title) => { if (v) facts.append(h('div', null, h('dt', { text: k }), h('dd', { text: v, title }))); };
+  fact('State', card.state ? String(card.state).slice(0, 20) : '');
+  fact('Author', card.author ? String(card.author).slice(0, 60) : '');
+  const assignees = Array.isArray(card.assignees) ? card.assignees.filter((a) => typeof a === 'string') : [];
+  fact('Assignees', assignees.slice(0, 10).join(', '));
+  fact('Opened', card.created_at ? ago(card.created_at) : '', fullDate(card.created_at));
+  fact('Updated', card.updated_at ? ago(card.updated_at) : '', fullDate(card.updated_at));
+
+  const url = safeHttpUrl(card.url, true);
+  return h('div', { class: 'detail' },
+    facts,
+    renderBody(card),
+    url ? h('div', { class: 'detail-actions' },
+      extLink(url, { class: 'btn btn-small' }, icons.external(), h('span', { text: 'Open on ' + new URL(url).host }))) : null);
+}

@@ -1,0 +1,57 @@
+/*
+ * ui/icons.js — the page's few icons, drawn as static SVG with createElementNS.
+ *
+ * 16×16 stroke icons, coloured by currentColor; no data ever reaches them.
+ */
+import { s } from './dom.js';
+
+function icon(label, ...parts) {
+  const svg = s('svg', {
+    viewBox: '0 0 16 16', width: 16, height: 16, class: 'icon',
+    fill: 'none', stroke: 'currentColor', 'stroke-width': 1.5,
+    'stroke-linecap': 'round', 'stroke-linejoin': 'round',
+    'aria-hidden': label ? null : 'true', role: label ? 'img' : null,
+  }, ...parts);
+  if (label) svg.prepend(s('title', { text: label }));
+  return svg;
+}
+
+export const issue = (label) => icon(label,
+  s('circle', { cx: 8, cy: 8, r: 6.25 }),
+  s('circle', { cx: 8, cy: 8, r: 1.25, fill: 'currentColor', stroke: 'none' }));
+
+export const pull = (label) => icon(label,
+  s('circle', { cx: 4, cy: 3.5, r: 1.75 }),
+  s('circle', { cx: 4, cy: 12.5, r: 1.75 }),
+  s('circle', { cx: 12, cy: 12.5, r: 1.75 }),
+  s('path', { d: 'M4 5.25v5.5M12 10.75V6.5a2 2 0 0 0-2-2H7.5M9 3l-1.5 1.5L9 6' }));
+
+export const comment = () => icon(null,
+  s('path', { d: 'M2.75 3.25h10.5v7h-6l-3 2.5v-2.5h-1.5z' }));
+
+export const reaction = () => icon(null,
+  s('circle', { cx: 8, cy: 8, r: 6.25 }),
+  s('path', { d: 'M5.5 9.5c.6.9 1.5 1.4 2.5 1.4s1.9-.5 2.5-1.4' }),
+  s('path', { d: 'M6 6.25v.5M10 6.25v.5' }));
+
+export const refresh = () => icon(null,
+  s('path', { d: 'M13.25 8a5.25 5.25 0 1 1-1.54-3.71' }),
+  s('path', { d: 'M13.25 2.5v3h-3' }));
+
+export const gear = () => icon(null,
+  s('circle', { cx: 8, cy: 8, r: 2 }),
+  s('path', { d: 'M8 1.75v1.5M8 12.75v1.5M1.75 8h1.5M12.75 8h1.5M3.6 3.6l1.05 1.05M11.35 11.35l1.05 1.05M3.6 12.4l1.05-1.05M11.35 4.65l1.05-1.05' }),
+  s('circle', { cx: 8, cy: 8, r: 4.5 }));
+
+export const external = () => icon(null,
+  s('path', { d: 'M9.5 2.75h3.75V6.5M13.25 2.75 7.5 8.5M11.5 9.5v3.75H2.75V4.5H6.5' }));
+
+export const chevron = () => icon(null, s('path', { d: 'M6 3.5 10.5 8 6 12.5' }));
+
+export const inbox = () => icon(null,
+  s('path', { d: 'M2 9.5 3.75 3h8.5L14 9.5v3.75H2z' }),
+  s('path', { d: 'M2 9.5h3.5l1 1.75h3l1-1.75H14' }));
+
+export const offline = () => icon(null,
+  s('path', { d: 'M2 2l12 12M5.2 8.6a4 4 0 0 1 2-.9M3 6.4A7 7 0 0 1 5 5.1M8.5 5.1A7 7 0 0 1 13 6.4M10.8 8.6a4 4 0 0 0-.6-.4' }),
+  s('circle', { cx: 8, cy: 11.5, r: .75, fill: 'currentColor', stroke: 'none' }));

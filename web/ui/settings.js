@@ -1,0 +1,126 @@
+/*
+ * ui/settings.js — the Settings dialog: GitHub username, token, API base URL.
+ *
+ * The token is write-only: the field never shows it, only whether one is set; an empty
+ * field keeps the stored token, "Forget token" clears it. The API base URL is checked
+ * the way the core checks it (https, or http on localhost) before anything is sent.
+ */
+import { h, replace } from './dom.js';
+
+export class SettingsDialog {
+  /* hub: HubClient; dialog: the <dialog> from index.html; defaults: hub.ready.defaults;
+   * onSaved(settings): called after a successful save. */
+  constructor(hub, dialog, defaults, onSaved) {
+    this.hub = hub;
+    this.dialog = dialog;
+    this.defaults = defaults || {};
+    this.onSaved = onSaved;
+    this.settings = null;
+    this.form = dialog.querySelector('form');
+    this.user = this.form.elements.namedItem('github_user');
+    this.token = this.form.elements.namedItem('github_token');
+    this.api = this.form.elements.namedItem('github_api');
+    this.tokenState = dialog.querySelector('[data-token-state]');
+    this.forget = dialog.querySelector('[data-forget-token]');
+    this.apiNote = dialog.querySelector('[data-api-note]');
+    this.status = dialog.querySelector('[data-status]');
+    this.save = dialog.querySelector('[data-save]');
+    this.form.addEventListener('submit', (e) => { e.preventDefault(); this.submit(); });
+    for (const b of dialog.querySelectorAll('[data-cancel]')) b.addEventListener('click', () => this.close());
+    this.forget.addEventListener('click', () => this.forgetToken());
+    this.api.addEventListener('input', () => this.showApiNote());
+    dialog.addEventListener('close', () => { this.token.value = ''; });
+    /* a click on the backdrop closes the dialog */
+    dialog.addEventListener('click', (e) => { if (e.target === dialog) this.close(); });
+  }
+
+  /* settings: from hub.call({cmd:'settings'}); updates what the dialog shows. */
+  set(settings) {
+    this.settings = settings || {};
+    this.user.value = typeof this.settings.github_user === 'string' ? this.settings.github_user : '';
+    this.api.value = this.settings.github_api || this.defaults.github_api || 'https://api.github.com';
+    this.api.placeholder = this.defaults.github_api || 'https://api.github.com';
+    this.showTokenState();
+    this.showApiNote();
+  }
+
+  showTokenState() {
+    const set = !!this.settings?.github_token_set;
+    this.tokenState.textContent = set ? 'A token is set' : 'No token set';
+    this.tokenState.className = 'token-state ' + (set ? 'is-set' : 'is-unset');
+    this.token.placeholder = set ? '•••••••• (leave empty to keep it)' : 'ghp_… or github_pat_…';
+    this.forget.hidden = !set;
+  }
+
+  showApiNote() {
+    const base = this.api.value.trim() || this.api.placeholder;
+    replace(this.apiNote, 'The token is only ever sent to ', h('code', { text: base.slice(0, 200) }), '.');
+  }
+
+  get isOpen() { return this.dialog.open; }
+
+  open() {
+    if (this.dialog.open) return;
+    this.status.textContent = '';
+    this.status.className = 'form-status';
+    this.dialog.showModal();
+    (this.user.value ? this.token : this.user).focus();
+  }
+
+  close() { if (this.dialog.open) this.dialog.close(); }
+
+  async forgetToken() {
+    await this.apply({ github_token: null }, 'Token forgotten.');
+    this.token.focus();
+  }
+
+  async submit() {
+    const set = {};
+    const user = this.user.value.trim();
+    if (user !== (this.settings?.github_user || '')) {
+      if (user && !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(user)) return this.fail('That does not look like a GitHub username.');
+      set.github_user = user || null;
+    }
+    const api = this.api.value.trim().replace(/\/+$/, '') || this.defaults.github_api || 'https://api.github.com';
+    if (!validApi(api)) return this.fail('The API base URL must start with https:// (or http://localhost / http://127.0.0.1).');
+    if (api !== (this.settings?.github_api || '')) set.github_api = api;
+    const token = this.token.value.trim();
+    if (token) {
+      if (/\s/.test(token) || token.length > 1000) return this.fail('That does not look like a token.');
+      set.github_token = token;
+    }
+    if (!Object.keys(set).length) { this.close(); return; }
+    if (await this.apply(set, 'Saved.')) this.close();
+  }
+
+  async apply(set, okText) {
+    this.save.disabled = true;
+    try {
+      const r = await this.hub.call({ cmd: 'settings', set });
+      this.token.value = '';
+      this.set(r.settings);
+      this.status.textContent = okText;
+      this.status.className = 'form-status is-ok';
+      await this.onSaved?.(r.settings);
+      return true;
+    } catch (err) {
+      this.fail(String(err?.message ?? err).slice(0, 200));
+      return false;
+    } finally {
+      this.save.disabled = false;
+    }
+  }
+
+  fail(text) {
+    this.status.textContent = text;
+    this.status.className = 'form-status is-error';
+  }
+}
+
+function validApi(s) {
+  let u;
+  try { u = new URL(s); } catch { return false; }
+  if (u.username || u.password) return false;
+  if (u.protocol === 'https:') return true;
+  return u.protocol === 'http:' && (u.hostname === '127.0.0.1' || u.hostname === 'localhost');
+}

@@ -1,0 +1,105 @@
+/*
+ * ui/sync.js — the Refresh button, its progress bar and the run summary.
+ *
+ * start() runs one hub.sync() at a time, shows requests done / planned and new /
+ * updated as they come, then a one-line summary of the run and its problems in plain
+ * words (ui/errors.js). showRun() shows a run read back from last_run at start-up.
+ */
+import { h, replace } from './dom.js';
+import { ago, clock, count, plural, toMs } from './format.js';
+import { describe, runProblems } from './errors.js';
+
+export class SyncPanel {
+  /* hub: HubClient; els: {button, progress, progressText, summary, problems};
+   * onDone(run|null): called after every run, successful or not. */
+  constructor(hub, els, onDone) {
+    this.hub = hub;
+    this.els = els;
+    this.onDone = onDone;
+    this.running = false;
+    this.lastRun = null;
+    els.button.addEventListener('click', () => this.start());
+    /* keep "2 min ago" honest without re-rendering anything else */
+    setInterval(() => { if (!this.running && this.lastRun) this.showRun(this.lastRun); }, 60000);
+  }
+
+  get busy() { return this.running; }
+
+  /* Starts a sync unless one is running. Resolves when it ends; never rejects. */
+  async start() {
+    if (this.running) return;
+    this.running = true;
+    const { button, progress, progressText, problems } = this.els;
+    button.disabled = true;
+    button.classList.add('is-busy');
+    button.setAttribute('aria-busy', 'true');
+    progress.hidden = false;
+    progress.removeAttribute('value');
+    progressText.hidden = false;
+    progressText.textContent = 'Starting…';
+    problems.replaceChildren();
+    this.els.summary.hidden = true;
+    let run = null;
+    try {
+      run = await this.hub.sync((p) => this.progress(p));
+      this.showRun(run);
+    } catch (err) {
+      this.showError(err);
+    } finally {
+      this.running = false;
+      button.disabled = false;
+      button.classList.remove('is-busy');
+      button.removeAttribute('aria-busy');
+      progress.hidden = true;
+      progressText.hidden = true;
+    }
+    try { await this.onDone?.(run); } catch (e) { console.error(e); }
+  }
+
+  progress(p) {
+    const { progress, progressText } = this.els;
+    if (!p) return;
+    const done = Number(p.done ?? p.requests) || 0;
+    const planned = Math.max(Number(p.planned) || 0, done);
+    if (planned > 0) { progress.max = planned; progress.value = done; }
+    const parts = [`${count(done)} / ${count(planned)} requests`];
+    if (p.new) parts.push(`${count(p.new)} new`);
+    if (p.updated) parts.push(`${count(p.updated)} updated`);
+    if (p.waiting_until && toMs(p.waiting_until) > Date.now()) {
+      parts.unshift(`Rate-limited — waiting until ${clock(p.waiting_until)}`);
+    }
+    progressText.textContent = parts.join(' · ');
+  }
+
+  /* run: the run object of hub.sync() or last_run (null: nothing to show). */
+  showRun(run) {
+    this.lastRun = run || null;
+    const { summary, problems } = this.els;
+    if (!run) { summary.replaceChildren(); summary.hidden = true; return; }
+    summary.hidden = false;
+    const bits = [];
+    if (run.status === 'running') bits.push('The last refresh did not finish');
+    else if (run.status === 'aborted') bits.push('Refresh stopped');
+    bits.push(`${count(run.new)} new`, `${count(run.updated)} updated`, `${count(run.unchanged)} unchanged`);
+    if (run.skipped) bits.push(`${count(run.skipped)} skipped`);
+    const req = plural(Number(run.requests) || 0, 'request') +
+      (run.not_modified ? `, ${count(run.not_modified)} not modified` : '');
+    bits.push(req);
+    const when = run.finished || run.started;
+    const whenText = when ? ago(toMs(when) / 1000) : '';
+    replace(summary,
+      h('span', { class: ['run-dot', 'run-' + (['ok', 'partial', 'error'].includes(run.status) ? run.status : 'other')], 'aria-hidden': 'true' }),
+      h('span', { text: bits.join(' · ') }),
+      whenText ? h('span', { class: 'muted', text: ' · ' + whenText, title: new Date(toMs(when)).toLocaleString() }) : null);
+    replace(problems, runProblems(run).map(problemEl));
+  }
+
+  /* err: a rejection of hub.sync() or a worker-level failure. */
+  showError(err) {
+    replace(this.els.problems, problemEl(describe(err, this.lastRun?.limits)));
+  }
+}
+
+function problemEl(d) {
+  return h('li', { class: ['problem', 'problem-' + d.kind], title: d.detail || null }, d.text);
+}
