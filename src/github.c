@@ -405,7 +405,7 @@ static int parse_notifications(hub *h, hub__sync *s, const cJSON *body, int64_t 
         get_str(h, repo, "html_url", 0, &repo_html, idx))
       return -1;
     if ((strcmp(type, "Issue") != 0 && strcmp(type, "PullRequest") != 0) || !surl) {
-      s->n_skipped++; /* commits, releases, discussions …: not items */
+      hub__sync_skip(s, "notification about a commit, release or discussion"); /* not items */
       continue;
     }
     if (repo_html) hub__url_host(repo_html, host, sizeof host, NULL);
@@ -523,4 +523,26 @@ static int gh_answered(hub *h, hub__sync *s, hub__task *t, int status, const cJS
   return 0;
 }
 
-const hub__source hub__github_source = {"github", gh_start, gh_parse, gh_answered};
+/* Accept, API version, and the token — only towards the configured API base URL. */
+static int gh_headers(hub *h, hub__sync *s, const hub__task *t, cJSON *hdrs) {
+  size_t blen = strlen(s->api_base);
+  (void)h;
+  cJSON_AddStringToObject(hdrs, "Accept", "application/vnd.github+json");
+  cJSON_AddStringToObject(hdrs, "X-GitHub-Api-Version", "2022-11-28");
+  if (s->token && *s->token && strncmp(t->url, s->api_base, blen) == 0 &&
+      (t->url[blen] == '/' || t->url[blen] == '?' || t->url[blen] == 0)) {
+    char *auth = hub__printf("Bearer %s", s->token);
+    if (!auth) return -1;
+    cJSON_AddStringToObject(hdrs, "Authorization", auth);
+    memset(auth, 0, strlen(auth));
+    hub_free(auth);
+  }
+  return 0;
+}
+
+static const char *gh_resource(const hub__task *t) {
+  return strstr(t->url, "/search/") ? "search" : "core";
+}
+
+const hub__source hub__github_source = {"github", gh_start, gh_parse, gh_answered, gh_headers,
+                                        gh_resource};

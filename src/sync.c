@@ -17,7 +17,8 @@
 #include <string.h>
 #include "sync_int.h"
 
-static const hub__source *const sources[] = {&hub__github_source};
+static const hub__source *const sources[] = {&hub__github_source, &hub__tangled_source,
+                                             &hub__gfi_source};
 
 static void task_free(hub__task *t) {
   if (!t) return;
@@ -37,6 +38,7 @@ void hub__sync_free(hub *h) {
   task_free(s->inflight);
   cJSON_Delete(s->errors);
   cJSON_Delete(s->seen);
+  cJSON_Delete(s->skips);
   if (s->token) memset(s->token, 0, strlen(s->token));
   hub_free(s->token);
   hub_free(s->api_base);
@@ -90,9 +92,25 @@ static hub__task *pop(hub__sync *s) {
 }
 
 void hub__sync_count(hub__sync *s, hub__upsert_result r) {
-  if (r == HUB_UPSERT_NEW) s->n_new++;
-  else if (r == HUB_UPSERT_UPDATED) s->n_updated++;
-  else s->n_unchanged++;
+  hub__srcstat *p = &s->per[s->cur];
+  if (r == HUB_UPSERT_NEW) { s->n_new++; p->n_new++; }
+  else if (r == HUB_UPSERT_UPDATED) { s->n_updated++; p->n_updated++; }
+  else { s->n_unchanged++; p->n_unchanged++; }
+}
+
+void hub__sync_skip(hub__sync *s, const char *reason) {
+  cJSON *n = cJSON_GetObjectItemCaseSensitive(s->skips, reason);
+  s->n_skipped++;
+  s->per[s->cur].n_skipped++;
+  if (cJSON_IsNumber(n)) cJSON_SetNumberValue(n, n->valuedouble + 1);
+  else if (cJSON_GetArraySize(s->skips) < 50) cJSON_AddNumberToObject(s->skips, reason, 1);
+}
+
+static int source_index(const hub__source *src) {
+  int i;
+  for (i = 0; i < (int)(sizeof sources / sizeof sources[0]); i++)
+    if (sources[i] == src) return i;
+  return 0;
 }
 
 void hub__sync_note(hub__sync *s, const char *url, const char *msg) {
@@ -119,7 +137,7 @@ static int64_t hdr_int(const cJSON *headers, const char *name, int64_t dflt) {
 }
 
 static const char *task_resource(const hub__task *t) {
-  return strstr(t->url, "/search/") ? "search" : "core";
+  return t->src->resource ? t->src->resource(t) : t->src->name;
 }
 
 static hub__limit *limit_for(hub__sync *s, const char *name) {
@@ -161,6 +179,24 @@ static cJSON *run_json(hub__sync *s, const char *status) {
   cJSON_AddNumberToObject(r, "waited_ms", (double)s->waited_ms);
   cJSON_AddNumberToObject(r, "planned", (double)s->ntasks);
   hub__put(r, "errors", cJSON_Duplicate(s->errors, 1));
+  hub__put(r, "skip_reasons", cJSON_Duplicate(s->skips, 1));
+  {
+    cJSON *per = cJSON_AddObjectToObject(r, "sources");
+    for (i = 0; per && i < (int)(sizeof sources / sizeof sources[0]); i++) {
+      const hub__srcstat *p = &s->per[i];
+      cJSON *o;
+      if (!p->n_requests && !p->n_new && !p->n_updated && !p->n_unchanged && !p->n_skipped) continue;
+      o = cJSON_AddObjectToObject(per, sources[i]->name);
+      if (!o) break;
+      cJSON_AddNumberToObject(o, "new", (double)p->n_new);
+      cJSON_AddNumberToObject(o, "updated", (double)p->n_updated);
+      cJSON_AddNumberToObject(o, "unchanged", (double)p->n_unchanged);
+      cJSON_AddNumberToObject(o, "skipped", (double)p->n_skipped);
+      cJSON_AddNumberToObject(o, "requests", (double)p->n_requests);
+      cJSON_AddNumberToObject(o, "not_modified", (double)p->n_not_modified);
+      cJSON_AddNumberToObject(o, "charged", (double)p->n_charged);
+    }
+  }
   lim = cJSON_AddObjectToObject(r, "limits");
   for (i = 0; lim && i < s->nlim; i++) {
     cJSON *o = cJSON_AddObjectToObject(lim, s->lim[i].name);
@@ -229,6 +265,7 @@ cJSON *hub__sync_start(hub *h, const cJSON *req) {
   h->sync = s;
   s->errors = cJSON_CreateArray();
   s->seen = cJSON_CreateObject();
+  s->skips = cJSON_CreateObject();
   {
     /* per-run overrides (the CLI's GITHUB_TOKEN / HUB_GITHUB_API): used, never stored */
     const cJSON *ot = cJSON_GetObjectItemCaseSensitive(req, "token");
@@ -240,7 +277,7 @@ cJSON *hub__sync_start(hub *h, const cJSON *req) {
   }
   s->token = tok;
   s->api_base = api ? api : hub__strdup("https://api.github.com");
-  if (!s->errors || !s->seen || !s->api_base) goto oom;
+  if (!s->errors || !s->seen || !s->skips || !s->api_base) goto oom;
   { size_t n = strlen(s->api_base); while (n && s->api_base[n - 1] == '/') s->api_base[--n] = 0; }
   if (s->token && *s->token) hub__sha256_hex(s->token, strlen(s->token), s->tok_hash);
   else snprintf(s->tok_hash, sizeof s->tok_hash, "anonymous");
@@ -278,21 +315,10 @@ oom:
   return hub__error_json(HUB_E_NOMEM, NULL);
 }
 
-/* Adds the request headers for t: accept, API version, auth (only towards the API base),
- * and a validator. */
+/* Adds the request headers for t: the source's own (accept, auth) and a validator. */
 static int add_request_headers(hub *h, hub__sync *s, hub__task *t, cJSON *hdrs) {
   char *etag = NULL, *lastmod = NULL, *next = NULL;
-  size_t blen = strlen(s->api_base);
-  cJSON_AddStringToObject(hdrs, "Accept", "application/vnd.github+json");
-  cJSON_AddStringToObject(hdrs, "X-GitHub-Api-Version", "2022-11-28");
-  if (s->token && *s->token && strncmp(t->url, s->api_base, blen) == 0 &&
-      (t->url[blen] == '/' || t->url[blen] == '?' || t->url[blen] == 0)) {
-    char *auth = hub__printf("Bearer %s", s->token);
-    if (!auth) return -1;
-    cJSON_AddStringToObject(hdrs, "Authorization", auth);
-    memset(auth, 0, strlen(auth));
-    hub_free(auth);
-  }
+  if (t->src->headers && t->src->headers(h, s, t, hdrs)) return -1;
   if (hub__validator_get(h, s->tok_hash, t->url, &etag, &lastmod, &next)) return -1;
   if (t->conditional && lastmod) cJSON_AddStringToObject(hdrs, "If-Modified-Since", lastmod);
   else if (etag) cJSON_AddStringToObject(hdrs, "If-None-Match", etag);
@@ -422,7 +448,9 @@ cJSON *hub__sync_feed(hub *h, const cJSON *req) {
     return hub__error_json(HUB_E_BAD_TYPE, "sync_feed: \"body\" must be a string");
   t = s->inflight;
   s->inflight = NULL;
+  s->cur = source_index(t->src);
   s->n_requests++;
+  s->per[s->cur].n_requests++;
 
   if (cJSON_IsString(err_j)) { /* network error, timeout, truncated transfer */
     if (t->attempts < HUB_MAX_RETRIES) {
@@ -438,11 +466,15 @@ cJSON *hub__sync_feed(hub *h, const cJSON *req) {
   }
   status = (int)status_j->valuedouble;
   track_limits(s, t, headers);
-  if (status != 304) s->n_charged++;
+  if (status != 304) {
+    s->n_charged++;
+    s->per[s->cur].n_charged++;
+  }
 
   if (status == 304) {
     char *etag = NULL, *lastmod = NULL, *next = NULL;
     s->n_not_modified++;
+    s->per[s->cur].n_not_modified++;
     if (t->src->answered && t->src->answered(h, s, t, status, headers, now)) goto fail_task;
     if (hub__validator_get(h, s->tok_hash, t->url, &etag, &lastmod, &next)) goto fail_task;
     hub_free(etag);
@@ -484,7 +516,7 @@ cJSON *hub__sync_feed(hub *h, const cJSON *req) {
     }
     {
       int64_t n0 = s->n_new, u0 = s->n_updated, c0 = s->n_unchanged, k0 = s->n_skipped;
-      int ntasks0 = s->ntasks;
+      hub__srcstat p0 = s->per[s->cur];
       if (t->src->parse(h, s, t, body, headers, now) ||
           (t->src->answered && t->src->answered(h, s, t, status, headers, now)) ||
           hub__validator_put(h, s->tok_hash, t->url, hdr(headers, "etag"),
@@ -493,7 +525,7 @@ cJSON *hub__sync_feed(hub *h, const cJSON *req) {
         hub__store_rollback(h);
         /* the batch is undone: so are its counts (queued follow-ups stay harmless) */
         s->n_new = n0; s->n_updated = u0; s->n_unchanged = c0; s->n_skipped = k0;
-        (void)ntasks0;
+        s->per[s->cur] = p0;
         hub_free(next);
         snprintf(msg, sizeof msg, "%s; nothing from this response was stored", h->errmsg);
         hub__sync_note(s, t->url, msg);
@@ -529,7 +561,7 @@ cJSON *hub__sync_feed(hub *h, const cJSON *req) {
     if (!limited) {
       snprintf(msg, sizeof msg, "forbidden (403%s%.200s); skipped", m ? ": " : "", m ? m : "");
       hub__sync_note(s, t->url, msg);
-      s->n_skipped++;
+      hub__sync_skip(s, "forbidden (403)");
       task_free(t);
       goto ok;
     }
@@ -562,7 +594,7 @@ cJSON *hub__sync_feed(hub *h, const cJSON *req) {
     snprintf(msg, sizeof msg, "%d %s; skipped", status,
              status == 404 ? "not found" : (status == 410 ? "gone" : "unprocessable"));
     hub__sync_note(s, t->url, msg);
-    s->n_skipped++;
+    hub__sync_skip(s, status == 404 ? "not found (404)" : (status == 410 ? "gone (410)" : "unprocessable (422)"));
     task_free(t);
     goto ok;
   }

@@ -27,7 +27,20 @@ typedef struct hub__source {
    * intervals. May be NULL. Returns 0 or -1. */
   int (*answered)(hub *h, struct hub__sync *s, struct hub__task *t, int status,
                   const cJSON *headers, int64_t now_ms);
+  /* Adds the source's request headers (accept, auth …) for t; the engine adds validators.
+   * Returns 0 or -1 on OOM. */
+  int (*headers)(hub *h, struct hub__sync *s, const struct hub__task *t, cJSON *hdrs);
+  /* The rate-limit bucket t counts against (e.g. "core", "search", a PDS host); the engine
+   * tracks remaining/reset per bucket. NULL callback: the source's name. */
+  const char *(*resource)(const struct hub__task *t);
 } hub__source;
+
+#define HUB_MAX_SOURCES 8
+
+/* Per-source run statistics. */
+typedef struct {
+  int64_t n_new, n_updated, n_unchanged, n_skipped, n_requests, n_not_modified, n_charged;
+} hub__srcstat;
 
 typedef struct hub__task {
   const hub__source *src;
@@ -68,6 +81,9 @@ typedef struct hub__sync {
   uint64_t rng;
   hub__limit lim[HUB_MAX_LIMITS];
   int nlim;
+  hub__srcstat per[HUB_MAX_SOURCES]; /* indexed like the engine's source list */
+  int cur;                           /* index of the source whose answer is being handled */
+  cJSON *skips;                      /* {"reason": count} */
 } hub__sync;
 
 /* Appends a task (taking ownership of nothing: url and arg are copied). A URL already
@@ -76,9 +92,13 @@ int hub__sync_enqueue(hub *h, hub__sync *s, const hub__source *src, int kind, co
                       const char *arg, int conditional);
 /* Records an item upsert outcome in the run counters. */
 void hub__sync_count(hub__sync *s, hub__upsert_result r);
-/* Adds a non-fatal note to the run's errors (e.g. a skipped record). */
+/* Adds a non-fatal note to the run's errors (e.g. a failed page). */
 void hub__sync_note(hub__sync *s, const char *url, const char *msg);
+/* Counts one skipped record or request, with a short reason ("unsupported subject type"). */
+void hub__sync_skip(hub__sync *s, const char *reason);
 
-extern const hub__source hub__github_source;
+extern const hub__source hub__github_source; /* github.c */
+extern const hub__source hub__tangled_source; /* atproto.c */
+extern const hub__source hub__gfi_source;     /* gfi.c */
 
 #endif
