@@ -6,6 +6,10 @@ B=build
 mkdir -p $B/out
 $B/bench > $B/out/bench-native.txt || { echo "native bench failed"; exit 1; }
 node --no-experimental-fetch $B/wasm/bench.js > $B/out/bench-wasm.txt || { echo "wasm bench failed"; exit 1; }
+$B/bench_bandit > $B/out/bandit-native.txt || { echo "native bandit bench failed"; exit 1; }
+node --no-experimental-fetch $B/wasm/bench_bandit.js > $B/out/bandit-wasm.txt || { echo "wasm bandit bench failed"; exit 1; }
+node tests/browser/bench.mjs > $B/out/bench-browser.txt || { echo "browser bench failed"; exit 1; }
+STORAGE_ONLY=bench node tests/browser/storage.test.mjs > $B/out/bench-opfs.txt || { echo "OPFS bench failed"; exit 1; }
 v() { awk -v k="$1" '$1==k {print $2}' "$2"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 IN=$(v ingest_rate $B/out/bench-native.txt); IW=$(v ingest_rate $B/out/bench-wasm.txt)
@@ -22,6 +26,30 @@ printf "| rank 100k: rows → C score → top 200 (ms)    | %13s | %13s | %11s |
 printf "| rank 100k: one SQL query (ms)               | %13s | %13s | %11s |\n" "$RSN" "$RSW" "$(ratio "$RSW" "$RSN")"
 printf "| cards: stored rank + index, 200 cards (ms)  | %13s | %13s | %11s |\n" "$CN" "$CW" "$(ratio "$CW" "$CN")"
 printf "| SQL / C ranking                             | %13s | %13s |             |\n" "$(ratio "$RSN" "$RCN")" "$(ratio "$RSW" "$RCW")"
+BR=$B/out/bench-browser.txt
+BIN=$(v browser_ingest_rate $BR); NIN=$(v native_ingest_rate $BR)
+echo
+echo "| in the browser (headless Chromium, loopback fake GitHub)  | value          |"
+echo "|-----------------------------------------------------------|----------------|"
+printf "| sync 5,000 issues: browser (worker, fetch, wasm, OPFS)    | %8s it/s  |\n" "$BIN"
+printf "| sync 5,000 issues: native CLI (libcurl, native core)      | %8s it/s  |\n" "$NIN"
+printf "|   browser time in fetch (ms, of the whole sync)             | %14s |\n" "$(v browser_ingest_fetch_ms $BR)"
+printf "|   browser time in the core: parse, hash, upsert, OPFS (ms)  | %14s |\n" "$(v browser_ingest_core_ms $BR)"
+printf "|   browser whole sync (ms)                                   | %14s |\n" "$(v browser_ingest_total_ms $BR)"
+printf "| browser / native                                          | %14s |\n" "$(ratio "$BIN" "$NIN")"
+printf "| cold start to first card, 5,000 items, SW warm (median 7) | %11s ms |\n" "$(v cold_start_first_card_ms $BR)"
+printf "| triage-sized commit on OPFS, p50                          | %11s ms |\n" "$(v opfs_commit_p50_ms $B/out/bench-opfs.txt)"
+printf "| triage-sized commit on OPFS, p95                          | %11s ms |\n" "$(v opfs_commit_p95_ms $B/out/bench-opfs.txt)"
+echo
+echo "| one tip (LinUCB, d=16, 200 candidates)     | native        | wasm (node)   | wasm/native |"
+echo "|--------------------------------------------|---------------|---------------|-------------|"
+DN=$(v bandit_decision_us $B/out/bandit-native.txt); DW=$(v bandit_decision_us $B/out/bandit-wasm.txt)
+printf "| µs per decision + update                   | %13s | %13s | %11s |\n" "$DN" "$DW" "$(ratio "$DW" "$DN")"
+TN=$(v tip_call_us $B/out/bandit-native.txt); TW=$(v tip_call_us $B/out/bandit-wasm.txt)
+printf "| µs per tip + feedback through hub_call     | %13s | %13s | %11s |\n" "$TN" "$TW" "$(ratio "$TW" "$TN")"
+echo
+echo "Regret after 1,000 simulated tips (native run):"
+grep -A5 -E '^ *policy +regret' $B/out/bandit-native.txt | sed 's/^/    /'
 echo
 echo "| wasm module      | raw bytes | gzip -9 bytes |"
 echo "|------------------|-----------|---------------|"
