@@ -68,7 +68,23 @@ curl -s -X POST "$BASE/_fake/fault?kind=truncate&count=1&path=/repos" > /dev/nul
 HUB_DB=$W/trunc.db $HUB sync > "$W/trunc.json" 2> "$W/trunc.err"; rc=$?
 check '[ $rc = 0 ] && [ "$(jget retries < "$W/trunc.json")" -ge 1 ]' "truncated body: retried and completed (rc=$rc $(cat "$W/trunc.err"))"
 
-# 6. bad usage
+# 6. one tip from the CLI, a reaction, and offline evaluation
+$HUB tip > "$W/tip.json"; rc=$?
+DEC=$(jget decision < "$W/tip.json")
+check '[ $rc = 0 ] && [ -n "$(jget tip.key < "$W/tip.json")" ] && [ "$DEC" -gt 0 ]' "hub tip gives a tip with a decision"
+$HUB tip-feedback "$DEC" done > "$W/fb.json"; rc=$?
+check '[ $rc = 0 ] && [ "$(jget reward < "$W/fb.json")" = 1 ]' "hub tip-feedback done: reward 1"
+$HUB tip-feedback "$DEC" sideways > /dev/null 2> "$W/fb.err"; rc=$?
+check '[ $rc = 1 ] && [ -s "$W/fb.err" ]' "an unknown reaction is refused with a message"
+OBD=${HUB_OBD_DIR:-../shared/fixtures/obd}
+if [ -f "$OBD/random/men.csv" ]; then
+  $HUB tip-eval item:3 --obd "$OBD/random/men.csv" > "$W/eval.json"; rc=$?
+  check '[ $rc = 0 ] && [ "$(jget events < "$W/eval.json")" = 10000 ] && [ "$(jget matched < "$W/eval.json")" -gt 0 ]' "tip-eval on the OBD sample reads 10,000 events"
+else
+  echo "note: $OBD not found; skipping the OBD CLI check"
+fi
+
+# 7. bad usage
 $HUB frobnicate > /dev/null 2>&1; rc=$?
 check '[ $rc = 2 ]' "unknown subcommand: usage, exit 2"
 HUB_DB=/nonexistent/dir/x.db $HUB stats > /dev/null 2> "$W/nodb.err"; rc=$?

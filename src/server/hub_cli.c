@@ -10,6 +10,12 @@
  *   hub stats           tracked / open / with reactions / repos
  *   hub last-run        statistics of the latest sync
  *   hub settings [JSON] show settings, or change them: hub settings '{"repos":["o/r"]}'
+ *   hub tip             one tip: the single next thing to do (JSON)
+ *   hub tip-feedback DECISION done|snooze|dismiss|helpful|not_helpful [SNOOZE_UNTIL_MS]
+ *   hub tip-stats       per-policy pulls and rewards, the model
+ *   hub tip-eval [POLICY] [--obd FILE.csv [POSITION]]
+ *                       offline evaluation (replay, IPW, SNIPW) of a policy on hub's own log,
+ *                       or on an Open Bandit Dataset CSV
  *   hub call JSON       any command of the API, verbatim
  *
  * Environment: GITHUB_TOKEN (used for the run, never stored), HUB_GITHUB_API (API base URL,
@@ -23,7 +29,8 @@
 #include "transport.h"
 
 static int usage(void) {
-  fputs("usage: hub sync | cards [N] | top [N] | card KEY | stats | last-run | settings [JSON] | call JSON\n",
+  fputs("usage: hub sync | cards [N] | top [N] | card KEY | tip | tip-feedback DECISION REACTION [UNTIL]\n"
+        "       | tip-stats | tip-eval [POLICY] [--obd FILE [POSITION]] | stats | last-run | settings [JSON] | call JSON\n",
         stderr);
   return 2;
 }
@@ -136,6 +143,58 @@ static int do_sync(hub *h) {
   return rc;
 }
 
+/* Reads a whole file into a new NUL-terminated string (at most max bytes); NULL on failure. */
+static char *read_file(const char *path, size_t max) {
+  FILE *f = fopen(path, "rb");
+  char *p = NULL;
+  long n;
+  if (!f) return NULL;
+  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && (size_t)n <= max && fseek(f, 0, SEEK_SET) == 0) {
+    p = malloc((size_t)n + 1);
+    if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
+      free(p);
+      p = NULL;
+    }
+    if (p) p[n] = 0;
+  }
+  fclose(f);
+  return p;
+}
+
+static int do_tip_eval(hub *h, int argc, char **argv) {
+  cJSON *req = cJSON_CreateObject();
+  const char *policy = NULL, *obd = NULL;
+  int i, rc, position = -1;
+  for (i = 2; i < argc; i++) {
+    if (strcmp(argv[i], "--obd") == 0 && i + 1 < argc) {
+      obd = argv[++i];
+      if (i + 1 < argc && argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9') position = atoi(argv[++i]);
+    } else {
+      policy = argv[i];
+    }
+  }
+  cJSON_AddStringToObject(req, "cmd", "tip_eval");
+  if (obd) {
+    char *csv = read_file(obd, 64u * 1024u * 1024u);
+    if (!csv) {
+      fprintf(stderr, "hub: tip-eval: cannot read %s\n", obd);
+      cJSON_Delete(req);
+      return 1;
+    }
+    cJSON_AddStringToObject(req, "source", "obd");
+    cJSON_AddStringToObject(req, "csv", csv);
+    free(csv);
+    if (position >= 0) cJSON_AddNumberToObject(req, "position", position);
+    cJSON_AddStringToObject(req, "policy", policy ? policy : "uniform");
+  } else {
+    cJSON_AddStringToObject(req, "source", "log");
+    cJSON_AddStringToObject(req, "policy", policy ? policy : "linucb");
+  }
+  rc = emit("tip-eval", hub_callj(h, req));
+  cJSON_Delete(req);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   const char *db = getenv("HUB_DB");
   char err[512];
@@ -182,6 +241,25 @@ int main(int argc, char **argv) {
     }
     rc = emit("settings", hub_callj(h, req));
     cJSON_Delete(req);
+  } else if (strcmp(argv[1], "tip") == 0) {
+    cJSON *req = cJSON_CreateObject();
+    cJSON_AddStringToObject(req, "cmd", "tip");
+    cJSON_AddNumberToObject(req, "now", (double)hub_now_ms());
+    rc = emit("tip", hub_callj(h, req));
+    cJSON_Delete(req);
+  } else if (strcmp(argv[1], "tip-feedback") == 0 && argc > 3) {
+    cJSON *req = cJSON_CreateObject();
+    cJSON_AddStringToObject(req, "cmd", "tip_feedback");
+    cJSON_AddNumberToObject(req, "now", (double)hub_now_ms());
+    cJSON_AddNumberToObject(req, "decision", atof(argv[2]));
+    cJSON_AddStringToObject(req, "reaction", argv[3]);
+    if (argc > 4) cJSON_AddNumberToObject(req, "snooze_until", atof(argv[4]));
+    rc = emit("tip-feedback", hub_callj(h, req));
+    cJSON_Delete(req);
+  } else if (strcmp(argv[1], "tip-stats") == 0) {
+    rc = emit("tip-stats", simple(h, "tip_stats", NULL, NULL, 0));
+  } else if (strcmp(argv[1], "tip-eval") == 0) {
+    rc = do_tip_eval(h, argc, argv);
   } else if (strcmp(argv[1], "call") == 0 && argc > 2) {
     char *out = hub_call(h, argv[2]);
     cJSON *res = out ? cJSON_Parse(out) : NULL;
