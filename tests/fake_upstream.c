@@ -2,7 +2,9 @@
  * fake_upstream.c — a fake GitHub API on 127.0.0.1 (libmicrohttpd) that serves recorded
  * exchanges through replay.c, with CORS for browsers, stats and fault injection under /_fake/.
  *
- * usage: fake_upstream --dir D [--dir D2 ...] [--port N (0 = random)] [--port-file F]
+ * usage: fake_upstream --dir D [--dir D2 ...] [--port N (0 = random)] [--port-file F] [--fresh]
+ *   --fresh moves every recorded timestamp by one offset so the newest is an hour old (the
+ *   demo of `make run`; tests replay the recordings as they are)
  * Control routes (never counted): GET /_fake/stats, POST /_fake/reset, POST /_fake/quit,
  * POST /_fake/fault?kind=K&count=N&path=PREFIX[&retry_after=S][&delay_ms=MS]
  * (see tests/exchanges/README.md). Runs until SIGTERM/SIGINT or POST /_fake/quit.
@@ -555,7 +557,7 @@ static void on_signal(int sig) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: fake_upstream --dir D [--dir D2 ...] [--port N (0 = random)] [--port-file F]\n");
+  fprintf(stderr, "usage: fake_upstream --dir D [--dir D2 ...] [--port N (0 = random)] [--port-file F] [--fresh]\n");
   return 2;
 }
 
@@ -565,7 +567,7 @@ int main(int argc, char **argv) {
   const char *dirs[MAX_DIRS], *port_file = NULL;
   size_t ndirs = 0;
   long port = 0;
-  int i, rc = 1;
+  int i, rc = 1, fresh = 0;
   char base[64], err[512], b;
   struct sockaddr_in sa;
   struct MHD_Daemon *d = NULL;
@@ -581,6 +583,8 @@ int main(int argc, char **argv) {
       if (*end || port < 0 || port > 65535) return usage();
     } else if (strcmp(argv[i], "--port-file") == 0 && i + 1 < argc) {
       port_file = argv[++i];
+    } else if (strcmp(argv[i], "--fresh") == 0) {
+      fresh = 1;
     } else {
       return usage();
     }
@@ -622,6 +626,7 @@ int main(int argc, char **argv) {
   port = di->port;
   snprintf(base, sizeof base, "http://127.0.0.1:%ld", port);
   rp = replay_load(dirs, ndirs, base, err, sizeof err);
+  if (rp && fresh) replay_shift_times(rp, (long long)time(NULL) - 3600);
   pthread_mutex_unlock(&mu);
   if (!rp) {
     fprintf(stderr, "fake_upstream: %s\n", err);

@@ -674,3 +674,64 @@ void replay_rewind(replay *r) {
   size_t i;
   for (i = 0; i < r->nblocks; i++) r->blocks[i].served = 0;
 }
+
+/* ---- moving recorded times (demo only) ------------------------------------------------- */
+
+static int ts_at(const char *p, size_t left, long long *t) {
+  static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+  long long y, mo, d, hh, mi, ss, era, yoe, doy, doe;
+  size_t i;
+  if (left < 20) return 0;
+  for (i = 0; i < 20; i++) {
+    if (shape[i] == 'd' ? (p[i] < '0' || p[i] > '9') : p[i] != shape[i]) return 0;
+  }
+  y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+  mo = (p[5] - '0') * 10 + (p[6] - '0');
+  d = (p[8] - '0') * 10 + (p[9] - '0');
+  hh = (p[11] - '0') * 10 + (p[12] - '0');
+  mi = (p[14] - '0') * 10 + (p[15] - '0');
+  ss = (p[17] - '0') * 10 + (p[18] - '0');
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return 0;
+  y -= mo <= 2;
+  era = (y >= 0 ? y : y - 399) / 400;
+  yoe = y - era * 400;
+  doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  *t = (era * 146097 + doe - 719468) * 86400 + hh * 3600 + mi * 60 + ss;
+  return 1;
+}
+
+static void ts_write(char *p, long long t) {
+  long long z = t / 86400, secs = t % 86400, era, doe, yoe, y, doy, mp, d, m;
+  char buf[96];
+  z += 719468;
+  era = (z >= 0 ? z : z - 146096) / 146097;
+  doe = z - era * 146097;
+  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = yoe + era * 400;
+  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+  snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", y % 10000, m, d, secs / 3600,
+           secs / 60 % 60, secs % 60);
+  memcpy(p, buf, 20);
+}
+
+long long replay_shift_times(replay *r, long long newest_s) {
+  long long newest = 0, t, off;
+  size_t b, i;
+  for (b = 0; b < r->nblocks; b++)
+    for (i = 0; i + 20 <= r->blocks[b].body_len; i++)
+      if (ts_at(r->blocks[b].body + i, r->blocks[b].body_len - i, &t) && t > newest) newest = t;
+  if (!newest) return 0;
+  off = newest_s - newest;
+  for (b = 0; b < r->nblocks; b++)
+    for (i = 0; i + 20 <= r->blocks[b].body_len; i++)
+      if (ts_at(r->blocks[b].body + i, r->blocks[b].body_len - i, &t)) {
+        ts_write(r->blocks[b].body + i, t + off);
+        i += 19;
+      }
+  return off;
+}

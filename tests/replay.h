@@ -52,6 +52,12 @@ int replay_answer_info(replay *r, const char *method, const char *path_and_query
                        const replay_header *req_headers, size_t nreq, replay_response *out,
                        replay_info *info);
 
+/* Moves every ISO-8601 UTC timestamp ("YYYY-MM-DDTHH:MM:SSZ") in the recorded bodies by the
+ * same offset, so that the newest one lands at newest_s (seconds since the epoch): recorded
+ * traffic that looks recent, with every interval between events kept. Returns the offset in
+ * seconds. Used by `make run` (fake_upstream --fresh), never by the tests. */
+long long replay_shift_times(replay *r, long long newest_s);
+
 /* Frees everything a response owns and empties it. Safe on an emptied or zeroed response. */
 void replay_response_free(replay_response *resp);
 

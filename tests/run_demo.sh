@@ -7,7 +7,7 @@ B=build
 W=$B/run
 rm -rf $W && mkdir -p $W
 cp -r $B/web $W/www
-$B/fake_upstream --dir tests/exchanges/demo --port 0 --port-file $W/api-port > $W/fake.log 2>&1 &
+$B/fake_upstream --dir tests/exchanges/demo --fresh --port 0 --port-file $W/api-port > $W/fake.log 2>&1 &
 FAKE=$!
 i=0; while [ ! -s $W/api-port ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 API=http://127.0.0.1:$(cat $W/api-port)
