@@ -68,6 +68,12 @@ curl -s -X POST "$BASE/_fake/fault?kind=truncate&count=1&path=/repos" > /dev/nul
 HUB_DB=$W/trunc.db $HUB sync > "$W/trunc.json" 2> "$W/trunc.err"; rc=$?
 check '[ $rc = 0 ] && [ "$(jget retries < "$W/trunc.json")" -ge 1 ]' "truncated body: retried and completed (rc=$rc $(cat "$W/trunc.err"))"
 
+# 5b. a slow upstream (1.5 s for one answer) is waited for, not mistaken for a failure
+rm -f "$W"/slow.db*
+curl -s -X POST "$BASE/_fake/fault?kind=slow&count=1&delay_ms=1500&path=/user" > /dev/null
+HUB_DB=$W/slow.db $HUB sync > "$W/slow.json" 2> "$W/slow.err"; rc=$?
+check '[ $rc = 0 ] && [ "$(jget status < "$W/slow.json")" = ok ]' "slow answer: the sync completes ($(cat "$W/slow.err"))"
+
 # 6. one tip from the CLI, a reaction, and offline evaluation
 $HUB tip > "$W/tip.json"; rc=$?
 DEC=$(jget decision < "$W/tip.json")
