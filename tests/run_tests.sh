@@ -59,6 +59,7 @@ tally same-rows "$OUT/same-rows.log" 0
 run_suite e2e sh tests/e2e_cli.sh "$OUT/e2e"
 run_suite browser-pwa node tests/browser/pwa.test.mjs
 run_suite browser-storage node tests/browser/storage.test.mjs
+run_suite browser-tip node tests/browser/tip.test.mjs
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

@@ -18,6 +18,9 @@ let M = null;        // the Emscripten module
 let handle = 0;      // the core's hub*
 let storage = null;  // {mode, note, persist}
 let syncing = false;
+// Commands that never write: everything else is followed by storage.persist() (a no-op on
+// OPFS, where each commit is durable; a snapshot in IndexedDB mode).
+const READ_ONLY = new Set(['cards', 'card', 'stats', 'last_run', 'tip_stats', 'tip_eval']);
 
 // Runs one JSON command in the core. Every allocation crossing the boundary is freed here.
 function call(req) {
@@ -129,7 +132,8 @@ async function handle_message(msg) {
   try {
     if (msg.type === 'call') {
       const res = check(call(msg.req));
-      if (msg.req && msg.req.cmd === 'settings' && msg.req.set) await persist();
+      const cmd = msg.req && msg.req.cmd;
+      if (!READ_ONLY.has(cmd) && !(cmd === 'settings' && !msg.req.set)) await persist();
       self.postMessage({ type: 'reply', id, ok: true, res });
     } else if (msg.type === 'sync') {
       if (syncing) throw Object.assign(new Error('a refresh is already running'), { code: 'busy' });

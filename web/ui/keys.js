@@ -2,11 +2,12 @@
  * ui/keys.js — the keyboard shortcuts of the page.
  *
  * j / k move between cards, o opens the selected card, Enter expands it, r refreshes,
- * / or s opens Settings. Keys typed into a field, or with a modifier,
+ * / or s opens Settings, t goes to the one-tip page (tip.html). Keys typed into a field, or with a modifier,
  * are left alone.
  */
 
-/* actions: {next, prev, open, refresh, settings}; all functions. */
+/* actions: {next, prev, open, refresh, settings, tip?}; all functions (tip defaults to
+ * following the header's "One tip" link). */
 export function installKeys(actions) {
   document.addEventListener('keydown', (e) => {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
@@ -15,9 +16,15 @@ export function installKeys(actions) {
     const fn = {
       j: actions.next, k: actions.prev, o: actions.open, r: actions.refresh,
       '/': actions.settings, s: actions.settings,
+      t: actions.tip || openTip,
     }[e.key];
     if (!fn) return;
     e.preventDefault();
     fn();
   });
+}
+
+function openTip() {
+  const a = document.getElementById('open-tip');
+  window.location.assign(a instanceof HTMLAnchorElement ? a.href : 'tip.html');
 }

@@ -1,0 +1,173 @@
+/*
+ * tip.js — the "one tip" page's entry point: a black page with the single next thing to do.
+ *
+ * It starts its own HubClient (a separate page, so its own worker; the storage layer waits
+ * for the list page's worker to let go of OPFS, and falls back when another tab holds it),
+ * asks the core for a tip, and sends each reaction back with tip_feedback; the core updates
+ * the LinUCB model at once, so the next tip is asked for straight after. The latency sent
+ * with a reaction is the round trip of the `tip` call that served it, measured here.
+ *
+ * Test hook: tip.html?now=<epoch ms> runs the page's clock from that moment (see
+ * ui/tip-clock.js) — everything the page sends as "now", and the snooze presets, follow it.
+ *
+ * DOM: ui/tip-view.js (the tip, presets, empty state), ui/tip-learned.js (footer line),
+ * ui/tip-keys.js (keys). Nothing here builds markup from data.
+ */
+import { HubClient } from './hub-client.js';
+import { h, replace } from './ui/dom.js';
+import { describe } from './ui/errors.js';
+import { registerServiceWorker } from './ui/update.js';
+import * as icons from './ui/icons.js';
+import { makeClock, tzOffsetMin, snoozePresets, when } from './ui/tip-clock.js';
+import { noteSnooze, forgetSnooze, nextReturn } from './ui/tip-snoozes.js';
+import { TipView } from './ui/tip-view.js';
+import { renderLearned } from './ui/tip-learned.js';
+import { installTipKeys } from './ui/tip-keys.js';
+
+const $ = (id) => document.getElementById(id);
+const clock = makeClock(location.search);
+const LIST = './';
+const SAID = { done: 'Done.', snooze: 'Snoozed.', dismiss: 'Dismissed.', helpful: 'Noted: helpful.', not_helpful: 'Noted: not helpful.' };
+
+const state = { hub: null, current: null, latencyUs: null, busy: false };
+let view = null;
+
+function say(text) {
+  const el = $('tip-status');
+  el.textContent = '';
+  /* a fresh text node each time so screen readers announce repeats */
+  if (text) requestAnimationFrame(() => { el.textContent = text; });
+}
+
+function fatal(err) {
+  const d = describe(err);
+  view.error(d, () => location.reload());
+}
+
+async function refreshLearned() {
+  try {
+    renderLearned($('learned'), await state.hub.call({ cmd: 'tip_stats' }));
+  } catch { renderLearned($('learned'), null); }
+}
+
+/* Asks the core for the next tip and shows it (or the empty state). */
+async function next() {
+  const now = clock.now();
+  const t0 = performance.now();
+  let res;
+  try {
+    res = await state.hub.call({ cmd: 'tip', now, tz_offset_min: tzOffsetMin(now) });
+  } catch (err) {
+    state.current = null;
+    view.error(describe(err), () => next());
+    return;
+  }
+  state.latencyUs = Math.max(0, Math.round((performance.now() - t0) * 1000));
+  if (res && res.tip && typeof res.tip === 'object') {
+    state.current = res;
+    view.show(res, snoozePresets(now));
+    document.title = 'One tip — hub';
+    return;
+  }
+  state.current = null;
+  let noItems = false;
+  try {
+    const st = (await state.hub.call({ cmd: 'stats' })).stats;
+    noItems = !!st && st.tracked === 0;
+  } catch { /* say inbox zero */ }
+  const back = nextReturn(clock.now());
+  view.empty({ noItems, returnsAt: back ? when(back, clock.now()) : '', listHref: LIST });
+  document.title = 'Inbox zero — hub';
+}
+
+/* Sends reaction for the shown tip, then shows the next one. until: snooze time (ms). */
+async function react(reaction, until) {
+  const cur = state.current;
+  if (state.busy || !cur || !cur.tip) return;
+  state.busy = true;
+  $('stage').setAttribute('aria-busy', 'true');
+  try {
+    const req = { cmd: 'tip_feedback', decision: cur.decision, now: clock.now(), reaction };
+    if (reaction === 'snooze') req.snooze_until = until;
+    if (Number.isFinite(state.latencyUs)) req.latency_us = state.latencyUs;
+    const res = await state.hub.call(req);
+    const key = cur.tip.key;
+    if (reaction === 'snooze') noteSnooze(key, Number.isFinite(res.snooze_until) ? res.snooze_until : until);
+    else if (reaction === 'done' || reaction === 'dismiss') forgetSnooze(key);
+    say(reaction === 'snooze' && until ? `Snoozed until ${when(until, clock.now())}.` : SAID[reaction]);
+    await next();
+    $('stage').querySelector('h1')?.focus({ preventScroll: true });
+    refreshLearned();
+  } catch (err) {
+    say(describe(err).text);
+  } finally {
+    state.busy = false;
+    $('stage').removeAttribute('aria-busy');
+  }
+}
+
+function snoozeWith(p) {
+  if (p) react('snooze', p.until);
+}
+
+async function main() {
+  registerServiceWorker($('update-banner'), $('update-button')).catch((e) => console.warn(e));
+  $('back').prepend(icons.chevron());
+
+  view = new TipView($('stage'), {
+    done: () => react('done'),
+    dismiss: () => react('dismiss'),
+    helpful: () => react('helpful'),
+    notHelpful: () => react('not_helpful'),
+    preset: snoozeWith,
+  });
+
+  const offline = $('offline');
+  replace(offline, icons.offline(), h('span', { text: 'Offline' }));
+  const online = () => { offline.hidden = navigator.onLine !== false; };
+  window.addEventListener('online', online);
+  window.addEventListener('offline', online);
+  online();
+
+  try {
+    state.hub = new HubClient();
+  } catch (err) { fatal(err); return; }
+  state.hub.onerror = (e) => { console.error('worker failure', e); fatal(e?.error || e); };
+
+  let info;
+  try {
+    info = await state.hub.ready;
+  } catch (err) { fatal(err); return; }
+  if (info.storage && info.storage.mode !== 'opfs') {
+    const note = $('storage-note');
+    note.textContent = info.storage.mode === 'memory' ? 'Not saved' : 'Separate copy';
+    note.title = String(info.storage.note || '').slice(0, 300);
+    note.hidden = false;
+  }
+
+  await next();
+  $('boot').hidden = true;
+  refreshLearned();
+
+  installTipKeys({
+    done: () => react('done'),
+    dismiss: () => react('dismiss'),
+    helpful: () => react('helpful'),
+    notHelpful: () => react('not_helpful'),
+    snooze: () => { if (state.current && !state.busy) view.toggleSnooze(); },
+    preset: (i) => {
+      if (!view.snoozeOpen) return false;
+      snoozeWith(snoozePresets(clock.now())[i]);
+      return true;
+    },
+    escape: () => {
+      if (!view.snoozeOpen) return false;
+      view.toggleSnooze(false);
+      return true;
+    },
+    open: () => view.open(),
+    back: () => location.assign(LIST),
+  });
+}
+
+main().catch((err) => { console.error(err); if (view) fatal(err); });
