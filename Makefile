@@ -117,8 +117,13 @@ $(DEPS_STAMP):
 	    if [ -f /etc/apt/sources.list ]; then grep -E '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' > $$A/parts/main.list; fi; \
 	    apt-get -o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts=$$A/parts -o Dir::State::Lists=$$A/lists update -qq >/dev/null 2>&1; \
 	  fi; \
-	  (cd $(DL) && apt-get -o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts=$$A/parts -o Dir::State::Lists=$$A/lists \
-	     source --download-only -qq $$pkg >/dev/null 2>&1) || { echo "deps: apt-get source $$pkg failed" >&2; exit 1; }; \
+	  O="-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts=$$A/parts -o Dir::State::Lists=$$A/lists"; \
+	  (cd $(DL) && apt-get $$O source --download-only -qq $$pkg >/dev/null 2>&1) || true; \
+	  if [ ! -f $(DL)/$${pkg}_$${ver}.orig.tar.gz ]; then \
+	    uri=$$(apt-get $$O source --print-uris -qq $$pkg 2>/dev/null | grep "$${pkg}_$${ver}.orig.tar.gz" | cut -d"'" -f2); \
+	    [ -n "$$uri" ] && curl -fsSL -o $(DL)/$${pkg}_$${ver}.orig.tar.gz "$$uri"; \
+	  fi; \
+	  [ -f $(DL)/$${pkg}_$${ver}.orig.tar.gz ] || { echo "deps: cannot fetch the $$pkg $$ver source" >&2; exit 1; }; \
 	done
 	@echo "$(CJSON_SHA256)  $(DL)/cjson_$(CJSON_VERSION).orig.tar.gz" | sha256sum -c --quiet -
 	@echo "$(MD4C_SHA256)  $(DL)/md4c_$(MD4C_VERSION).orig.tar.gz" | sha256sum -c --quiet -
@@ -134,6 +139,9 @@ $(DEPS_STAMP):
 	fi
 	@touch $@
 	@echo "deps: ok (SQLite $(SQLITE_TARBALL), cJSON $(CJSON_VERSION), md4c $(MD4C_VERSION))"
+
+# The third-party sources come out of the deps step.
+$(TP_SRC): $(DEPS_STAMP) ;
 
 # ---- native builds --------------------------------------------------------------------------
 # obj(dir, sources): object paths for one variant.
