@@ -57,7 +57,7 @@ SQLITE_OPTS := -DSQLITE_DQS=0 -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_OMIT_DEPRECA
             -DSQLITE_OMIT_DATETIME_FUNCS -DSQLITE_OMIT_HEX_INTEGER -DSQLITE_OMIT_SCHEMA_PRAGMAS \
             -DSQLITE_OMIT_CASE_SENSITIVE_LIKE_PRAGMA -DSQLITE_OMIT_AUTORESET \
             -DSQLITE_OMIT_SHUTDOWN_DIRECTORIES -DSQLITE_OMIT_XFER_OPT \
-            -DSQLITE_OMIT_AUTOVACUUM
+            -DSQLITE_OMIT_AUTOVACUUM -DSQLITE_OMIT_EXPLAIN
 CJSON_OPTS  := -DCJSON_NESTING_LIMIT=64
 INCS     := -Isrc -I$(SQLITE_DIR) -I$(CJSON_DIR) -I$(MD4C_DIR)
 CFLAGS_COMMON := -std=c11 -D_POSIX_C_SOURCE=200809L $(INCS) $(CJSON_OPTS) $(SQLITE_OPTS) -MMD -MP
@@ -174,7 +174,7 @@ $(B)/hub: $(NATIVE_OBJ) $(call obj,$(B)/native,$(CLI_SRC))
 $(B)/asan/hub: $(ASAN_OBJ) $(call obj,$(B)/asan,$(CLI_SRC))
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lm
 $(B)/hub-serve: $(call obj,$(B)/native,src/server/serve.c)
-	$(CC) -o $@ $^ -lmicrohttpd
+	$(Q)$(CC) -o $@ $^ -lmicrohttpd
 $(B)/fake_upstream: $(call obj,$(B)/native,tests/fake_upstream.c tests/replay.c)
 	$(Q)$(CC) -o $@ $^ -lmicrohttpd -lpthread
 $(B)/asan/unit_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/unit_test.c tests/testutil.c tests/replay.c)
