@@ -35,7 +35,7 @@ MD4C_SHA256       := 4a457df853425b6bb6e3457aa1d1a13bccec587a04c38c622b1013a0da4
 # Debian packages, each as `probe:package`; the probe is a command on PATH or a header file.
 DEB_PACKAGES := cc:build-essential emcc:emscripten curl-config:libcurl4-openssl-dev \
                 /usr/include/microhttpd.h:libmicrohttpd-dev node:nodejs npm:npm \
-                /usr/bin/chromium:chromium
+                /usr/bin/chromium:chromium /usr/include/yaml.h:libyaml-dev
 
 SQLITE_DIR := $(TP)/sqlite
 CJSON_DIR  := $(TP)/cjson
@@ -66,7 +66,7 @@ NATIVE_CFLAGS := -O2 -g
 ASAN_CFLAGS   := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 CORE_SRC := $(wildcard src/*.c)
-CLI_SRC  := src/server/hub_cli.c src/server/transport_curl.c
+CLI_SRC  := src/server/hub_cli.c src/server/transport_curl.c src/server/upforgrabs.c
 TP_SRC   := $(SQLITE_DIR)/sqlite3.c $(CJSON_DIR)/cJSON.c $(MD4C_DIR)/md4c.c
 TEST_SRC := tests/unit_test.c tests/fixture_test.c tests/replay.c tests/testutil.c
 
@@ -170,9 +170,9 @@ $(B)/asan/%.o: %.c Makefile | deps
 	$(Q)$(CC) $(CFLAGS_COMMON) $(ASAN_CFLAGS) $(WARN) -c $< -o $@
 
 $(B)/hub: $(NATIVE_OBJ) $(call obj,$(B)/native,$(CLI_SRC))
-	$(Q)$(CC) -o $@ $^ -lcurl -lm
+	$(Q)$(CC) -o $@ $^ -lcurl -lyaml -lm
 $(B)/asan/hub: $(ASAN_OBJ) $(call obj,$(B)/asan,$(CLI_SRC))
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lm
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lyaml -lm
 $(B)/hub-serve: $(call obj,$(B)/native,src/server/serve.c)
 	$(Q)$(CC) -o $@ $^ -lmicrohttpd
 $(B)/fake_upstream: $(call obj,$(B)/native,tests/fake_upstream.c tests/replay.c)
@@ -181,6 +181,12 @@ $(B)/asan/unit_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/unit_test.c tests/te
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/asan/fixture_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/fixture_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+$(B)/asan/tangled_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/tangled_test.c tests/testutil.c tests/replay.c)
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+$(B)/asan/gfi_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/gfi_test.c tests/testutil.c tests/replay.c)
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+$(B)/asan/ufg_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/ufg_test.c src/server/upforgrabs.c tests/testutil.c tests/replay.c)
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lyaml -lm
 $(B)/asan/bandit_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/bandit_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/bench: $(NATIVE_OBJ) $(call obj,$(B)/native,tests/bench.c tests/testutil.c tests/replay.c)
@@ -207,7 +213,7 @@ $(B)/web/.stamp: $(WEB_SRC) $(W)/hub.mjs $(W)/hub.wasm
 run: native web
 	@sh tests/run_demo.sh
 
-test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandit_test $(B)/asan/hub
+test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandit_test $(B)/asan/tangled_test $(B)/asan/gfi_test $(B)/asan/ufg_test $(B)/asan/hub
 	@sh tests/run_tests.sh
 
 bench: native wasm

@@ -19,7 +19,7 @@ WASM_LDFLAGS := -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB 
 
 WASM_CORE_OBJ := $(call obj,$(W),$(CORE_SRC) $(TP_SRC))
 
-wasm: deps $(W)/hub.mjs $(W)/fixture_test.js $(W)/bench.js $(W)/bench_bandit.js
+wasm: deps $(W)/hub.mjs $(W)/fixture_test.js $(W)/tangled_test.js $(W)/gfi_test.js $(W)/bench.js $(W)/bench_bandit.js
 
 $(W)/tp/%.o: $(TP)/%.c Makefile emscripten.mk | deps
 	@mkdir -p $(dir $@)
@@ -39,6 +39,10 @@ $(W)/hub.mjs: $(WASM_CORE_OBJ) $(W)/wasm/hub_wasm.o $(W)/wasm/vfs_opfs.o wasm/ex
 
 # Test and bench programs read tests/exchanges straight from disk (NODERAWFS).
 $(W)/fixture_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/fixture_test.c tests/testutil.c tests/replay.c)
+	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $^ -o $@
+$(W)/tangled_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/tangled_test.c tests/testutil.c tests/replay.c)
+	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $^ -o $@
+$(W)/gfi_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/gfi_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $^ -o $@
 $(W)/bench.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/bench.c tests/testutil.c tests/replay.c)
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $^ -o $@

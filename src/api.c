@@ -56,6 +56,12 @@ static const struct { const char *key; char kind; double dflt; int rescore; } se
     {"page_size", 'n', 100, 0},       {"reconcile_hours", 'n', 24, 0}, {"decay_days", 'n', 30, 1},
     {"engagement_weight", 'n', 1, 1}, {"user_weight", 'n', 2, 1},     {"bug_weight", 'n', 1.5, 1},
     {"label_weights", 'j', 0, 1},
+    {"tangled_handle", 's', 0, 0},    {"tangled_repos", 'j', 0, 0},   {"atproto_plc", 's', 0, 0},
+    {"atproto_resolver", 's', 0, 0},  {"tangled_backlinks", 's', 0, 0},
+    {"atproto_identity_ttl_hours", 'n', 24, 0},
+    /* gfi (gfi.c): list URL (empty = off), the user's search, repos per sync, window period */
+    {"gfi_awesome_url", 's', 0, 0},   {"gfi_query", 's', 0, 0},       {"gfi_repo_limit", 'n', 30, 0},
+    {"gfi_rotate_hours", 'n', 24, 0},
 };
 
 static cJSON *settings_json(hub *h) {
@@ -223,7 +229,8 @@ static cJSON *reasons_of(hub *h, int64_t id) {
 
 #define CARD_COLS                                                                             \
   "id,key,source,repo,number,kind,title,state,author,labels,comments,reactions,created_at,"   \
-  "updated_at,url,unread,rank,assignees,first_seen,last_seen,body,coalesce(updated_at,created_at,first_seen)"
+  "updated_at,url,unread,rank,assignees,first_seen,last_seen,body,coalesce(updated_at,created_at,first_seen)," \
+  "activity"
 
 static cJSON *card_json(hub *h, sqlite3_stmt *st, int64_t now_s, int detail) {
   const hub__weights *w = hub__weights_get(h);
@@ -263,6 +270,12 @@ static cJSON *card_json(hub *h, sqlite3_stmt *st, int64_t now_s, int detail) {
                        hub__label_mult(w, labels),
                        hub__contributor(w, (const char *)sqlite3_column_text(st, 8)),
                        sqlite3_column_int64(st, 21), now_s, &f);
+    {
+      /* good-first issues carry their repo's activity as one more factor */
+      double act = sqlite3_column_double(st, 22);
+      f.activity = act > 0 ? act : 1.0;
+      f.score *= f.activity;
+    }
     fj = cJSON_AddObjectToObject(c, "factors");
     cJSON_AddNumberToObject(fj, "age_days", f.age_days);
     cJSON_AddNumberToObject(fj, "recency", f.recency);
@@ -270,6 +283,7 @@ static cJSON *card_json(hub *h, sqlite3_stmt *st, int64_t now_s, int detail) {
     cJSON_AddNumberToObject(fj, "engagement", f.engagement);
     cJSON_AddNumberToObject(fj, "labels", f.labels);
     cJSON_AddNumberToObject(fj, "contributor", f.contributor);
+    if (f.activity != 1.0) cJSON_AddNumberToObject(fj, "activity", f.activity);
     cJSON_AddNumberToObject(fj, "score", f.score);
   }
   return c;
@@ -287,10 +301,30 @@ static cJSON *cmd_cards(hub *h, const cJSON *req) {
     if (!cJSON_IsNumber(lim) || lim->valuedouble < 1) return hub__error_json(HUB_E_BAD_TYPE, "\"limit\" must be a positive number");
     if (lim->valuedouble < HUB_CARDS_MAX) limit = (int)lim->valuedouble;
   }
-  if (sqlite3_prepare_v2(h->db,
-                         "SELECT " CARD_COLS " FROM items WHERE state='open' ORDER BY rank DESC, id LIMIT ?",
-                         -1, &st, NULL) != SQLITE_OK)
-    return hub__error_json(HUB_E_DB, sqlite3_errmsg(h->db));
+  {
+    /* "from": which route brought the item — one item can be several at once */
+    static const struct { const char *name, *where; } from[] = {
+        {"all", ""},
+        {"github", " AND source='github' AND EXISTS (SELECT 1 FROM item_reasons r WHERE r.item_id=items.id"
+                   " AND r.reason NOT LIKE 'good first issue%')"},
+        {"tangled", " AND source='tangled'"},
+        {"gfi", " AND EXISTS (SELECT 1 FROM item_reasons r WHERE r.item_id=items.id"
+                " AND r.reason LIKE 'good first issue%')"},
+    };
+    const cJSON *fj = cJSON_GetObjectItemCaseSensitive(req, "from");
+    size_t i, pick = 0;
+    char sql[1024];
+    if (fj) {
+      for (i = 0; i < sizeof from / sizeof from[0]; i++)
+        if (cJSON_IsString(fj) && strcmp(fj->valuestring, from[i].name) == 0) pick = i + 1;
+      if (!pick) return hub__error_json(HUB_E_BAD_REQUEST, "\"from\" must be all, github, tangled or gfi");
+      pick--;
+    }
+    snprintf(sql, sizeof sql, "SELECT " CARD_COLS " FROM items WHERE state='open'%s ORDER BY rank DESC, id LIMIT ?",
+             from[pick].where);
+    if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
+      return hub__error_json(HUB_E_DB, sqlite3_errmsg(h->db));
+  }
   sqlite3_bind_int(st, 1, limit);
   r = cJSON_CreateObject();
   arr = cJSON_AddArrayToObject(r, "cards");
@@ -401,6 +435,7 @@ static cJSON *dispatch(hub *h, const cJSON *req) {
   if (strcmp(c, "tip_eval") == 0) return hub__tip_eval_cmd(h, req);
   if (strcmp(c, "tip_simulate") == 0) return hub__tip_simulate_cmd(h, req);
   /* ---- end tip ---- */
+  if (strcmp(c, "gfi_repos") == 0) return hub__gfi_repos_cmd(h, req); /* gfi.c */
   snprintf(msg, sizeof msg, "unknown command \"%.80s\"", c);
   return hub__error_json(HUB_E_BAD_REQUEST, msg);
 }

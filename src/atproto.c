@@ -1,19 +1,1207 @@
 /*
- * atproto.c — the tangled.org source over AT Protocol (placeholder until implemented:
- * plans nothing).
+ * atproto.c — the tangled.org source: issues and pulls read over AT Protocol (sans-I/O, a
+ * source of the run engine in sync.c; the core's source layer).
+ *
+ * Identity. A handle becomes a DID through com.atproto.identity.resolveHandle on the service
+ * in `atproto_resolver`, or else https://<handle>/.well-known/atproto-did; a DID becomes its
+ * PDS through its DID document (did:plc from the directory in `atproto_plc`, did:web from
+ * https://<host>/.well-known/did.json; the `#atproto_pds` service). Both steps are cached in
+ * at_identity until `atproto_identity_ttl_hours` pass. Work that needs a PDS not yet known
+ * waits in at_pending (cleared at every start) and runs when the identity arrives.
+ *
+ * Records. The user's PDS is walked with com.atproto.repo.listRecords (limit 100, the cursor
+ * followed until absent) over every tangled collection: repos, issues, pulls, their
+ * state/status records, and comments of every generation. Issues and pulls on the user's repos
+ * (and on the repos in `tangled_repos`) live in their authors' PDSes: a Constellation-style
+ * backlink index (`tangled_backlinks`; empty = off) lists the records whose .repo (or
+ * .target.repo, or legacy .targetRepo) points at a repo, and each is read with
+ * com.atproto.repo.getRecord from its author's PDS; the index's per-item counts
+ * (/links/all) give comment counts and reveal state records written by others.
+ *
+ * Every record is kept in at_records (issue/pull bodies as JSON, states, comment targets),
+ * repo names in at_repos. An item is (re)built from those tables whenever any of its parts
+ * arrives — order-independent, and unchanged items are not rewritten (content hash in
+ * store.c). Items are keyed by AT URI. An item is first written only once its repository's
+ * owner handle and name are known (host and repo are fixed at insert); if the repo record
+ * cannot be read, the next run falls back to its record key.
+ *
+ * Records of an unknown shape are skipped and counted (hub__sync_skip), never fatal; a
+ * malformed envelope (no "records" array …) fails the page and the batch is rolled back.
  */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "sync_int.h"
 
-static int tg_start(hub *h, hub__sync *s, int64_t now) {
-  (void)h; (void)s; (void)now;
+enum { K_HANDLE_WK, K_HANDLE_XRPC, K_DID_PLC, K_DID_WEB, K_LIST, K_GET, K_LINKS, K_COUNTS };
+
+#define C_REPO "sh.tangled.repo"
+#define C_ISSUE "sh.tangled.repo.issue"
+#define C_ISSUE_STATE "sh.tangled.repo.issue.state"
+#define C_ISSUE_COMMENT "sh.tangled.repo.issue.comment"
+#define C_PULL "sh.tangled.repo.pull"
+#define C_PULL_STATUS "sh.tangled.repo.pull.status"
+#define C_PULL_COMMENT "sh.tangled.repo.pull.comment"
+#define C_COMMENT "sh.tangled.comment"
+#define C_FEED_COMMENT "sh.tangled.feed.comment"
+
+#ifndef TG_LIST_LIMIT
+#define TG_LIST_LIMIT 100 /* listRecords and backlink pages (the lexicons' maximum) */
+#endif
+#ifndef TG_MAX_ID
+#define TG_MAX_ID 512 /* longest DID, handle, record key or collection accepted */
+#endif
+#ifndef TG_MAX_URL
+#define TG_MAX_URL 2048 /* longest endpoint URL taken from a DID document or a setting */
+#endif
+#ifndef TG_MAX_WATCHED
+#define TG_MAX_WATCHED 100 /* entries of tangled_repos used */
+#endif
+#define TG_DEFAULT_PLC "https://plc.directory"
+#define TG_WEB "https://tangled.org"
+
+static const char *const own_collections[] = {
+    C_REPO, C_ISSUE, C_PULL, C_ISSUE_STATE, C_PULL_STATUS,
+    C_ISSUE_COMMENT, C_PULL_COMMENT, C_COMMENT, C_FEED_COMMENT,
+};
+
+/* ---- small SQL helpers ------------------------------------------------------------------ */
+
+/* Prepares sql and binds args by fmt: 't' const char * (NULL binds NULL), 'i' int64_t.
+ * Returns the statement (caller finalizes) or NULL with h->errmsg set. */
+static sqlite3_stmt *vq(hub *h, const char *sql, const char *fmt, va_list ap) {
+  sqlite3_stmt *st = NULL;
+  int i;
+  if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    hub__set_err(h, "sqlite: %s", sqlite3_errmsg(h->db));
+    sqlite3_finalize(st);
+    return NULL;
+  }
+  for (i = 0; fmt[i]; i++) {
+    if (fmt[i] == 't') {
+      const char *v = va_arg(ap, const char *);
+      if (v) sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT);
+      else sqlite3_bind_null(st, i + 1);
+    } else {
+      sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+    }
+  }
+  return st;
+}
+
+static sqlite3_stmt *q(hub *h, const char *sql, const char *fmt, ...) {
+  va_list ap;
+  sqlite3_stmt *st;
+  va_start(ap, fmt);
+  st = vq(h, sql, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
+/* Runs a statement without results. Returns 0 or -1 (h->errmsg). */
+static int x(hub *h, const char *sql, const char *fmt, ...) {
+  va_list ap;
+  sqlite3_stmt *st;
+  int rc;
+  va_start(ap, fmt);
+  st = vq(h, sql, fmt, ap);
+  va_end(ap);
+  if (!st) return -1;
+  rc = sqlite3_step(st);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) hub__set_err(h, "sqlite: %s", sqlite3_errmsg(h->db));
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* First column of the first row as a new string (NULL when no row or NULL). */
+static char *q_str(hub *h, const char *sql, const char *fmt, ...) {
+  va_list ap;
+  sqlite3_stmt *st;
+  char *r = NULL;
+  va_start(ap, fmt);
+  st = vq(h, sql, fmt, ap);
+  va_end(ap);
+  if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+    r = hub__strdup((const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  return r;
+}
+
+static int64_t q_int(hub *h, const char *sql, const char *fmt, ...) {
+  va_list ap;
+  sqlite3_stmt *st;
+  int64_t r = 0;
+  va_start(ap, fmt);
+  st = vq(h, sql, fmt, ap);
+  va_end(ap);
+  if (st && sqlite3_step(st) == SQLITE_ROW) r = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return r;
+}
+
+static void oom(hub *h) { hub__set_err(h, "out of memory"); }
+
+/* ---- syntax (identifiers end up in URLs: checked before use) ----------------------------- */
+
+static int is_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* A handle: dot-separated labels of [A-Za-z0-9-], at least two, no label starting or ending
+ * with '-', at most 253 bytes, the last label not starting with a digit. */
+static int is_handle(const char *s) {
+  size_t n = strlen(s), label = 0, labels = 0, i;
+  if (n == 0 || n > 253) return 0;
+  for (i = 0; i <= n; i++) {
+    char c = s[i];
+    if (c == '.' || c == 0) {
+      if (label == 0 || label > 63 || s[i - 1] == '-') return 0;
+      labels++;
+      label = 0;
+    } else if (is_alnum(c) || c == '-') {
+      if (label == 0 && c == '-') return 0;
+      label++;
+    } else {
+      return 0;
+    }
+  }
+  {
+    const char *last = strrchr(s, '.');
+    if (!last || (last[1] >= '0' && last[1] <= '9')) return 0;
+  }
+  return labels >= 2;
+}
+
+/* did:plc:<24 base32> or did:web:<hostname>[%3Aport]. */
+static int is_did(const char *s) {
+  size_t i;
+  if (strncmp(s, "did:plc:", 8) == 0) {
+    for (i = 8; s[i]; i++)
+      if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '2' && s[i] <= '7'))) return 0;
+    return i == 32;
+  }
+  if (strncmp(s, "did:web:", 8) == 0) {
+    char host[256];
+    const char *p = s + 8, *port = strstr(p, "%3A");
+    size_t n = port ? (size_t)(port - p) : strlen(p);
+    if (n == 0 || n >= sizeof host) return 0;
+    memcpy(host, p, n);
+    host[n] = 0;
+    if (port) {
+      for (i = 3; port[i]; i++)
+        if (port[i] < '0' || port[i] > '9' || i > 8) return 0;
+      if (i == 3) return 0;
+    }
+    return is_handle(host) || strcmp(host, "localhost") == 0;
+  }
   return 0;
+}
+
+static int is_token(const char *s, size_t max, int colon) {
+  size_t i;
+  for (i = 0; s[i]; i++) {
+    char c = s[i];
+    if (!(is_alnum(c) || c == '.' || c == '-' || c == '_' || c == '~' || (colon && c == ':')))
+      return 0;
+  }
+  return i > 0 && i <= max && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+}
+static int is_rkey(const char *s) { return is_token(s, TG_MAX_ID, 1); }
+static int is_nsid(const char *s) { return is_token(s, 317, 0) && strchr(s, '.') && !strchr(s, '~'); }
+
+typedef struct {
+  char did[TG_MAX_ID + 1], coll[TG_MAX_ID + 1], rkey[TG_MAX_ID + 1];
+} aturi;
+
+/* Parses "at://<did>/<collection>/<rkey>". Returns 0 or -1. */
+static int parse_aturi(const char *u, aturi *a) {
+  const char *p, *q1, *q2;
+  size_t n;
+  if (strncmp(u, "at://", 5) != 0) return -1;
+  p = u + 5;
+  q1 = strchr(p, '/');
+  if (!q1) return -1;
+  q2 = strchr(q1 + 1, '/');
+  if (!q2 || strchr(q2 + 1, '/') || strchr(u, '?') || strchr(u, '#')) return -1;
+  n = (size_t)(q1 - p);
+  if (n == 0 || n > TG_MAX_ID) return -1;
+  memcpy(a->did, p, n);
+  a->did[n] = 0;
+  n = (size_t)(q2 - q1 - 1);
+  if (n == 0 || n > TG_MAX_ID) return -1;
+  memcpy(a->coll, q1 + 1, n);
+  a->coll[n] = 0;
+  if (strlen(q2 + 1) > TG_MAX_ID) return -1;
+  strcpy(a->rkey, q2 + 1);
+  return is_did(a->did) && is_nsid(a->coll) && is_rkey(a->rkey) ? 0 : -1;
+}
+
+/* Microseconds of a TID record key converted to seconds, or 0 if rkey is not a TID. */
+static int64_t tid_seconds(const char *rkey) {
+  static const char alpha[] = "234567abcdefghijklmnopqrstuvwxyz";
+  uint64_t v = 0;
+  size_t i;
+  if (strlen(rkey) != 13) return 0;
+  for (i = 0; i < 13; i++) {
+    const char *p = strchr(alpha, rkey[i]);
+    if (!p || !rkey[i]) return 0;
+    v = (v << 5) | (uint64_t)(p - alpha);
+  }
+  if (v >> 63) return 0;
+  return (int64_t)((v >> 10) / 1000000u);
+}
+
+/* An http(s) endpoint we may send requests to: https://, or http:// on this machine (tests). */
+static int endpoint_ok(const char *u) {
+  if (strlen(u) > TG_MAX_URL || strchr(u, '?') || strchr(u, '#') || strchr(u, ' ')) return 0;
+  return strncmp(u, "https://", 8) == 0 || strncmp(u, "http://127.0.0.1", 16) == 0 ||
+         strncmp(u, "http://localhost", 16) == 0;
+}
+
+/* A setting holding a base URL, without trailing '/'; dflt when unset. NULL when unset and
+ * no default, or invalid (then, with note, the run says so). New string. */
+static char *setting_url(hub *h, hub__sync *s, const char *k, const char *dflt, int note) {
+  char *v = hub__setting_get(h, k);
+  size_t n;
+  if (!v || !*v) {
+    hub_free(v);
+    return dflt ? hub__strdup(dflt) : NULL;
+  }
+  n = strlen(v);
+  while (n && v[n - 1] == '/') v[--n] = 0;
+  if (!endpoint_ok(v)) {
+    char msg[160];
+    hub_free(v);
+    if (!note) return NULL;
+    snprintf(msg, sizeof msg, "setting %s is not an https:// URL; ignored", k);
+    hub__sync_note(s, NULL, msg);
+    return NULL;
+  }
+  return v;
+}
+
+/* ---- identity cache ---------------------------------------------------------------------- */
+
+static int64_t ttl_ms(hub *h) {
+  double hours = hub__setting_num(h, "atproto_identity_ttl_hours", 24);
+  if (hours < 0) hours = 0;
+  if (hours > 24.0 * 365) hours = 24.0 * 365;
+  return (int64_t)(hours * 3600000.0);
+}
+
+/* The user's DID: the handle setting when it is a DID, else the cached resolution (even if
+ * expired). New string or NULL. */
+static char *user_did(hub *h) {
+  char *hd = hub__setting_get(h, "tangled_handle"), *d = NULL;
+  if (hd && is_did(hd)) return hd;
+  if (hd) d = q_str(h, "SELECT did FROM at_identity WHERE id=?", "t", hd);
+  hub_free(hd);
+  return d;
+}
+
+/* Fresh (unexpired) cache lookups. New strings or NULL. */
+static char *cached_did(hub *h, const char *handle, int64_t now) {
+  return q_str(h, "SELECT did FROM at_identity WHERE id=? AND expires>?", "ti", handle, now);
+}
+static char *cached_pds(hub *h, const char *did, int64_t now) {
+  return q_str(h, "SELECT pds FROM at_identity WHERE id=? AND expires>?", "ti", did, now);
+}
+/* Display name of a DID: its handle if known (any age), else NULL. */
+static char *did_handle(hub *h, const char *did) {
+  return q_str(h, "SELECT handle FROM at_identity WHERE id=?", "t", did);
+}
+
+/* ---- planning ---------------------------------------------------------------------------- */
+
+typedef struct {
+  hub *h;
+  hub__sync *s;
+  int64_t now;
+} ctx;
+
+static int enq(ctx *c, int kind, const char *url, const char *arg) {
+  return hub__sync_enqueue(c->h, c->s, &hub__tangled_source, kind, url, arg, 0);
+}
+
+/* Enqueues the DID document of did. */
+static int resolve_did(ctx *c, const char *did) {
+  char *url = NULL;
+  int rc = -1;
+  if (strncmp(did, "did:plc:", 8) == 0) {
+    char *plc = setting_url(c->h, c->s, "atproto_plc", TG_DEFAULT_PLC, 0);
+    if (!plc) return 0;
+    url = hub__printf("%s/%s", plc, did);
+    hub_free(plc);
+    if (url) rc = enq(c, K_DID_PLC, url, did);
+  } else {
+    char host[300];
+    const char *p = did + 8, *port = strstr(p, "%3A");
+    if (port) snprintf(host, sizeof host, "%.*s:%s", (int)(port - p), p, port + 3);
+    else snprintf(host, sizeof host, "%s", p);
+    url = hub__printf("https://%s/.well-known/did.json", host);
+    if (url) rc = enq(c, K_DID_WEB, url, did);
+  }
+  if (!url) oom(c->h);
+  hub_free(url);
+  return rc;
+}
+
+/* Enqueues the resolution of a handle. */
+static int resolve_handle(ctx *c, const char *handle) {
+  char *svc = setting_url(c->h, c->s, "atproto_resolver", NULL, 0), *url = NULL, *enc = NULL;
+  int rc = -1;
+  if (svc) {
+    enc = hub__url_encode(handle);
+    url = enc ? hub__printf("%s/xrpc/com.atproto.identity.resolveHandle?handle=%s", svc, enc) : NULL;
+    if (url) rc = enq(c, K_HANDLE_XRPC, url, handle);
+  } else {
+    url = hub__printf("https://%s/.well-known/atproto-did", handle);
+    if (url) rc = enq(c, K_HANDLE_WK, url, handle);
+#ifdef HUB_TASK_TEXT
+    /* the answer is text/plain, not JSON: the engine hands it to parse() as a string */
+    if (url && !rc && c->s->tail && strcmp(c->s->tail->url, url) == 0) c->s->tail->text = 1;
+#endif
+  }
+  if (!url) oom(c->h);
+  hub_free(svc);
+  hub_free(enc);
+  hub_free(url);
+  return rc;
+}
+
+static int enqueue_links(ctx *c, const char *target, const char *coll, const char *path,
+                         const char *reason);
+
+/* Work that needs a PDS: action on (a, b) for did at pds. */
+static int act(ctx *c, const char *did, const char *pds, const char *action, const char *a,
+               const char *b) {
+  char *url = NULL, *enc = NULL;
+  int rc = -1;
+  size_t i;
+  enc = hub__url_encode(did);
+  if (!enc) goto oom_;
+  if (strcmp(action, "list") == 0) { /* the user's own records */
+    for (i = 0; i < sizeof own_collections / sizeof own_collections[0]; i++) {
+      url = hub__printf("%s/xrpc/com.atproto.repo.listRecords?repo=%s&collection=%s&limit=%d", pds,
+                        enc, own_collections[i], TG_LIST_LIMIT);
+      if (!url) goto oom_;
+      if (enq(c, K_LIST, url, "own")) goto done;
+      hub_free(url);
+      url = NULL;
+    }
+  } else if (strcmp(action, "repos") == 0) { /* a watched owner's repos, to find one by name */
+    char *arg = hub__printf("watch:%s", a);
+    url = hub__printf("%s/xrpc/com.atproto.repo.listRecords?repo=%s&collection=" C_REPO "&limit=%d",
+                      pds, enc, TG_LIST_LIMIT);
+    if (!url || !arg) {
+      hub_free(arg);
+      goto oom_;
+    }
+    rc = enq(c, K_LIST, url, arg);
+    hub_free(arg);
+    goto done;
+  } else if (strcmp(action, "get") == 0 || strcmp(action, "repo") == 0) {
+    int repo = strcmp(action, "repo") == 0;
+    url = hub__printf("%s/xrpc/com.atproto.repo.getRecord?repo=%s&collection=%s&rkey=%s", pds, enc,
+                      repo ? C_REPO : a, repo ? a : b);
+    if (!url) goto oom_;
+    if (enq(c, K_GET, url, repo ? "repo" : "")) goto done;
+  }
+  /* "ident": nothing beyond the resolution itself */
+  rc = 0;
+  goto done;
+oom_:
+  oom(c->h);
+done:
+  hub_free(url);
+  hub_free(enc);
+  return rc;
+}
+
+/* Does action for id (a handle or DID) now if its PDS is known, else parks it in at_pending
+ * and plans the resolution. */
+static int want(ctx *c, const char *id, const char *action, const char *a, const char *b) {
+  char *did = NULL, *pds = NULL;
+  int rc = -1;
+  if (is_did(id)) did = hub__strdup(id);
+  else if (is_handle(id)) did = cached_did(c->h, id, c->now);
+  else return 0;
+  if (!did) {
+    if (x(c->h, "INSERT OR IGNORE INTO at_pending(id,action,a,b) VALUES(?,?,?,?)", "tttt", id,
+          action, a ? a : "", b ? b : ""))
+      return -1;
+    return resolve_handle(c, id);
+  }
+  pds = cached_pds(c->h, did, c->now);
+  if (pds) {
+    rc = act(c, did, pds, action, a ? a : "", b ? b : "");
+  } else if (!x(c->h, "INSERT OR IGNORE INTO at_pending(id,action,a,b) VALUES(?,?,?,?)", "tttt",
+                did, action, a ? a : "", b ? b : "")) {
+    rc = resolve_did(c, did);
+  }
+  hub_free(did);
+  hub_free(pds);
+  return rc;
+}
+
+/* Runs the work parked for did (now resolved to pds). */
+static int drain(ctx *c, const char *did, const char *pds) {
+  sqlite3_stmt *st = q(c->h, "SELECT action,a,b FROM at_pending WHERE id=? ORDER BY rowid", "t", did);
+  int rc = 0;
+  if (!st) return -1;
+  while (!rc && sqlite3_step(st) == SQLITE_ROW)
+    rc = act(c, did, pds, (const char *)sqlite3_column_text(st, 0),
+             (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2));
+  sqlite3_finalize(st);
+  if (rc) return -1;
+  return x(c->h, "DELETE FROM at_pending WHERE id=?", "t", did);
+}
+
+/* Backlink queries for one repository (by AT URI, and by its own DID when it has one). */
+static int enqueue_repo_links(ctx *c, const char *uri, const char *repo_did, const char *reason) {
+  char *idx = setting_url(c->h, c->s, "tangled_backlinks", NULL, 0);
+  int rc = 0;
+  if (!idx) return 0;
+  hub_free(idx);
+  rc = enqueue_links(c, uri, C_ISSUE, ".repo", reason) ||
+       enqueue_links(c, uri, C_PULL, ".target.repo", reason) ||
+       enqueue_links(c, uri, C_PULL, ".targetRepo", reason);
+  if (!rc && repo_did && is_did(repo_did))
+    rc = enqueue_links(c, repo_did, C_ISSUE, ".repo", reason) ||
+         enqueue_links(c, repo_did, C_PULL, ".target.repo", reason);
+  return rc ? -1 : 0;
+}
+
+static int enqueue_links(ctx *c, const char *target, const char *coll, const char *path,
+                         const char *reason) {
+  char *idx = setting_url(c->h, c->s, "tangled_backlinks", NULL, 0);
+  char *et = NULL, *ep = NULL, *url = NULL;
+  int rc = -1;
+  if (!idx) return 0;
+  et = hub__url_encode(target);
+  ep = hub__url_encode(path);
+  if (et && ep)
+    url = hub__printf("%s/links?target=%s&collection=%s&path=%s&limit=%d", idx, et, coll, ep,
+                      TG_LIST_LIMIT);
+  if (url) rc = enq(c, K_LINKS, url, reason);
+  else oom(c->h);
+  hub_free(idx);
+  hub_free(et);
+  hub_free(ep);
+  hub_free(url);
+  return rc;
+}
+
+static int enqueue_counts(ctx *c, const char *uri) {
+  char *idx = setting_url(c->h, c->s, "tangled_backlinks", NULL, 0), *et = NULL, *url = NULL;
+  int rc = -1;
+  if (!idx) return 0;
+  et = hub__url_encode(uri);
+  if (et) url = hub__printf("%s/links/all?target=%s", idx, et);
+  if (url) rc = enq(c, K_COUNTS, url, uri);
+  else oom(c->h);
+  hub_free(idx);
+  hub_free(et);
+  hub_free(url);
+  return rc;
+}
+
+static int tg_start(hub *h, hub__sync *s, int64_t now) {
+  char *handle = hub__setting_get(h, "tangled_handle"), *repos = NULL;
+  ctx c = {h, s, now};
+  cJSON *arr = NULL, *e;
+  int rc = -1, n = 0;
+  if (hub__exec(h, "DELETE FROM at_pending")) goto done;
+  if (!handle || !*handle) {
+    rc = 0;
+    goto done;
+  }
+  if (!is_handle(handle) && !is_did(handle)) {
+    hub__sync_note(s, NULL, "tangled_handle is neither a handle nor a did:plc/did:web DID; "
+                            "tangled skipped");
+    rc = 0;
+    goto done;
+  }
+  {
+    static const char *const urls[] = {"atproto_plc", "atproto_resolver", "tangled_backlinks"};
+    size_t i;
+    for (i = 0; i < sizeof urls / sizeof urls[0]; i++) hub_free(setting_url(h, s, urls[i], NULL, 1));
+  }
+  if (want(&c, handle, "list", NULL, NULL)) goto done;
+  repos = hub__setting_get(h, "tangled_repos");
+  arr = repos ? cJSON_Parse(repos) : NULL;
+  cJSON_ArrayForEach(e, arr) {
+    const char *v = cJSON_IsString(e) ? e->valuestring : "";
+    const char *slash = strchr(v, '/');
+    char owner[256];
+    if (n++ >= TG_MAX_WATCHED) break;
+    if (!slash || (size_t)(slash - v) >= sizeof owner || !is_rkey(slash + 1)) {
+      char msg[200];
+      snprintf(msg, sizeof msg, "tangled_repos: \"%.100s\" is not \"handle/repo\"; ignored", v);
+      hub__sync_note(s, NULL, msg);
+      continue;
+    }
+    memcpy(owner, v, (size_t)(slash - v));
+    owner[slash - v] = 0;
+    if (!is_handle(owner) && !is_did(owner)) continue;
+    if (want(&c, owner, "repos", slash + 1, NULL)) goto done;
+  }
+  rc = 0;
+done:
+  cJSON_Delete(arr);
+  hub_free(handle);
+  hub_free(repos);
+  return rc;
+}
+
+/* ---- reading records --------------------------------------------------------------------- */
+
+static const char *str_of(const cJSON *o, const char *k) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* createdAt in seconds, or the TID's time, or 0. */
+static int64_t record_ts(const cJSON *value, const char *rkey) {
+  const char *ca = str_of(value, "createdAt");
+  int64_t t = 0;
+  if (ca && hub__parse_iso8601(ca, &t) == 0) return t;
+  return tid_seconds(rkey);
+}
+
+/* The repository an issue or pull points at (AT URI or DID), or NULL. */
+static const char *record_repo(const cJSON *v, int pull) {
+  const cJSON *target;
+  if (!pull) return str_of(v, "repo");
+  target = cJSON_GetObjectItemCaseSensitive(v, "target");
+  if (cJSON_IsObject(target)) return str_of(target, "repo");
+  return str_of(v, "targetRepo"); /* legacy, before 2025-08-26 */
+}
+
+static int64_t record_number(const cJSON *v, int pull) {
+  const cJSON *n = cJSON_GetObjectItemCaseSensitive(v, pull ? "pullId" : "issueId");
+  if (cJSON_IsNumber(n) && n->valuedouble >= 1 && n->valuedouble < 1e12) return (int64_t)n->valuedouble;
+  return 0;
+}
+
+/* Builds the item for the issue/pull at uri from the cached tables and upserts it (once per
+ * reason). Defers (returns 0) while the repo's owner or name is still being fetched. The run
+ * counts the outcome when it changed something, or always with count_unchanged (the record
+ * itself was read). */
+static int materialize(ctx *c, const char *uri, int count_unchanged) {
+  hub *h = c->h;
+  sqlite3_stmt *st = q(h, "SELECT did,collection,subject,value FROM at_records "
+                          "WHERE uri=? AND kind IN ('issue','pull')", "t", uri);
+  char *did = NULL, *subject = NULL, *value = NULL, *me = NULL;
+  char *owner = NULL, *name = NULL, *owner_handle = NULL, *author = NULL, *state = NULL;
+  char *repo = NULL, *url = NULL;
+  cJSON *v = NULL;
+  int pull = 0, rc = -1, watched = 0, defer = 0;
+  aturi ra, self;
+  hub__item it;
+  if (!st) return -1;
+  if (sqlite3_step(st) != SQLITE_ROW) {
+    sqlite3_finalize(st);
+    return 0; /* not an item we hold (yet) */
+  }
+  did = hub__strdup((const char *)sqlite3_column_text(st, 0));
+  pull = strcmp((const char *)sqlite3_column_text(st, 1), C_PULL) == 0;
+  subject = hub__strdup((const char *)sqlite3_column_text(st, 2));
+  value = hub__strdup((const char *)sqlite3_column_text(st, 3));
+  sqlite3_finalize(st);
+  if (!did || !subject || !value) goto oom_;
+  v = cJSON_Parse(value);
+  if (!v || parse_aturi(uri, &self)) {
+    hub__set_err(h, "tangled: cached record %.200s is unreadable", uri);
+    goto done;
+  }
+  me = user_did(h);
+  /* the repository: owner DID and name */
+  if (parse_aturi(subject, &ra) == 0) {
+    sqlite3_stmt *r = q(h, "SELECT name,watched,tried FROM at_repos WHERE uri=?", "t", subject);
+    int known = 0;
+    if (!r) goto done;
+    if (sqlite3_step(r) == SQLITE_ROW) {
+      known = 1;
+      if (sqlite3_column_text(r, 0)) name = hub__strdup((const char *)sqlite3_column_text(r, 0));
+      watched = sqlite3_column_int(r, 1);
+      if (!name && sqlite3_column_int64(r, 2) == c->s->run_id) defer = 1; /* being fetched */
+    }
+    sqlite3_finalize(r);
+    owner = hub__strdup(ra.did);
+    if (!owner) goto oom_;
+    if (!known) {
+      if (x(h, "INSERT OR IGNORE INTO at_repos(uri,did,tried) VALUES(?,?,?)", "tti", subject, ra.did,
+            c->s->run_id) ||
+          want(c, ra.did, "repo", ra.rkey, NULL))
+        goto done;
+      defer = 1;
+    }
+    if (!name && !defer) name = hub__strdup(ra.rkey); /* the repo record could not be read */
+  } else if (is_did(subject)) { /* newer records: the repo's own DID */
+    sqlite3_stmt *r = q(h, "SELECT did,name,watched FROM at_repos WHERE repo_did=? LIMIT 1", "t", subject);
+    if (!r) goto done;
+    if (sqlite3_step(r) == SQLITE_ROW) {
+      owner = hub__strdup((const char *)sqlite3_column_text(r, 0));
+      if (sqlite3_column_text(r, 1)) name = hub__strdup((const char *)sqlite3_column_text(r, 1));
+      watched = sqlite3_column_int(r, 2);
+    }
+    sqlite3_finalize(r);
+  }
+  if (owner) {
+    int64_t has = q_int(h, "SELECT count(*) FROM at_identity WHERE id=?", "t", owner);
+    if (!has) {
+      if (want(c, owner, "ident", NULL, NULL)) goto done;
+      if (!q_int(h, "SELECT count(*) FROM at_identity WHERE id=?", "t", owner)) defer = 1;
+    }
+    owner_handle = did_handle(h, owner);
+  }
+  if (defer) {
+    rc = 0;
+    goto done;
+  }
+  author = did_handle(h, did);
+  state = q_str(h, "SELECT value FROM at_records WHERE kind='state' AND subject=? "
+                   "ORDER BY ts DESC, uri DESC LIMIT 1", "t", uri);
+  memset(&it, 0, sizeof it);
+  it.number = record_number(v, pull);
+  if (owner && name) repo = hub__printf("%s/%s", owner_handle ? owner_handle : owner, name);
+  else repo = hub__strdup(subject);
+  if (it.number && owner_handle && name)
+    url = hub__printf(TG_WEB "/%s/%s/%s/%lld", owner_handle, name, pull ? "pulls" : "issues",
+                      (long long)it.number);
+  else url = hub__strdup(uri);
+  if (!repo || !url) goto oom_;
+  it.comments = q_int(h, "SELECT max((SELECT count(*) FROM at_records WHERE kind='comment' AND "
+                         "subject=?1), coalesce((SELECT comments FROM at_counts WHERE subject=?1),0))",
+                      "t", uri);
+  it.created_at = record_ts(v, self.rkey);
+  it.updated_at = q_int(h, "SELECT max(?2, coalesce((SELECT max(ts) FROM at_records WHERE "
+                           "kind IN ('state','comment') AND subject=?1),0))",
+                        "ti", uri, it.created_at);
+  it.has = HUB_F_KIND | HUB_F_TITLE | HUB_F_BODY | HUB_F_STATE | HUB_F_AUTHOR | HUB_F_COMMENTS |
+           HUB_F_CREATED | HUB_F_UPDATED | HUB_F_URL;
+  it.key = uri;
+  it.source = "tangled";
+  it.host = owner_handle ? owner_handle : "tangled.org";
+  it.repo = repo;
+  it.kind = pull ? "pull" : "issue";
+  it.title = str_of(v, "title");
+  it.body = str_of(v, "body");
+  it.state = state ? state : "open";
+  it.author = author ? author : did;
+  it.url = url;
+  {
+    const char *reasons[3];
+    int nr = 0, i;
+    hub__upsert_result res, all = HUB_UPSERT_UNCHANGED;
+    if (me && strcmp(did, me) == 0) reasons[nr++] = "authored";
+    if (me && owner && strcmp(owner, me) == 0) reasons[nr++] = "on_your_repo";
+    if (watched) reasons[nr++] = "watched";
+    if (!nr) reasons[nr++] = NULL;
+    for (i = 0; i < nr; i++) {
+      it.reason = reasons[i];
+      if (hub__store_upsert(h, &it, c->now / 1000, &res)) goto done;
+      if (res == HUB_UPSERT_NEW || (res == HUB_UPSERT_UPDATED && all != HUB_UPSERT_NEW)) all = res;
+    }
+    /* an item first written earlier in this run and completed now is still just "new" */
+    if (all == HUB_UPSERT_UPDATED &&
+        q_int(h, "SELECT count(*) FROM items WHERE key=? AND first_seen>=?", "ti", uri,
+              c->s->started_ms / 1000))
+      all = HUB_UPSERT_UNCHANGED;
+    else if (all != HUB_UPSERT_UNCHANGED || count_unchanged) hub__sync_count(c->s, all);
+  }
+  rc = 0;
+  goto done;
+oom_:
+  oom(h);
+done:
+  cJSON_Delete(v);
+  hub_free(did); hub_free(subject); hub_free(value); hub_free(me);
+  hub_free(owner); hub_free(name); hub_free(owner_handle); hub_free(author); hub_free(state);
+  hub_free(repo); hub_free(url);
+  return rc;
+}
+
+/* Rebuilds every item whose record matches sql (one text parameter). */
+static int materialize_where(ctx *c, const char *sql, const char *arg) {
+  sqlite3_stmt *st = q(c->h, sql, "t", arg);
+  cJSON *uris = cJSON_CreateArray(), *e;
+  int rc = 0;
+  if (!st || !uris) {
+    sqlite3_finalize(st);
+    cJSON_Delete(uris);
+    if (!uris) oom(c->h);
+    return -1;
+  }
+  while (sqlite3_step(st) == SQLITE_ROW)
+    hub__push(uris, cJSON_CreateString((const char *)sqlite3_column_text(st, 0)));
+  sqlite3_finalize(st);
+  cJSON_ArrayForEach(e, uris) {
+    if (materialize(c, e->valuestring, 0)) {
+      rc = -1;
+      break;
+    }
+  }
+  cJSON_Delete(uris);
+  return rc;
+}
+
+/* Stores a record (upsert that writes only on change). */
+static int store_record(ctx *c, const char *uri, const char *did, const char *coll,
+                        const char *kind, const char *subject, const char *value, int64_t ts) {
+  return x(c->h,
+           "INSERT INTO at_records(uri,did,collection,kind,subject,value,ts) "
+           "VALUES(?,?,?,?,?,?,?) ON CONFLICT(uri) DO UPDATE SET subject=excluded.subject,"
+           "value=excluded.value,ts=excluded.ts "
+           "WHERE at_records.subject IS NOT excluded.subject OR at_records.value IS NOT "
+           "excluded.value OR at_records.ts IS NOT excluded.ts",
+           "tttttti", uri, did, coll, kind, subject, value, ts);
+}
+
+static int ingest_repo(ctx *c, const char *uri, const aturi *a, const cJSON *v, const char *arg) {
+  const char *name = str_of(v, "name"), *knot = str_of(v, "knot"), *rdid = str_of(v, "repoDid");
+  const cJSON *owner = cJSON_GetObjectItemCaseSensitive(v, "owner");
+  char *me = user_did(c->h);
+  int rc = -1, watch = 0, own;
+  if (!knot || (cJSON_GetObjectItemCaseSensitive(v, "name") && !name) ||
+      (owner && !cJSON_IsString(owner)) || (rdid && !is_did(rdid))) {
+    hub__sync_skip(c->s, "tangled repo record of an unknown shape");
+    hub_free(me);
+    return 0;
+  }
+  if (!name) name = a->rkey; /* "key: any" generation: the record key is the name */
+  if (strlen(name) > TG_MAX_ID) {
+    hub__sync_skip(c->s, "tangled repo name too long");
+    hub_free(me);
+    return 0;
+  }
+  own = me && strcmp(me, a->did) == 0;
+  if (arg && strncmp(arg, "watch:", 6) == 0 && strcmp(arg + 6, name) == 0) watch = 1;
+  if (x(c->h,
+        "INSERT INTO at_repos(uri,did,name,repo_did,watched,tried) VALUES(?,?,?,?,?,0) "
+        "ON CONFLICT(uri) DO UPDATE SET name=excluded.name,repo_did=excluded.repo_did,"
+        "watched=max(at_repos.watched,excluded.watched) WHERE at_repos.name IS NOT excluded.name "
+        "OR at_repos.repo_did IS NOT excluded.repo_did OR at_repos.watched<excluded.watched",
+        "tttti", uri, a->did, name, rdid, (int64_t)watch) != 0)
+    goto done;
+  if ((own && arg && strcmp(arg, "own") == 0) || watch)
+    if (enqueue_repo_links(c, uri, rdid, own ? "on_your_repo" : "watched")) goto done;
+  if (materialize_where(c, "SELECT uri FROM at_records WHERE kind IN ('issue','pull') AND subject=?", uri))
+    goto done;
+  if (rdid && materialize_where(c, "SELECT uri FROM at_records WHERE kind IN ('issue','pull') AND "
+                                   "subject=?", rdid))
+    goto done;
+  rc = 0;
+done:
+  hub_free(me);
+  return rc;
+}
+
+/* Reads one record (from listRecords or getRecord). Unknown shapes are skipped and counted. */
+static int ingest(ctx *c, const char *uri, const cJSON *v, const char *arg) {
+  aturi a;
+  const char *type, *coll, *subject = NULL;
+  char *json = NULL;
+  int rc = -1;
+  if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(v, "$type")) &&
+      cJSON_GetObjectItemCaseSensitive(v, "$type")) {
+    hub__sync_skip(c->s, "tangled record with a malformed $type");
+    return 0;
+  }
+  if (!uri || parse_aturi(uri, &a)) {
+    hub__sync_skip(c->s, "tangled record with an invalid AT URI");
+    return 0;
+  }
+  if (!cJSON_IsObject(v)) {
+    hub__sync_skip(c->s, "tangled record that is not an object");
+    return 0;
+  }
+  coll = a.coll;
+  type = str_of(v, "$type");
+  if (type && strcmp(type, coll) != 0) {
+    hub__sync_skip(c->s, "tangled record whose $type differs from its collection");
+    return 0;
+  }
+  if (strcmp(coll, C_REPO) == 0) return ingest_repo(c, uri, &a, v, arg);
+  if (strcmp(coll, C_ISSUE) == 0 || strcmp(coll, C_PULL) == 0) {
+    int pull = strcmp(coll, C_PULL) == 0;
+    const char *repo = record_repo(v, pull), *title = str_of(v, "title"), *body = str_of(v, "body");
+    const cJSON *bj = cJSON_GetObjectItemCaseSensitive(v, "body");
+    aturi ra;
+    if (!repo || !title || (bj && !body) || (parse_aturi(repo, &ra) && !is_did(repo))) {
+      hub__sync_skip(c->s, pull ? "tangled pull of an unknown shape" : "tangled issue of an unknown shape");
+      return 0;
+    }
+    if (strlen(title) > HUB_MAX_FIELD || (body && strlen(body) > HUB_MAX_FIELD)) {
+      hub__sync_skip(c->s, "tangled record with a field over the size limit");
+      return 0;
+    }
+    json = cJSON_PrintUnformatted(v);
+    if (!json) goto oom_;
+    if (store_record(c, uri, a.did, coll, pull ? "pull" : "issue", repo, json, record_ts(v, a.rkey)))
+      goto done;
+    if (materialize(c, uri, 1) || enqueue_counts(c, uri)) goto done;
+    rc = 0;
+    goto done;
+  }
+  if (strcmp(coll, C_ISSUE_STATE) == 0 || strcmp(coll, C_PULL_STATUS) == 0) {
+    int pull = strcmp(coll, C_PULL_STATUS) == 0;
+    const char *target = str_of(v, pull ? "pull" : "issue");
+    const char *st = str_of(v, pull ? "status" : "state"), *norm = NULL;
+    const char *prefix = pull ? "sh.tangled.repo.pull.status." : "sh.tangled.repo.issue.state.";
+    aturi ta;
+    if (st && strncmp(st, prefix, strlen(prefix)) == 0) {
+      const char *tail = st + strlen(prefix);
+      if (strcmp(tail, "open") == 0) norm = "open";
+      else if (strcmp(tail, "closed") == 0) norm = "closed";
+      else if (pull && strcmp(tail, "merged") == 0) norm = "merged";
+    }
+    if (!target || parse_aturi(target, &ta) || !norm) {
+      hub__sync_skip(c->s, "tangled state record of an unknown shape");
+      return 0;
+    }
+    if (store_record(c, uri, a.did, coll, "state", target, norm, record_ts(v, a.rkey))) return -1;
+    return materialize(c, target, 0);
+  }
+  if (strcmp(coll, C_ISSUE_COMMENT) == 0) subject = str_of(v, "issue");
+  else if (strcmp(coll, C_PULL_COMMENT) == 0) subject = str_of(v, "pull");
+  else if (strcmp(coll, C_COMMENT) == 0) subject = str_of(v, "subject");
+  else if (strcmp(coll, C_FEED_COMMENT) == 0) {
+    const cJSON *sr = cJSON_GetObjectItemCaseSensitive(v, "subject");
+    subject = cJSON_IsObject(sr) ? str_of(sr, "uri") : NULL;
+  } else {
+    hub__sync_skip(c->s, "record of a collection tangled does not read");
+    return 0;
+  }
+  {
+    aturi sa;
+    if (!subject || parse_aturi(subject, &sa)) {
+      hub__sync_skip(c->s, "tangled comment of an unknown shape");
+      return 0;
+    }
+    if (store_record(c, uri, a.did, coll, "comment", subject, NULL, record_ts(v, a.rkey))) return -1;
+    return materialize(c, subject, 0);
+  }
+oom_:
+  oom(c->h);
+done:
+  hub_free(json);
+  return rc;
+}
+
+/* ---- answers ----------------------------------------------------------------------------- */
+
+/* The handle step is done: cache it, move the parked work to the DID, resolve that. */
+static int got_did(ctx *c, const char *handle, const char *did) {
+  char *pds;
+  if (!is_did(did)) {
+    char msg[300];
+    snprintf(msg, sizeof msg, "handle %.100s resolved to \"%.100s\", which is not a supported DID",
+             handle, did);
+    hub__sync_note(c->s, NULL, msg);
+    return x(c->h, "DELETE FROM at_pending WHERE id=?", "t", handle);
+  }
+  if (x(c->h, "INSERT INTO at_identity(id,did,expires) VALUES(?,?,?) ON CONFLICT(id) DO UPDATE "
+              "SET did=excluded.did,expires=excluded.expires",
+        "tti", handle, did, c->now + ttl_ms(c->h)) ||
+      x(c->h, "UPDATE OR IGNORE at_pending SET id=? WHERE id=?", "tt", did, handle) ||
+      x(c->h, "DELETE FROM at_pending WHERE id=?", "t", handle))
+    return -1;
+  pds = cached_pds(c->h, did, c->now);
+  if (pds) {
+    int rc = drain(c, did, pds);
+    hub_free(pds);
+    return rc;
+  }
+  return resolve_did(c, did);
+}
+
+/* A DID document: the #atproto_pds endpoint and the handle claimed in alsoKnownAs. */
+static int got_doc(ctx *c, const char *did, const cJSON *doc) {
+  const cJSON *svc = cJSON_GetObjectItemCaseSensitive(doc, "service"), *e;
+  const cJSON *aka = cJSON_GetObjectItemCaseSensitive(doc, "alsoKnownAs");
+  const char *id = str_of(doc, "id"), *pds = NULL, *handle = NULL;
+  char *ep = NULL, msg[300];
+  int rc = -1;
+  if (!cJSON_IsObject(doc) || !id || strcmp(id, did) != 0) {
+    snprintf(msg, sizeof msg, "DID document of %.100s does not describe it; ignored", did);
+    hub__sync_note(c->s, NULL, msg);
+    return x(c->h, "DELETE FROM at_pending WHERE id=?", "t", did);
+  }
+  cJSON_ArrayForEach(e, svc) {
+    const char *sid = str_of(e, "id"), *type = str_of(e, "type"), *end = str_of(e, "serviceEndpoint");
+    size_t dl = strlen(did);
+    if (!sid || !end) continue;
+    if (strcmp(sid, "#atproto_pds") != 0 &&
+        !(strncmp(sid, did, dl) == 0 && strcmp(sid + dl, "#atproto_pds") == 0))
+      continue;
+    if (type && strcmp(type, "AtprotoPersonalDataServer") != 0) continue;
+    pds = end;
+    break;
+  }
+  cJSON_ArrayForEach(e, aka) {
+    if (cJSON_IsString(e) && strncmp(e->valuestring, "at://", 5) == 0 && is_handle(e->valuestring + 5)) {
+      handle = e->valuestring + 5;
+      break;
+    }
+  }
+  if (pds) {
+    size_t n;
+    ep = hub__strdup(pds);
+    if (!ep) {
+      oom(c->h);
+      return -1;
+    }
+    n = strlen(ep);
+    while (n && ep[n - 1] == '/') ep[--n] = 0;
+    if (!endpoint_ok(ep)) {
+      hub_free(ep);
+      ep = NULL;
+    }
+  }
+  if (!ep) {
+    snprintf(msg, sizeof msg, "DID document of %.100s names no usable #atproto_pds service", did);
+    hub__sync_note(c->s, NULL, msg);
+  }
+  if (x(c->h, "INSERT INTO at_identity(id,pds,handle,expires) VALUES(?,?,?,?) ON CONFLICT(id) DO "
+              "UPDATE SET pds=excluded.pds,handle=excluded.handle,expires=excluded.expires",
+        "ttti", did, ep, handle, c->now + ttl_ms(c->h)))
+    goto done;
+  if (ep) {
+    if (drain(c, did, ep)) goto done;
+  } else if (x(c->h, "DELETE FROM at_pending WHERE id=?", "t", did)) {
+    goto done;
+  }
+  /* items waiting for this owner's handle, and items written by them */
+  {
+    char *like = hub__printf("at://%s/", did);
+    int r2;
+    if (!like) {
+      oom(c->h);
+      goto done;
+    }
+    r2 = materialize_where(c, "SELECT uri FROM at_records WHERE kind IN ('issue','pull') AND "
+                              "substr(subject,1,length(?1))=?1", like);
+    hub_free(like);
+    if (r2 || materialize_where(c, "SELECT uri FROM at_records WHERE kind IN ('issue','pull') "
+                                   "AND did=?", did))
+      goto done;
+  }
+  rc = 0;
+done:
+  hub_free(ep);
+  return rc;
+}
+
+/* The next page of a cursor walk: the task's URL with its cursor replaced. */
+static int next_page(ctx *c, const hub__task *t, const char *cursor) {
+  char *base = hub__strdup(t->url), *p, *enc = NULL, *url = NULL;
+  int rc = -1;
+  if (!base) goto oom_;
+  p = strstr(base, "&cursor=");
+  if (p) *p = 0;
+  enc = hub__url_encode(cursor);
+  if (!enc) goto oom_;
+  url = hub__printf("%s&cursor=%s", base, enc);
+  if (!url) goto oom_;
+  rc = hub__sync_enqueue(c->h, c->s, &hub__tangled_source, t->kind, url, t->arg, 0);
+  goto done;
+oom_:
+  oom(c->h);
+done:
+  hub_free(base);
+  hub_free(enc);
+  hub_free(url);
+  return rc;
+}
+
+static int parse_list(ctx *c, const hub__task *t, const cJSON *body) {
+  const cJSON *recs = cJSON_GetObjectItemCaseSensitive(body, "records"), *r;
+  const cJSON *cur = cJSON_GetObjectItemCaseSensitive(body, "cursor");
+  if (!cJSON_IsObject(body) || !cJSON_IsArray(recs)) {
+    hub__set_err(c->h, "listRecords: expected an object with a \"records\" array");
+    return -1;
+  }
+  if (cJSON_GetArraySize(recs) > HUB_MAX_ITEMS_PER_PAGE) {
+    hub__set_err(c->h, "listRecords: more than %d records on one page", HUB_MAX_ITEMS_PER_PAGE);
+    return -1;
+  }
+  if (cur && !cJSON_IsNull(cur) && (!cJSON_IsString(cur) || strlen(cur->valuestring) > TG_MAX_ID)) {
+    hub__set_err(c->h, "listRecords: \"cursor\" is not a short string");
+    return -1;
+  }
+  cJSON_ArrayForEach(r, recs) {
+    if (!cJSON_IsObject(r)) {
+      hub__sync_skip(c->s, "listRecords entry that is not an object");
+      continue;
+    }
+    if (ingest(c, str_of(r, "uri"), cJSON_GetObjectItemCaseSensitive(r, "value"), t->arg)) return -1;
+  }
+  /* a short page may still carry a cursor; an empty page ends the walk */
+  if (cJSON_IsString(cur) && *cur->valuestring && cJSON_GetArraySize(recs) > 0)
+    return next_page(c, t, cur->valuestring);
+  return 0;
+}
+
+static int parse_links(ctx *c, const hub__task *t, const cJSON *body) {
+  const cJSON *recs = cJSON_GetObjectItemCaseSensitive(body, "linking_records"), *r;
+  const cJSON *cur = cJSON_GetObjectItemCaseSensitive(body, "cursor");
+  char *me = user_did(c->h);
+  int rc = -1;
+  if (!recs) recs = cJSON_GetObjectItemCaseSensitive(body, "records"); /* XRPC getBacklinks */
+  if (!cJSON_IsObject(body) || !cJSON_IsArray(recs)) {
+    hub__set_err(c->h, "backlinks: expected an object with a \"linking_records\" array");
+    goto done;
+  }
+  if (cJSON_GetArraySize(recs) > HUB_MAX_ITEMS_PER_PAGE) {
+    hub__set_err(c->h, "backlinks: more than %d records on one page", HUB_MAX_ITEMS_PER_PAGE);
+    goto done;
+  }
+  cJSON_ArrayForEach(r, recs) {
+    const char *did = str_of(r, "did"), *coll = str_of(r, "collection"), *rkey = str_of(r, "rkey");
+    char *uri;
+    int64_t known;
+    if (!did || !coll || !rkey || !is_did(did) || !is_nsid(coll) || !is_rkey(rkey) ||
+        (strcmp(coll, C_ISSUE) && strcmp(coll, C_PULL) && strcmp(coll, C_ISSUE_STATE) &&
+         strcmp(coll, C_PULL_STATUS))) {
+      hub__sync_skip(c->s, "backlink entry of an unknown shape");
+      continue;
+    }
+    if (me && strcmp(did, me) == 0) continue; /* the user's own PDS is read in full */
+    uri = hub__printf("at://%s/%s/%s", did, coll, rkey);
+    if (!uri) {
+      oom(c->h);
+      goto done;
+    }
+    /* states never change once written: read each once */
+    known = (strcmp(coll, C_ISSUE_STATE) == 0 || strcmp(coll, C_PULL_STATUS) == 0) &&
+            q_int(c->h, "SELECT count(*) FROM at_records WHERE uri=?", "t", uri);
+    hub_free(uri);
+    if (known) continue;
+    if (want(c, did, "get", coll, rkey)) goto done;
+  }
+  if (cJSON_IsString(cur) && *cur->valuestring && strlen(cur->valuestring) <= TG_MAX_ID &&
+      cJSON_GetArraySize(recs) > 0 && next_page(c, t, cur->valuestring))
+    goto done;
+  rc = 0;
+done:
+  hub_free(me);
+  return rc;
+}
+
+/* /links/all: {"links":{collection:{path:{"records":n,…}}}} → comments and state records. */
+static int parse_counts(ctx *c, const hub__task *t, const cJSON *body) {
+  static const char *const comment_colls[] = {C_ISSUE_COMMENT, C_PULL_COMMENT, C_COMMENT, C_FEED_COMMENT};
+  const cJSON *links = cJSON_GetObjectItemCaseSensitive(body, "links"), *coll, *path;
+  int64_t comments = 0, states = 0, known;
+  int pull = t->arg && strstr(t->arg, "/" C_PULL "/") != NULL;
+  size_t i;
+  if (!cJSON_IsObject(body) || (links && !cJSON_IsObject(links))) {
+    hub__set_err(c->h, "backlink counts: expected an object with a \"links\" object");
+    return -1;
+  }
+  cJSON_ArrayForEach(coll, links) {
+    int is_comment = 0, is_state = strcmp(coll->string, pull ? C_PULL_STATUS : C_ISSUE_STATE) == 0;
+    for (i = 0; i < sizeof comment_colls / sizeof comment_colls[0]; i++)
+      if (strcmp(coll->string, comment_colls[i]) == 0) is_comment = 1;
+    if (!is_comment && !is_state) continue;
+    cJSON_ArrayForEach(path, coll) {
+      const cJSON *n = cJSON_GetObjectItemCaseSensitive(path, "records");
+      if (!cJSON_IsNumber(n) || n->valuedouble < 0 || n->valuedouble > 1e9) continue;
+      if (is_comment) comments += (int64_t)n->valuedouble;
+      else states += (int64_t)n->valuedouble;
+    }
+  }
+  if (x(c->h, "INSERT INTO at_counts(subject,comments,states) VALUES(?,?,?) ON CONFLICT(subject) "
+              "DO UPDATE SET comments=excluded.comments,states=excluded.states WHERE "
+              "comments<>excluded.comments OR states<>excluded.states",
+        "tii", t->arg, comments, states))
+    return -1;
+  known = q_int(c->h, "SELECT count(*) FROM at_records WHERE kind='state' AND subject=?", "t", t->arg);
+  if (states > known &&
+      enqueue_links(c, t->arg, pull ? C_PULL_STATUS : C_ISSUE_STATE, pull ? ".pull" : ".issue", "state"))
+    return -1;
+  return materialize(c, t->arg, 0);
 }
 
 static int tg_parse(hub *h, hub__sync *s, hub__task *t, const cJSON *body, const cJSON *headers,
                     int64_t now) {
-  (void)s; (void)t; (void)body; (void)headers; (void)now;
-  hub__set_err(h, "tangled: no task kinds yet");
-  return -1;
+  ctx c = {h, s, now};
+  (void)headers;
+  switch (t->kind) {
+  case K_HANDLE_XRPC: {
+    const char *did = str_of(body, "did");
+    if (!cJSON_IsObject(body) || !did) {
+      hub__set_err(h, "resolveHandle: no \"did\" in the answer");
+      return -1;
+    }
+    return got_did(&c, t->arg, did);
+  }
+  case K_HANDLE_WK: {
+    char did[TG_MAX_ID + 1];
+    const char *p = cJSON_IsString(body) ? body->valuestring : NULL;
+    size_t n;
+    if (!p) {
+      hub__set_err(h, "atproto-did: expected a DID as text");
+      return -1;
+    }
+    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') p++;
+    n = strcspn(p, " \r\n\t");
+    if (n == 0 || n > TG_MAX_ID || p[n + strspn(p + n, " \r\n\t")]) {
+      hub__set_err(h, "atproto-did: the answer is not one DID");
+      return -1;
+    }
+    memcpy(did, p, n);
+    did[n] = 0;
+    return got_did(&c, t->arg, did);
+  }
+  case K_DID_PLC:
+  case K_DID_WEB:
+    return got_doc(&c, t->arg, body);
+  case K_LIST:
+    return parse_list(&c, t, body);
+  case K_GET: {
+    const char *uri = str_of(body, "uri");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, "value");
+    if (!cJSON_IsObject(body) || !uri) {
+      hub__set_err(h, "getRecord: expected an object with \"uri\" and \"value\"");
+      return -1;
+    }
+    return ingest(&c, uri, v, t->arg);
+  }
+  case K_LINKS:
+    return parse_links(&c, t, body);
+  case K_COUNTS:
+    return parse_counts(&c, t, body);
+  default:
+    hub__set_err(h, "tangled: unknown task");
+    return -1;
+  }
 }
 
-const hub__source hub__tangled_source = {"tangled", tg_start, tg_parse, NULL, NULL, NULL};
+/* XRPC wants JSON; no credentials ever go to these hosts. */
+static int tg_headers(hub *h, hub__sync *s, const hub__task *t, cJSON *hdrs) {
+  (void)h; (void)s;
+  if (t->kind == K_HANDLE_WK) return cJSON_AddStringToObject(hdrs, "Accept", "text/plain") ? 0 : -1;
+  return cJSON_AddStringToObject(hdrs, "Accept", "application/json") ? 0 : -1;
+}
+
+/* Rate-limit buckets: "pds:<host>" per PDS, "plc", "handle", "backlinks". The name is copied
+ * by the engine at once; the buffer is per thread. */
+static const char *tg_resource(const hub__task *t) {
+  static _Thread_local char buf[24];
+  char host[128];
+  switch (t->kind) {
+  case K_HANDLE_WK: case K_HANDLE_XRPC: case K_DID_WEB: return "handle";
+  case K_DID_PLC: return "plc";
+  case K_LINKS: case K_COUNTS: return "backlinks";
+  default:
+    if (hub__url_host(t->url, host, sizeof host, NULL)) return "pds";
+    snprintf(buf, sizeof buf, "pds:%.19s", host);
+    return buf;
+  }
+}
+
+const hub__source hub__tangled_source = {"tangled", tg_start, tg_parse, NULL, tg_headers, tg_resource};

@@ -355,6 +355,14 @@ done:
   return rc;
 }
 
+/* The issue parser for other sources (gfi.c): reads one issue or pull object (as the
+ * issues and search APIs return it) into its "<host>/<owner>/<repo>#<n>" row with reason
+ * added, counting the outcome in the run. Returns 0, or -1 with h->errmsg set. */
+int hub__github_upsert_issue(hub *h, hub__sync *s, const cJSON *issue, const char *reason, int idx,
+                             int64_t now) {
+  return upsert_issue(h, s, issue, reason, idx, now);
+}
+
 static const char *map_reason(const char *r) {
   static const struct { const char *from, *to; } m[] = {
       {"author", "authored"}, {"assign", "assigned"}, {"mention", "mentioned"},

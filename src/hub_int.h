@@ -113,7 +113,7 @@ int hub__url_host(const char *url, char *hostbuf, size_t hostlen, const char **p
 uint64_t hub__rand(uint64_t *state);
 
 /* ---- store ----------------------------------------------------------------------------- */
-#define HUB_SCHEMA_VERSION 2
+#define HUB_SCHEMA_VERSION 4
 
 /* An item as read from any source. Fields with their bit clear in `has` are unknown and
  * leave the stored value alone when merged. Strings are borrowed (owned by the caller). */
@@ -187,6 +187,7 @@ typedef struct hub__weights {
 } hub__weights;
 typedef struct {
   double recency, engagement, labels, contributor, base, score, age_days;
+  double activity; /* the repo factor of good-first issues (1 for others); set by the caller */
 } hub__factors;
 /* The weights in force, loaded from settings on first use and cached on h until
  * hub__weights_invalidate(h). Never NULL (defaults on any failure). */
@@ -285,6 +286,20 @@ extern const char *const hub__sim_policy_names[HUB_SIM_POLICIES];
 void hub__sim_defaults(hub__sim_cfg *cfg);
 int hub__tip_simulate(const hub__sim_cfg *cfg, hub__sim_result *res);
 /* ---- end tip ---------------------------------------------------------------------------- */
+
+/* ---- gfi (gfi.c) ---- */
+/* Good-first-issue lists (awesome-for-beginners data.json, up-for-grabs, the user's search):
+ *   {"cmd":"gfi_repos","source":"up-for-grabs","now":ms,"repos":[{"owner","name","label",
+ *       "tags":[..]}][,"skipped":{"reason":n}]}
+ *       → {"source","new","updated","unchanged","skipped","skip_reasons":{..}} (one batch:
+ *         bad input rolls it back; odd entries are skipped with a reason)
+ *   {"cmd":"gfi_repos"} → {"repos":[{owner,name,label,technologies,languages,lists,source,
+ *       activity}]} (ordered by id) */
+cJSON *hub__gfi_repos_cmd(hub *h, const cJSON *req);
+/* score.c: the repo-activity factor of a good-first issue: 1 + 0.25·ln(1 + n), at most 2,
+ * where n counts the repo's listed beginner issues updated within 30 days of its newest one. */
+double hub__gfi_activity(int64_t recent_issues);
+/* ---- end gfi ---------------------------------------------------------------------------- */
 
 /* ---- api helpers ----------------------------------------------------------------------- */
 cJSON *hub__error_json(hub_err e, const char *detail);

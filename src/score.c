@@ -148,4 +148,12 @@ void hub__score_explain(const hub__weights *w, int64_t comments, int64_t reactio
   f->contributor = contributor;
   f->base = f->engagement * f->labels * f->contributor;
   f->score = f->recency * f->base;
+  f->activity = 1.0;
 }
+
+/* ---- gfi (gfi.c): repo activity ------------------------------------------------------- */
+double hub__gfi_activity(int64_t recent_issues) {
+  double a = 1.0 + 0.25 * log1p((double)(recent_issues > 0 ? recent_issues : 0));
+  return a < 2.0 ? a : 2.0;
+}
+/* ---- end gfi ---------------------------------------------------------------------------- */

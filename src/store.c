@@ -69,6 +69,40 @@ static const char *const migrations[] = {
     "  PRIMARY KEY(user, item_id)) WITHOUT ROWID;"
     "CREATE TABLE tip_policies(name TEXT PRIMARY KEY, enabled INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE tip_config(k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;",
+    /* 3: AT Protocol (atproto.c) — identity cache (handle → DID, DID → PDS + handle, with an
+     * expiry in ms), the tangled records items are built from, repo names, backlink-index
+     * counts, and work parked until an identity resolves (cleared at every run start) */
+    "CREATE TABLE at_identity(id TEXT PRIMARY KEY, did TEXT, pds TEXT, handle TEXT,"
+    "  expires INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE at_records(uri TEXT PRIMARY KEY, did TEXT NOT NULL, collection TEXT NOT NULL,"
+    "  kind TEXT NOT NULL," /* issue | pull | state | comment */
+    "  subject TEXT,"       /* issue/pull: the repo (AT URI or DID); else the issue/pull URI */
+    "  value TEXT,"         /* issue/pull: the record as JSON; state: open|closed|merged */
+    "  ts INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE INDEX at_records_subject ON at_records(subject, kind);"
+    "CREATE TABLE at_repos(uri TEXT PRIMARY KEY, did TEXT NOT NULL, name TEXT, repo_did TEXT,"
+    "  watched INTEGER NOT NULL DEFAULT 0, tried INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE INDEX at_repos_repo_did ON at_repos(repo_did);"
+    "CREATE TABLE at_counts(subject TEXT PRIMARY KEY, comments INTEGER NOT NULL,"
+    "  states INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE at_pending(id TEXT NOT NULL, action TEXT NOT NULL, a TEXT NOT NULL,"
+    "  b TEXT NOT NULL, PRIMARY KEY(id, action, a, b));",
+    /* 4: good-first-issue lists (gfi.c) — repos deduplicated by (owner, name) across lists,
+     * which walk (repo search or the user's query) and page each listed issue came from, and
+     * a repo-activity factor stored with the item */
+    "CREATE TABLE repos(id INTEGER PRIMARY KEY,"
+    "  owner TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL COLLATE NOCASE,"
+    "  label TEXT NOT NULL,"                         /* the label its beginner issues carry */
+    "  technologies TEXT NOT NULL DEFAULT '[]',"     /* as the lists name them (JSON array) */
+    "  languages TEXT NOT NULL DEFAULT '[]',"        /* GET /languages, most bytes first */
+    "  lists TEXT NOT NULL DEFAULT '[]',"            /* every list that names it, sorted */
+    "  source TEXT NOT NULL,"                        /* the last source that changed it */
+    "  activity REAL NOT NULL DEFAULT 1, hash TEXT NOT NULL,"
+    "  first_seen INTEGER NOT NULL, changed INTEGER NOT NULL, UNIQUE(owner, name));"
+    "CREATE TABLE gfi_issues(item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+    "  walk TEXT NOT NULL, page_url TEXT NOT NULL, PRIMARY KEY(item_id, walk)) WITHOUT ROWID;"
+    "CREATE INDEX gfi_issues_walk ON gfi_issues(walk, page_url);"
+    "ALTER TABLE items ADD COLUMN activity REAL NOT NULL DEFAULT 1;",
 };
 
 void hub__set_err(hub *h, const char *fmt, ...) {
@@ -354,14 +388,14 @@ int hub__store_upsert(hub *h, const hub__item *it, int64_t now_s, hub__upsert_re
   int64_t id = 0;
   int exists = 0, known = 1, rc, ret = -1;
   const hub__weights *w = hub__weights_get(h);
-  double base, rank;
+  double base, rank, activity = 1.0; /* activity: the repo factor of good-first issues */
   sqlite3_stmt *st;
 
   memset(&r, 0, sizeof r);
   *res = HUB_UPSERT_UNCHANGED;
   if (prep(h, &h->st_item_get,
            "SELECT id,kind,title,body,state,author,labels,assignees,comments,reactions,"
-           "created_at,updated_at,url,unread,hash FROM items WHERE key=?"))
+           "created_at,updated_at,url,unread,hash,activity FROM items WHERE key=?"))
     goto done;
   st = h->st_item_get;
   sqlite3_bind_text(st, 1, it->key, -1, SQLITE_STATIC);
@@ -376,6 +410,7 @@ int hub__store_upsert(hub *h, const hub__item *it, int64_t now_s, hub__upsert_re
     r.created_at = sqlite3_column_int64(st, 10); r.updated_at = sqlite3_column_int64(st, 11);
     r.url = col_dup(st, 12); r.unread = sqlite3_column_int(st, 13);
     snprintf(old_hash, sizeof old_hash, "%s", (const char *)sqlite3_column_text(st, 14));
+    activity = sqlite3_column_double(st, 15);
   } else if (rc != SQLITE_DONE) {
     hub__set_err(h, "sqlite: %s", sqlite3_errmsg(h->db));
     sqlite3_reset(st);
@@ -409,7 +444,7 @@ int hub__store_upsert(hub *h, const hub__item *it, int64_t now_s, hub__upsert_re
     goto done;
   }
   base = hub__score_base(w, r.comments, r.reactions, hub__label_mult(w, r.labels),
-                         hub__contributor(w, r.author));
+                         hub__contributor(w, r.author)) * (activity > 0 ? activity : 1.0);
   rank = hub__score_rank(w, base, r.updated_at ? r.updated_at : (r.created_at ? r.created_at : now_s));
   if (!exists) {
     if (prep(h, &h->st_item_ins,
@@ -501,7 +536,7 @@ int hub__store_rescore(hub *h) {
   w = hub__weights_get(h);
   if (sqlite3_prepare_v2(h->db,
                          "SELECT id,comments,reactions,labels,author,"
-                         "coalesce(updated_at,created_at,first_seen) FROM items",
+                         "coalesce(updated_at,created_at,first_seen),activity FROM items",
                          -1, &sel, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(h->db, "UPDATE items SET base=?,rank=? WHERE id=?", -1, &upd, NULL) !=
           SQLITE_OK) {
@@ -511,7 +546,8 @@ int hub__store_rescore(hub *h) {
   while (sqlite3_step(sel) == SQLITE_ROW) {
     double base = hub__score_base(w, sqlite3_column_int64(sel, 1), sqlite3_column_int64(sel, 2),
                                   hub__label_mult(w, (const char *)sqlite3_column_text(sel, 3)),
-                                  hub__contributor(w, (const char *)sqlite3_column_text(sel, 4)));
+                                  hub__contributor(w, (const char *)sqlite3_column_text(sel, 4))) *
+                  (sqlite3_column_double(sel, 6) > 0 ? sqlite3_column_double(sel, 6) : 1.0);
     sqlite3_bind_double(upd, 1, base);
     sqlite3_bind_double(upd, 2, hub__score_rank(w, base, sqlite3_column_int64(sel, 5)));
     sqlite3_bind_int64(upd, 3, sqlite3_column_int64(sel, 0));

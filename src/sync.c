@@ -150,16 +150,25 @@ static hub__limit *limit_for(hub__sync *s, const char *name) {
   return &s->lim[s->nlim++];
 }
 
-static void track_limits(hub__sync *s, const hub__task *t, const cJSON *headers) {
+/* GitHub's x-ratelimit-* headers, else the ratelimit-* ones AT Protocol PDSes send (reset as
+ * epoch seconds, or as seconds from now when small). */
+static void track_limits(hub__sync *s, const hub__task *t, const cJSON *headers, int64_t now) {
   const char *res = hdr(headers, "x-ratelimit-resource");
+  const char *pre = hdr(headers, "x-ratelimit-remaining") ? "x-ratelimit-" : "ratelimit-";
+  char name[40];
+  int64_t reset;
   hub__limit *l;
-  if (!hdr(headers, "x-ratelimit-remaining")) return;
+  snprintf(name, sizeof name, "%sremaining", pre);
+  if (!hdr(headers, name)) return;
   l = limit_for(s, res ? res : task_resource(t));
   if (!l) return;
   l->known = 1;
-  l->remaining = hdr_int(headers, "x-ratelimit-remaining", l->remaining);
-  l->limit = hdr_int(headers, "x-ratelimit-limit", l->limit);
-  l->reset_ms = hdr_int(headers, "x-ratelimit-reset", l->reset_ms / 1000) * 1000;
+  l->remaining = hdr_int(headers, name, l->remaining);
+  snprintf(name, sizeof name, "%slimit", pre);
+  l->limit = hdr_int(headers, name, l->limit);
+  snprintf(name, sizeof name, "%sreset", pre);
+  reset = hdr_int(headers, name, -1);
+  if (reset >= 0) l->reset_ms = reset < 1000000000 ? now + reset * 1000 : reset * 1000;
 }
 
 static cJSON *run_json(hub__sync *s, const char *status) {
@@ -465,7 +474,7 @@ cJSON *hub__sync_feed(hub *h, const cJSON *req) {
     goto ok;
   }
   status = (int)status_j->valuedouble;
-  track_limits(s, t, headers);
+  track_limits(s, t, headers, now);
   if (status != 304) {
     s->n_charged++;
     s->per[s->cur].n_charged++;
@@ -501,6 +510,7 @@ cJSON *hub__sync_feed(hub *h, const cJSON *req) {
       goto ok;
     }
     body = cJSON_ParseWithLengthOpts(b, blen, &end, 0);
+    if (!body && t->text) body = cJSON_CreateString(b); /* e.g. /.well-known/atproto-did */
     if (!body) {
       size_t at = end && end >= b ? (size_t)(end - b) : 0;
       snprintf(msg, sizeof msg, "invalid JSON in the response (at byte %zu of %zu); nothing stored",
@@ -598,7 +608,14 @@ cJSON *hub__sync_feed(hub *h, const cJSON *req) {
     task_free(t);
     goto ok;
   }
-  snprintf(msg, sizeof msg, "unexpected status %d; skipped", status);
+  {
+    /* XRPC errors are {"error","message"}; GitHub's {"message"} */
+    const cJSON *xe = cJSON_GetObjectItemCaseSensitive(body, "error");
+    const char *m = body_message(body);
+    snprintf(msg, sizeof msg, "unexpected status %d%s%.100s%s%.200s; skipped", status,
+             cJSON_IsString(xe) ? " " : "", cJSON_IsString(xe) ? xe->valuestring : "",
+             m ? ": " : "", m ? m : "");
+  }
   hub__sync_note(s, t->url, msg);
   task_free(t);
   goto ok;

@@ -23,8 +23,8 @@ typedef struct hub__source {
    * Returns 0, or -1 with a one-line message in h->errmsg (the batch is rolled back). */
   int (*parse)(hub *h, struct hub__sync *s, struct hub__task *t, const cJSON *body,
                const cJSON *headers, int64_t now_ms);
-  /* Called for every answer (any status, inside the batch when 2xx/304): e.g. poll
-   * intervals. May be NULL. Returns 0 or -1. */
+  /* Called for 2xx answers (inside the batch) and 304s: e.g. poll intervals. May be NULL.
+   * Returns 0 or -1. */
   int (*answered)(hub *h, struct hub__sync *s, struct hub__task *t, int status,
                   const cJSON *headers, int64_t now_ms);
   /* Adds the source's request headers (accept, auth …) for t; the engine adds validators.
@@ -36,6 +36,7 @@ typedef struct hub__source {
 } hub__source;
 
 #define HUB_MAX_SOURCES 8
+#define HUB_TASK_TEXT 1 /* hub__task has the "text" flag */
 
 /* Per-source run statistics. */
 typedef struct {
@@ -51,6 +52,7 @@ typedef struct hub__task {
   int rate_waits;        /* waits after 403/429 */
   int page;              /* 1-based page index */
   int conditional;       /* 1: If-Modified-Since (notifications), 0: If-None-Match */
+  int text;              /* 1: a 2xx body that is not JSON reaches parse() as a JSON string */
   int64_t not_before_ms; /* earliest time it may run */
   struct hub__task *next;
 } hub__task;
@@ -96,6 +98,11 @@ void hub__sync_count(hub__sync *s, hub__upsert_result r);
 void hub__sync_note(hub__sync *s, const char *url, const char *msg);
 /* Counts one skipped record or request, with a short reason ("unsupported subject type"). */
 void hub__sync_skip(hub__sync *s, const char *reason);
+
+/* github.c: one issue/pull object (issues or search API shape) upserted under its html_url key
+ * with reason added; for sources that read GitHub issues (gfi.c). 0 or -1 (h->errmsg). */
+int hub__github_upsert_issue(hub *h, hub__sync *s, const cJSON *issue, const char *reason, int idx,
+                             int64_t now);
 
 extern const hub__source hub__github_source; /* github.c */
 extern const hub__source hub__tangled_source; /* atproto.c */

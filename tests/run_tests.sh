@@ -41,7 +41,12 @@ run_suite() {
 run_suite unit $B/asan/unit_test
 run_suite fixture $B/asan/fixture_test "$OUT/native"
 run_suite bandit $B/asan/bandit_test
+run_suite tangled $B/asan/tangled_test "$OUT/native"
+run_suite gfi $B/asan/gfi_test "$OUT/native"
+run_suite ufg $B/asan/ufg_test
 run_suite wasm node --no-experimental-fetch $B/wasm/fixture_test.js "$OUT/wasm"
+run_suite wasm-tangled node --no-experimental-fetch $B/wasm/tangled_test.js "$OUT/wasm"
+run_suite wasm-gfi node --no-experimental-fetch $B/wasm/gfi_test.js "$OUT/wasm"
 
 # same rows natively and in wasm
 {

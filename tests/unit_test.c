@@ -169,6 +169,7 @@ static void test_api_errors(void) {
   expect_error(h, "{\"cmd\":\"launch_missiles\"}", "bad_request");
   expect_error(h, "{\"cmd\":\"cards\"}", "bad_request");
   expect_error(h, "{\"cmd\":\"cards\",\"now\":1,\"limit\":\"ten\"}", "bad_type");
+  expect_error(h, "{\"cmd\":\"cards\",\"now\":1,\"from\":\"gitlab\"}", "bad_request");
   expect_error(h, "{\"cmd\":\"card\",\"now\":1,\"key\":\"nope\"}", "not_found");
   expect_error(h, "{\"cmd\":\"sync_next\",\"now\":1}", "state");
   expect_error(h, "{\"cmd\":\"sync_feed\",\"now\":1,\"id\":1,\"status\":200}", "state");

@@ -16,6 +16,8 @@
  *   hub tip-eval [POLICY] [--obd FILE.csv [POSITION]]
  *                       offline evaluation (replay, IPW, SNIPW) of a policy on hub's own log,
  *                       or on an Open Bandit Dataset CSV
+ *   hub gfi-ufg DIR     import up-for-grabs project files (YAML) from DIR as good-first-issue
+ *                       repositories; the next sync fetches their labelled issues
  *   hub call JSON       any command of the API, verbatim
  *
  * Environment: GITHUB_TOKEN (used for the run, never stored), HUB_GITHUB_API (API base URL,
@@ -27,10 +29,11 @@
 #include <string.h>
 #include <curl/curl.h>
 #include "transport.h"
+#include "upforgrabs.h"
 
 static int usage(void) {
   fputs("usage: hub sync | cards [N] | top [N] | card KEY | tip | tip-feedback DECISION REACTION [UNTIL]\n"
-        "       | tip-stats | tip-eval [POLICY] [--obd FILE [POSITION]] | stats | last-run | settings [JSON] | call JSON\n",
+        "       | tip-stats | tip-eval [POLICY] [--obd FILE [POSITION]] | gfi-ufg DIR | stats | last-run | settings [JSON] | call JSON\n",
         stderr);
   return 2;
 }
@@ -260,6 +263,21 @@ int main(int argc, char **argv) {
     rc = emit("tip-stats", simple(h, "tip_stats", NULL, NULL, 0));
   } else if (strcmp(argv[1], "tip-eval") == 0) {
     rc = do_tip_eval(h, argc, argv);
+  } else if (strcmp(argv[1], "gfi-ufg") == 0 && argc > 2) {
+    char uerr[512];
+    cJSON *req = hub_ufg_command(argv[2], hub_now_ms(), uerr, sizeof uerr), *e;
+    if (!req) {
+      fprintf(stderr, "hub: gfi-ufg: %s\n", uerr);
+      rc = 1;
+    } else {
+      cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(req, "problems")) {
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(e, "file"), *w = cJSON_GetObjectItemCaseSensitive(e, "why");
+        fprintf(stderr, "hub: gfi-ufg: skipped %s: %s\n", cJSON_IsString(f) ? f->valuestring : "?",
+                cJSON_IsString(w) ? w->valuestring : "?");
+      }
+      rc = emit("gfi-ufg", hub_callj(h, req));
+      cJSON_Delete(req);
+    }
   } else if (strcmp(argv[1], "call") == 0 && argc > 2) {
     char *out = hub_call(h, argv[2]);
     cJSON *res = out ? cJSON_Parse(out) : NULL;
