@@ -379,7 +379,7 @@ static cJSON *cmd_last_run(hub *h) {
   cJSON *r = cJSON_CreateObject();
   if (sqlite3_prepare_v2(h->db,
                          "SELECT id,started,finished,status,new,updated,unchanged,skipped,requests,"
-                         "not_modified,charged,retries,waited_ms,errors,limits FROM runs "
+                         "not_modified,charged,retries,waited_ms,errors,limits,sources,skip_reasons FROM runs "
                          "ORDER BY id DESC LIMIT 1",
                          -1, &st, NULL) != SQLITE_OK) {
     cJSON_Delete(r);
@@ -400,6 +400,10 @@ static cJSON *cmd_last_run(hub *h) {
     {
       cJSON *l = cJSON_Parse((const char *)sqlite3_column_text(st, 14));
       hub__put(o, "limits", l ? l : cJSON_CreateObject());
+      l = cJSON_Parse((const char *)sqlite3_column_text(st, 15));
+      hub__put(o, "sources", l ? l : cJSON_CreateObject());
+      l = cJSON_Parse((const char *)sqlite3_column_text(st, 16));
+      hub__put(o, "skip_reasons", l ? l : cJSON_CreateObject());
     }
   } else {
     cJSON_AddNullToObject(r, "run");

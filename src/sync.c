@@ -220,14 +220,18 @@ static cJSON *run_json(hub__sync *s, const char *status) {
 /* Writes the run row (status and counters). */
 static int save_run(hub *h, hub__sync *s, const char *status, int64_t now_ms) {
   sqlite3_stmt *st = NULL;
-  char *errors = cJSON_PrintUnformatted(s->errors), *limits = NULL;
+  char *errors = cJSON_PrintUnformatted(s->errors), *limits = NULL, *per = NULL, *skips = NULL;
   cJSON *rj = run_json(s, status);
   int rc = -1;
-  if (rj) limits = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(rj, "limits"));
+  if (rj) {
+    limits = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(rj, "limits"));
+    per = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(rj, "sources"));
+    skips = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(rj, "skip_reasons"));
+  }
   if (sqlite3_prepare_v2(h->db,
                          "UPDATE runs SET finished=?,status=?,new=?,updated=?,unchanged=?,skipped=?,"
-                         "requests=?,not_modified=?,charged=?,retries=?,waited_ms=?,errors=?,limits=? "
-                         "WHERE id=?",
+                         "requests=?,not_modified=?,charged=?,retries=?,waited_ms=?,errors=?,limits=?,"
+                         "sources=?,skip_reasons=? WHERE id=?",
                          -1, &st, NULL) != SQLITE_OK)
     goto done;
   if (strcmp(status, "running") == 0) sqlite3_bind_null(st, 1);
@@ -244,13 +248,17 @@ static int save_run(hub *h, hub__sync *s, const char *status, int64_t now_ms) {
   sqlite3_bind_int64(st, 11, s->waited_ms);
   sqlite3_bind_text(st, 12, errors ? errors : "[]", -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 13, limits ? limits : "{}", -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 14, s->run_id);
+  sqlite3_bind_text(st, 14, per ? per : "{}", -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 15, skips ? skips : "{}", -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 16, s->run_id);
   rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 done:
   if (rc) hub__set_err(h, "sqlite: %s", sqlite3_errmsg(h->db));
   sqlite3_finalize(st);
   hub_free(errors);
   hub_free(limits);
+  hub_free(per);
+  hub_free(skips);
   cJSON_Delete(rj);
   return rc;
 }

@@ -276,6 +276,9 @@ static void test_401(void) {
   CHECK(tu_count(h, "SELECT count(*) FROM items") == 3, "401: page 1 kept");
   last = tu_call(h, "{\"cmd\":\"last_run\"}");
   CHECK(strcmp(tu_str(last, "run.status"), "error") == 0, "401: last_run records the error");
+  CHECK(tu_num(last, "run.sources.github.requests") == 2 && tu_num(last, "run.sources.github.new") == 3,
+        "401: last_run keeps per-source statistics (requests %g, new %g)",
+        tu_num(last, "run.sources.github.requests"), tu_num(last, "run.sources.github.new"));
   cJSON_Delete(last);
   cJSON_Delete(run);
   replay_free(r);

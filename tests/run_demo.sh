@@ -7,12 +7,13 @@ B=build
 W=$B/run
 rm -rf $W && mkdir -p $W
 cp -r $B/web $W/www
-$B/fake_upstream --dir tests/exchanges/demo --fresh --port 0 --port-file $W/api-port > $W/fake.log 2>&1 &
+$B/fake_upstream --dir tests/exchanges/demo --dir tests/exchanges/gfi --fresh --port 0 --port-file $W/api-port > $W/fake.log 2>&1 &
 FAKE=$!
 i=0; while [ ! -s $W/api-port ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 API=http://127.0.0.1:$(cat $W/api-port)
-# first-visit defaults for the page: the demo upstream and a placeholder token it accepts
-printf '{"github_api":"%s","github_token":"demo-token","demo":true}\n' "$API" > $W/www/config.json
+# first-visit defaults for the page: the demo upstream, a placeholder token it accepts, and a
+# small awesome-for-beginners list (recorded) so good-first issues show up too
+printf '{"github_api":"%s","github_token":"demo-token","demo":true,"settings":{"gfi_awesome_url":"%s/hub-tests/awesome-small/main/data.json"}}\n' "$API" "$API" > $W/www/config.json
 $B/hub-serve --root $W/www --port "${HUB_PORT:-0}" --port-file $W/port > $W/serve.log 2>&1 &
 SERVE=$!
 trap 'kill $FAKE $SERVE 2>/dev/null; exit 0' INT TERM
