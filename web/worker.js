@@ -165,6 +165,10 @@ async function loadDefaults() {
   if (typeof cfg.github_api === 'string' && !cur.github_user && !cur.github_token_set) {
     set.github_api = cfg.github_api;
     if (typeof cfg.github_token === 'string') set.github_token = cfg.github_token;
+    // other first-visit settings (make run's demo turns on a good-first-issue list)
+    if (cfg.settings && typeof cfg.settings === 'object') {
+      for (const [k, v] of Object.entries(cfg.settings)) if (cur[k] === null || cur[k] === '' || cur[k] === undefined) set[k] = v;
+    }
   }
   if (Object.keys(set).length) { check(call({ cmd: 'settings', set })); await persist(); }
   return { github_api: cfg.github_api || 'https://api.github.com', demo: cfg.demo === true };
