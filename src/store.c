@@ -104,8 +104,8 @@ static const char *const migrations[] = {
     "CREATE INDEX gfi_issues_walk ON gfi_issues(walk, page_url);"
     "ALTER TABLE items ADD COLUMN activity REAL NOT NULL DEFAULT 1;",
     /* 5: run statistics per source and skip reasons (sync.c) */
-    "ALTER TABLE runs ADD COLUMN sources TEXT NOT NULL DEFAULT '{}';"
-    "ALTER TABLE runs ADD COLUMN skip_reasons TEXT NOT NULL DEFAULT '{}';",
+    ("ALTER TABLE runs ADD COLUMN sources TEXT NOT NULL DEFAULT '{}';"
+    "ALTER TABLE runs ADD COLUMN skip_reasons TEXT NOT NULL DEFAULT '{}';"),
 };
 
 void hub__set_err(hub *h, const char *fmt, ...) {

@@ -2,7 +2,7 @@
  * app.js — the page's entry point: starts the worker client and wires the UI modules.
  *
  * It owns no DOM building of its own: the header (ui/header.js), the Refresh panel
- * (ui/sync.js), the card list (ui/cards.js), the empty state (ui/empty.js), Settings
+ * (ui/sync.js), the source filter (ui/filter.js), the card list (ui/cards.js), the empty state (ui/empty.js), Settings
  * (ui/settings.js), the update banner (ui/update.js) and the shortcuts (ui/keys.js)
  * each own their part. Everything shown comes from the worker through hub.call().
  */
@@ -11,6 +11,7 @@ import { h, replace } from './ui/dom.js';
 import { Header } from './ui/header.js';
 import { SyncPanel } from './ui/sync.js';
 import { CardList } from './ui/cards.js';
+import { SourceFilter, SOURCES } from './ui/filter.js';
 import { SettingsDialog } from './ui/settings.js';
 import { renderEmpty } from './ui/empty.js';
 import { registerServiceWorker } from './ui/update.js';
@@ -67,25 +68,44 @@ async function main() {
   let settingsDialog = null;
   const openSettings = () => settingsDialog?.open();
   const refresh = () => { if (state.info) sync.start(); };
+  const filter = new SourceFilter($('filter'), $('card-panel'), () => reload());
 
+  /* Rebuilds the stats, the list for the chosen source and the per-source counts. Each
+   * route is its own cards call (the core decides what belongs where). */
   async function reload() {
-    const [stats, cards] = await Promise.all([
+    const now = Date.now();
+    const from = filter.value;
+    const [stats, ...lists] = await Promise.all([
       hub.call({ cmd: 'stats' }).catch((e) => { sync.showError(e); return null; }),
-      hub.call({ cmd: 'cards', now: Date.now(), limit: CARD_LIMIT }).catch((e) => { sync.showError(e); return null; }),
+      ...SOURCES.map((src) => hub.call({ cmd: 'cards', now, limit: CARD_LIMIT, from: src.from })
+        .catch((e) => { if (src.from === from) sync.showError(e); return null; })),
     ]);
     if (stats) header.setStats(stats.stats);
+    if (from !== filter.value) return; /* the user picked another tab meanwhile */
+    const byFrom = Object.fromEntries(SOURCES.map((src, i) => [src.from, lists[i]?.cards]));
+    const cards = byFrom[from];
     if (!cards) return;
-    list.render(cards.cards);
+    const counts = Object.fromEntries(SOURCES.map((src) => [src.from, byFrom[src.from]?.length ?? null]));
+    filter.setCounts(counts, CARD_LIMIT);
+    $('filter').hidden = !(counts.all > 0 || from !== 'all');
+    list.render(cards);
     if (list.length && !performance.getEntriesByName('hub:first-card').length) performance.mark('hub:first-card');
     const empty = $('empty');
     empty.hidden = list.length > 0;
     if (!list.length) {
       const s = state.settings || {};
+      const sourceSet = {
+        github: !!(s.github_token_set || s.github_user),
+        tangled: !!(s.tangled_handle || (Array.isArray(s.tangled_repos) && s.tangled_repos.length)),
+        gfi: !!(s.gfi_awesome_url || s.gfi_query),
+      };
       renderEmpty(empty, {
         demo: !!state.info?.defaults?.demo,
-        configured: !!(s.github_token_set || s.github_user),
+        configured: sourceSet.github,
         synced: state.synced,
-      }, { refresh, settings: openSettings });
+        from,
+        sourceSet: !!sourceSet[from],
+      }, { refresh, settings: openSettings, all: () => filter.pick('all', false) });
     }
   }
 

@@ -28,6 +28,7 @@ const SHELL = [
   './ui/dom.js',
   './ui/empty.js',
   './ui/errors.js',
+  './ui/filter.js',
   './ui/format.js',
   './ui/header.js',
   './ui/icons.js',

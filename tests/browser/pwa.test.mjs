@@ -1,6 +1,7 @@
 // pwa.test.mjs — the app as a user meets it, in Debian's Chromium against the fake GitHub:
 // first visit + settings + refresh, reload from OPFS without network, offline reload through
-// the service worker, installability, and hostile titles rendered as text.
+// the service worker, installability, hostile titles rendered as text, the run summary per
+// source, and the filter by source (GitHub notifications plus a good-first-issue list).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,8 @@ import { join } from 'node:path';
 import { Env, suite } from './harness.mjs';
 
 const s = suite('pwa');
-const env = await Env.start();
+const env = await Env.start({ scenarios: ['tests/exchanges/demo', 'tests/exchanges/gfi'] });
+const gfiUrl = `${env.api}/hub-tests/awesome-small/main/data.json`;
 const ctx = await env.launch({ persistent: true });
 const page = ctx.pages()[0] || await ctx.newPage();
 const dialogs = [];
@@ -26,7 +28,7 @@ function cliKeys() {
   const dir = mkdtempSync(join(tmpdir(), 'hub-cli-'));
   try {
     const e = { ...process.env, HUB_DB: join(dir, 'hub.db'), HUB_GITHUB_API: env.api, GITHUB_TOKEN: 'demo-token' };
-    execFileSync('build/hub', ['settings', '{"github_user":"octocat"}'], { env: e, stdio: 'ignore' });
+    execFileSync('build/hub', ['settings', JSON.stringify({ github_user: 'octocat', gfi_awesome_url: gfiUrl })], { env: e, stdio: 'ignore' });
     execFileSync('build/hub', ['sync'], { env: e, stdio: 'ignore' });
     const cards = JSON.parse(execFileSync('build/hub', ['cards'], { env: e }).toString()).cards;
     return cards.map((c) => c.key);
@@ -44,6 +46,11 @@ s.test('first visit: settings, refresh, cards in the right count and order', asy
   s.check((await cardKeys()).length === 0, 'no cards before the first refresh');
   await page.click('#open-settings');
   await page.fill('#settings input[name=github_user]', 'octocat');
+  await page.fill('#settings input[name=gfi_awesome_url]', 'ftp://example.com/data.json');
+  await page.click('#settings [data-save]');
+  const refused = await page.textContent('#settings [data-status]');
+  s.check(/must start with https/.test(refused) && await page.isVisible('#settings'), `a non-https list URL is refused: "${refused}"`);
+  await page.fill('#settings input[name=gfi_awesome_url]', gfiUrl);
   await page.click('#settings [data-save]');
   await page.waitForSelector('#settings', { state: 'hidden' });
   await env.fakeReset();
@@ -56,6 +63,10 @@ s.test('first visit: settings, refresh, cards in the right count and order', asy
   s.check(JSON.stringify(firstKeys) === JSON.stringify(want), 'cards in the same order as the native CLI');
   const stats = await env.fakeStats();
   s.check(stats.requests > 5 && stats.unmatched === 0, `the browser fetched from the fake GitHub (${stats.requests} requests, ${stats.unmatched} unmatched)`);
+  const lines = await page.$$eval('#run-summary .run-source', (els) => els.map((e) => [e.dataset.source, e.textContent]));
+  const line = (src) => (lines.find(([k]) => k === src) || [])[1] || '';
+  s.check(/^GitHub\s*\d+ new · \d+ updated · \d+ unchanged · .*\d+ requests?/.test(line('github')), `the run summary has a GitHub line: "${line('github')}"`);
+  s.check(/^Good first issues\s*\d+ new · .*\d+ requests?/.test(line('gfi')), `the run summary has a good-first line: "${line('gfi')}"`);
   const badge = await page.textContent('#storage');
   s.check(/OPFS/.test(badge), `storage badge says OPFS: "${badge}"`);
 });
@@ -67,6 +78,8 @@ s.test('reload: the same cards from OPFS, no network request', async () => {
   await page.waitForFunction(() => document.querySelectorAll('#cards > li[data-key]').length > 0);
   const keys = await cardKeys();
   s.check(JSON.stringify(keys) === JSON.stringify(firstKeys), 'same cards after reload');
+  const kept = await page.$$eval('#run-summary .run-source', (els) => els.map((e) => e.dataset.source));
+  s.check(kept.includes('github') && kept.includes('gfi'), `the stored run keeps its per-source lines (${kept.join(', ')})`);
   const stats = await env.fakeStats();
   s.check(stats.requests === 0, `no request to the upstream on reload (${stats.requests})`);
 });
@@ -106,6 +119,43 @@ s.test('hostile title renders as text and runs nothing', async () => {
   await page.waitForTimeout(500);
   s.check(await page.$$eval('img[src="x"], script:not([src])', (els) => els.length) === 0, 'details add no markup from data');
   s.check(dialogs.length === 0, `no dialogs fired (${dialogs.join(', ')})`);
+  s.check(pageErrors.length === 0, `no page errors (${pageErrors.join(' | ')})`);
+});
+
+s.test('filter by source: good first issues only, remembered, keyboard', async () => {
+  const gfiReasons = () => page.$$eval('#cards > li[data-key]', (els) => els.map((li) =>
+    [...li.querySelectorAll('.chip-reason')].some((c) => /^good first issue/.test(c.title))));
+  const all = await cardKeys();
+  s.check(await page.isVisible('#filter') && await page.getAttribute('#from-all', 'aria-selected') === 'true', 'the filter shows, All chosen');
+  s.check((await gfiReasons()).some((g) => !g), 'All has cards without a good-first reason');
+  await page.click('#from-gfi');
+  await page.waitForFunction(() => document.querySelector('#card-panel').getAttribute('aria-labelledby') === 'from-gfi' &&
+    document.querySelectorAll('#cards > li[data-key]').length > 0 &&
+    [...document.querySelectorAll('#cards > li[data-key]')].every((li) => li.querySelector('.chip-gfi')));
+  const only = await gfiReasons();
+  s.check(only.length > 0 && only.every(Boolean), `Good first issues shows only cards with a good-first reason (${only.length})`);
+  s.check(only.length < all.length, `fewer cards than All (${only.length} of ${all.length})`);
+  const count = (await page.textContent('#from-gfi .seg-count')).trim();
+  s.check(count === String(only.length), `the tab counts its cards (${count})`);
+  await page.reload();
+  await waitBoot();
+  await page.waitForFunction(() => document.querySelectorAll('#cards > li[data-key]').length > 0);
+  s.check(await page.getAttribute('#from-gfi', 'aria-selected') === 'true', 'the choice is remembered across a reload');
+  s.check((await gfiReasons()).every(Boolean), 'still only good-first issues after the reload');
+  await page.focus('#from-gfi');
+  await page.keyboard.press('Home');
+  await page.waitForFunction((n) => document.querySelectorAll('#cards > li[data-key]').length === n, all.length);
+  s.check(await page.getAttribute('#from-all', 'aria-selected') === 'true' &&
+    await page.evaluate(() => document.activeElement?.id) === 'from-all', 'Home picks All from the keyboard');
+  s.check(JSON.stringify(await cardKeys()) === JSON.stringify(all), 'All shows every card again, same order');
+  await page.keyboard.press('ArrowLeft'); /* wraps to the last tab */
+  await page.keyboard.press('ArrowLeft'); /* tangled: nothing configured */
+  await page.waitForSelector('#empty:not([hidden])');
+  const empty = await page.textContent('#empty');
+  s.check(/Nothing from tangled/.test(empty) && /Settings/.test(empty), `an empty source says so: "${empty}"`);
+  await page.click('#empty button:has-text("Show all")');
+  await page.waitForFunction((n) => document.querySelectorAll('#cards > li[data-key]').length === n, all.length);
+  s.check(await page.getAttribute('#from-all', 'aria-selected') === 'true', 'Show all goes back to All');
   s.check(pageErrors.length === 0, `no page errors (${pageErrors.join(' | ')})`);
 });
 

@@ -8,7 +8,7 @@
  * j / k and Tab both work.
  */
 import { h, replace, safeHttpUrl, extLink } from './dom.js';
-import { ago, count, factor, fullDate, reasonWords, reasonUrgent } from './format.js';
+import { ago, count, factor, fullDate, reasonWords, reasonUrgent, reasonGoodFirst } from './format.js';
 import { renderDetail, renderFactors } from './detail.js';
 import * as icons from './icons.js';
 
@@ -54,11 +54,16 @@ export class CardList {
     const isPull = c.kind === 'pull';
     const closed = c.state && c.state !== 'open';
     const title = typeof c.title === 'string' && c.title.trim() ? c.title : '(untitled)';
-    const repoRef = `${String(c.repo ?? '').slice(0, 140)}#${Number.isFinite(c.number) ? c.number : '?'}`;
+    /* tangled items have no number; their url may be an at:// URI (shown, never linked) */
+    const repoRef = String(c.repo ?? '').slice(0, 140) + (Number.isFinite(c.number) && c.number > 0 ? `#${c.number}` : '');
+    const tangled = c.source === 'tangled';
     const kindLabel = `${closed ? 'closed ' : ''}${isPull ? 'pull request' : 'issue'}`;
 
-    const reasons = (Array.isArray(c.reasons) ? c.reasons : []).slice(0, 6).map((r) =>
-      h('span', { class: ['chip', 'chip-reason', reasonUrgent(r) && 'chip-urgent', r === 'authored' && 'chip-yours'], text: reasonWords(r) }));
+    const reasons = (Array.isArray(c.reasons) ? c.reasons : []).filter((r) => typeof r === 'string').slice(0, 6).map((r) =>
+      h('span', {
+        class: ['chip', 'chip-reason', reasonUrgent(r) && 'chip-urgent', r === 'authored' && 'chip-yours', reasonGoodFirst(r) && 'chip-gfi'],
+        text: reasonWords(r), title: r.slice(0, 200),
+      }));
     const labels = (Array.isArray(c.labels) ? c.labels : []).filter((l) => typeof l === 'string').slice(0, 8).map((l) =>
       h('span', { class: 'chip chip-label', text: l.slice(0, 50), title: l.slice(0, 200) }));
 
@@ -78,6 +83,7 @@ export class CardList {
           isPull ? icons.pull(kindLabel) : icons.issue(kindLabel)),
         h('div', { class: 'card-main' },
           h('div', { class: 'card-top' },
+            tangled ? h('span', { class: 'chip chip-source', text: 'tangled', title: 'From tangled.org' }) : null,
             h('span', { class: 'repo', text: repoRef }),
             c.unread ? h('span', { class: 'unread-dot', title: 'Unread', 'aria-hidden': 'true' }) : null,
             reasons),

@@ -16,7 +16,8 @@ function days(d) {
   return `${v < 10 ? v.toFixed(1).replace(/\.0$/, '') : Math.round(v)} d`;
 }
 
-/* Returns the factor equation: recency × engagement × labels × contributor = score. */
+/* Returns the factor equation: recency × engagement × labels × contributor = score, with
+ * × activity before the score for good-first issues (their repo's activity). */
 export function renderFactors(card, user) {
   const f = card?.factors || {};
   const labels = Array.isArray(card?.labels) ? card.labels : [];
@@ -27,6 +28,9 @@ export function renderFactors(card, user) {
     ['labels', f.labels, Number(f.labels) === 1 ? 'no weighted label' : labels.slice(0, 4).join(', ')],
     ['contributor', f.contributor, isYou ? 'you wrote it' : (card?.author ? `by ${String(card.author).slice(0, 40)}` : '')],
   ];
+  if (f.activity !== undefined && f.activity !== null) {
+    terms.push(['activity', f.activity, "how many of the repo's issues moved lately"]);
+  }
   const eq = h('div', { class: 'factors', role: 'group', 'aria-label': 'Score factors' });
   terms.forEach(([name, val, why], i) => {
     if (i) eq.append(h('span', { class: 'op', 'aria-hidden': 'true', text: '×' }));
@@ -54,6 +58,10 @@ export function renderDetail(card) {
   fact('Updated', card.updated_at ? ago(card.updated_at) : '', fullDate(card.updated_at));
 
   const url = safeHttpUrl(card.url, true);
+  /* an AT Protocol record (tangled) has no web page to open: show its address as text */
+  if (!url && typeof card.url === 'string' && card.url.startsWith('at://')) {
+    facts.append(h('div', { class: 'fact-wide' }, h('dt', { text: 'Record' }), h('dd', null, h('code', { text: card.url.slice(0, 300) }))));
+  }
   return h('div', { class: 'detail' },
     facts,
     renderBody(card),

@@ -26,17 +26,27 @@ const REASONS = {
   invitation: 'invitation',
   approval_requested: 'approval requested',
   your_activity: 'your activity',
+  on_your_repo: 'on your repo',
+  'good first issue search': 'good first issue · your search',
 };
 
 /* Reasons that deserve the accent colour: someone is waiting on you. */
 const URGENT = new Set(['review_requested', 'assigned', 'assign', 'mentioned', 'mention',
   'team_mention', 'approval_requested', 'security_alert']);
 
-/* Returns the human words for a reason code (unknown codes: underscores become spaces). */
+/* Returns the human words for a reason code (unknown codes: underscores become spaces).
+ * "good first issue in owner/repo (C, Rust)" becomes "good first issue · C, Rust": the
+ * card already names the repo. */
 export function reasonWords(code) {
   const c = String(code);
-  return REASONS[c] || c.replace(/_/g, ' ').slice(0, 40);
+  if (REASONS[c]) return REASONS[c];
+  const gfi = /^good first issue in \S+(?: \((.{1,80})\))?$/.exec(c);
+  if (gfi) return gfi[1] ? `good first issue · ${gfi[1]}` : 'good first issue';
+  return c.replace(/_/g, ' ').slice(0, 40);
 }
+
+/* Returns true for the reasons a good-first-issue source gives. */
+export function reasonGoodFirst(code) { return String(code).startsWith('good first issue'); }
 
 export function reasonUrgent(code) { return URGENT.has(String(code)); }
 

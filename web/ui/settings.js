@@ -1,9 +1,11 @@
 /*
- * ui/settings.js — the Settings dialog: GitHub username, token, API base URL.
+ * ui/settings.js — the Settings dialog: GitHub username, token, API base URL, and the
+ * other sources (tangled handle and repos, backlink index, good-first-issue list and search).
  *
  * The token is write-only: the field never shows it, only whether one is set; an empty
- * field keeps the stored token, "Forget token" clears it. The API base URL is checked
- * the way the core checks it (https, or http on localhost) before anything is sent.
+ * field keeps the stored token, "Forget token" clears it. Every URL is checked the way
+ * the core checks the API base URL (https, or http on localhost) before anything is
+ * sent. Only fields that changed are sent; an emptied field clears its setting.
  */
 import { h, replace } from './dom.js';
 
@@ -20,6 +22,14 @@ export class SettingsDialog {
     this.user = this.form.elements.namedItem('github_user');
     this.token = this.form.elements.namedItem('github_token');
     this.api = this.form.elements.namedItem('github_api');
+    const field = (n) => this.form.elements.namedItem(n);
+    this.more = {
+      tangled_handle: field('tangled_handle'),
+      tangled_repos: field('tangled_repos'),
+      tangled_backlinks: field('tangled_backlinks'),
+      gfi_awesome_url: field('gfi_awesome_url'),
+      gfi_query: field('gfi_query'),
+    };
     this.tokenState = dialog.querySelector('[data-token-state]');
     this.forget = dialog.querySelector('[data-forget-token]');
     this.apiNote = dialog.querySelector('[data-api-note]');
@@ -40,6 +50,10 @@ export class SettingsDialog {
     this.user.value = typeof this.settings.github_user === 'string' ? this.settings.github_user : '';
     this.api.value = this.settings.github_api || this.defaults.github_api || 'https://api.github.com';
     this.api.placeholder = this.defaults.github_api || 'https://api.github.com';
+    for (const k of ['tangled_handle', 'tangled_backlinks', 'gfi_awesome_url', 'gfi_query']) {
+      this.more[k].value = str(this.settings[k]);
+    }
+    this.more.tangled_repos.value = repoList(this.settings.tangled_repos).join('\n');
     this.showTokenState();
     this.showApiNote();
   }
@@ -84,6 +98,9 @@ export class SettingsDialog {
     const api = this.api.value.trim().replace(/\/+$/, '') || this.defaults.github_api || 'https://api.github.com';
     if (!validApi(api)) return this.fail('The API base URL must start with https:// (or http://localhost / http://127.0.0.1).');
     if (api !== (this.settings?.github_api || '')) set.github_api = api;
+    const more = this.readMore();
+    if (typeof more === 'string') return this.fail(more);
+    Object.assign(set, more);
     const token = this.token.value.trim();
     if (token) {
       if (/\s/.test(token) || token.length > 1000) return this.fail('That does not look like a token.');
@@ -91,6 +108,36 @@ export class SettingsDialog {
     }
     if (!Object.keys(set).length) { this.close(); return; }
     if (await this.apply(set, 'Saved.')) this.close();
+  }
+
+  /* Returns the changed "More sources" settings, or a string saying what is wrong. */
+  readMore() {
+    const out = {};
+    const cur = this.settings || {};
+    const text = (k) => this.more[k].value.trim();
+    const put = (k, v) => { if (v !== str(cur[k])) out[k] = v || null; };
+
+    const handle = text('tangled_handle').replace(/^@/, '');
+    if (handle && !validHandle(handle)) return 'The tangled handle should look like alice.tngl.sh (or a did:plc:… / did:web:… identifier).';
+    put('tangled_handle', handle);
+
+    const repos = text('tangled_repos').split(/[\s,]+/).map((r) => r.replace(/^@/, '').replace(/\/+$/, '')).filter(Boolean);
+    const badRepo = repos.find((r) => !validRepo(r));
+    if (badRepo) return `"${badRepo.slice(0, 60)}" is not a tangled repo: write it as handle/repo.`;
+    if (repos.length > 100) return 'At most 100 tangled repos.';
+    const unique = [...new Set(repos)];
+    if (JSON.stringify(unique) !== JSON.stringify(repoList(cur.tangled_repos))) out.tangled_repos = unique.length ? unique : null;
+
+    for (const [k, what] of [['tangled_backlinks', 'backlink index URL'], ['gfi_awesome_url', 'good-first-issue list URL']]) {
+      const url = text(k);
+      if (url && !validApi(url)) return `The ${what} must start with https:// (or http://localhost / http://127.0.0.1).`;
+      put(k, url);
+    }
+
+    const query = text('gfi_query').replace(/\s+/g, ' ');
+    if (query.length > 256) return 'The good-first-issue search is too long (256 characters at most).';
+    put('gfi_query', query);
+    return out;
   }
 
   async apply(set, okText) {
@@ -115,6 +162,27 @@ export class SettingsDialog {
     this.status.textContent = text;
     this.status.className = 'form-status is-error';
   }
+}
+
+function str(v) { return typeof v === 'string' ? v : ''; }
+
+/* Returns the stored tangled_repos as an array of strings ([] when unset or odd). */
+function repoList(v) {
+  return Array.isArray(v) ? v.filter((r) => typeof r === 'string') : [];
+}
+
+/* A handle is a domain name (two labels at least) or a did:plc / did:web identifier. */
+function validHandle(s) {
+  if (s.length > 253) return false;
+  if (/^did:(plc|web):[A-Za-z0-9._:%-]+$/.test(s)) return true;
+  return /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(s);
+}
+
+/* A tangled repo is handle/name. */
+function validRepo(s) {
+  const i = s.indexOf('/');
+  if (i < 0 || s.indexOf('/', i + 1) >= 0) return false;
+  return validHandle(s.slice(0, i)) && /^[A-Za-z0-9._-]{1,100}$/.test(s.slice(i + 1));
 }
 
 function validApi(s) {
