@@ -3,7 +3,8 @@
  * project files and the tooling's valid/invalid fixtures in ../shared/fixtures/up-for-grabs,
  * then the command it builds fed to the core (one batch, skipped files counted).
  *
- * usage: ufg_test [FIXTURES_DIR]   (default /work/shared/fixtures/up-for-grabs)
+ * usage: ufg_test [FIXTURES_DIR]   (default: $HUB_UFG_DIR, else ../shared/fixtures/up-for-grabs,
+ *                                   the shared folder beside the clone)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 #include "testutil.h"
 #include "server/upforgrabs.h"
 
-static const char *fx = "/work/shared/fixtures/up-for-grabs";
+static const char *fx = "../shared/fixtures/up-for-grabs";
 
 static void expect(const char *file, int want_rc, const char *want) {
   char path[1024], why[300] = "";
@@ -34,6 +35,7 @@ int main(int argc, char **argv) {
   hub *h = NULL;
   char err[256], dir[1024], *txt, *out;
   cJSON *cmd, *res;
+  if (getenv("HUB_UFG_DIR")) fx = getenv("HUB_UFG_DIR");
   if (argc > 1) fx = argv[1];
   /* the tooling's fixtures */
   expect("tooling/test-fixtures-projects/valid_project_file.yml", 0, "up-for-grabs/up-for-grabs.net up-for-grabs");
