@@ -58,7 +58,7 @@ static const struct { const char *key; char kind; double dflt; int rescore; } se
     {"label_weights", 'j', 0, 1},
     {"tangled_handle", 's', 0, 0},    {"tangled_repos", 'j', 0, 0},   {"atproto_plc", 's', 0, 0},
     {"atproto_resolver", 's', 0, 0},  {"tangled_backlinks", 's', 0, 0},
-    {"atproto_identity_ttl_hours", 'n', 24, 0},
+    {"atproto_identity_ttl_hours", 'n', 24, 0}, {"tangled_poll_minutes", 'n', 5, 0},
     /* gfi (gfi.c): list URL (empty = off), the user's search, repos per sync, window period */
     {"gfi_awesome_url", 's', 0, 0},   {"gfi_query", 's', 0, 0},       {"gfi_repo_limit", 'n', 30, 0},
     {"gfi_rotate_hours", 'n', 24, 0},

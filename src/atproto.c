@@ -34,7 +34,7 @@
 #include <string.h>
 #include "sync_int.h"
 
-enum { K_HANDLE_WK, K_HANDLE_XRPC, K_DID_PLC, K_DID_WEB, K_LIST, K_GET, K_LINKS, K_COUNTS };
+enum { K_HANDLE_WK, K_HANDLE_XRPC, K_DID_PLC, K_DID_WEB, K_LIST, K_GET, K_LINKS, K_COUNTS, K_COMMIT };
 
 #define C_REPO "sh.tangled.repo"
 #define C_ISSUE "sh.tangled.repo.issue"
@@ -372,34 +372,268 @@ static int resolve_handle(ctx *c, const char *handle) {
 
 static int enqueue_links(ctx *c, const char *target, const char *coll, const char *path,
                          const char *reason);
+static int enqueue_repo_links(ctx *c, const char *uri, const char *repo_did, const char *reason);
+static int enqueue_counts(ctx *c, const char *uri);
+static int materialize_where(ctx *c, const char *sql, const char *arg);
+static const char *str_of(const cJSON *o, const char *k);
+
+/* ---- walks gated by the repo's latest commit ------------------------------------------------
+ * A listing ("list": the user's collections, "repos": a watched owner's repos) first asks the
+ * PDS for com.atproto.sync.getLatestCommit; at_sync keeps, per (DID, walk), the rev of the last
+ * complete walk. The same rev skips the listing (the index is still asked about the repos, for
+ * records others wrote); another rev walks again and stores it once every page of the walk
+ * (open counts the pages in flight) was read. A DID settled less than tangled_poll_minutes
+ * ago is not asked at all. */
+
+static int64_t poll_ms(hub *h) {
+  double m = hub__setting_num(h, "tangled_poll_minutes", 5);
+  if (m < 0) m = 0;
+  if (m > 24.0 * 60 * 365) m = 24.0 * 60 * 365;
+  return (int64_t)(m * 60000.0);
+}
+
+/* The listing itself; the tasks it adds are counted in at_sync.open when rev is set. */
+static int walk(ctx *c, const char *did, const char *pds, const char *action, const char *a,
+                const char *rev) {
+  char *url = NULL, *enc = NULL, *arg = NULL;
+  int rc = -1, before = c->s->ntasks;
+  size_t i;
+  int own = strcmp(action, "list") == 0;
+  enc = hub__url_encode(did);
+  arg = own ? hub__strdup("own") : hub__printf("watch:%s", a);
+  if (!enc || !arg) goto oom_;
+  for (i = 0; i < (own ? sizeof own_collections / sizeof own_collections[0] : 1); i++) {
+    url = hub__printf("%s/xrpc/com.atproto.repo.listRecords?repo=%s&collection=%s&limit=%d", pds,
+                      enc, own ? own_collections[i] : C_REPO, TG_LIST_LIMIT);
+    if (!url) goto oom_;
+    if (enq(c, K_LIST, url, arg)) goto done;
+    hub_free(url);
+    url = NULL;
+  }
+  rc = 0;
+  if (rev && c->s->ntasks > before)
+    rc = x(c->h, "INSERT INTO at_sync(did,what,pending,open) VALUES(?,?,?,?) ON CONFLICT(did,what) "
+                 "DO UPDATE SET pending=excluded.pending,open=at_sync.open+excluded.open",
+           "ttti", did, action, rev, (int64_t)(c->s->ntasks - before));
+  goto done;
+oom_:
+  oom(c->h);
+done:
+  hub_free(url);
+  hub_free(enc);
+  hub_free(arg);
+  return rc;
+}
+
+/* The repo did has rev unchanged since the last walk: no listing, but the backlink index is
+ * still asked about the repos (issues, pulls and comments others wrote), and records held
+ * without an item (an owner unknown last time) are built again. */
+static int unchanged(ctx *c, const char *did, const char *action, const char *a) {
+  sqlite3_stmt *st;
+  cJSON *list = cJSON_CreateArray(), *e;
+  int rc = -1, own = strcmp(action, "list") == 0;
+  if (!list) {
+    oom(c->h);
+    return -1;
+  }
+  if (x(c->h, "UPDATE at_sync SET polled=? WHERE did=? AND what=?", "itt", c->now, did, action))
+    goto done;
+  if (!own && x(c->h, "UPDATE at_repos SET watched=1 WHERE did=? AND name=? AND watched=0", "tt", did, a))
+    goto done;
+  st = own ? q(c->h, "SELECT uri,repo_did FROM at_repos WHERE did=? AND name IS NOT NULL", "t", did)
+           : q(c->h, "SELECT uri,repo_did FROM at_repos WHERE did=? AND name=?", "tt", did, a);
+  if (!st) goto done;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    cJSON *pair = cJSON_CreateArray();
+    hub__push(pair, cJSON_CreateString((const char *)sqlite3_column_text(st, 0)));
+    hub__push(pair, sqlite3_column_text(st, 1)
+                        ? cJSON_CreateString((const char *)sqlite3_column_text(st, 1))
+                        : cJSON_CreateNull());
+    hub__push(list, pair);
+  }
+  sqlite3_finalize(st);
+  cJSON_ArrayForEach(e, list) {
+    const char *uri = cJSON_GetArrayItem(e, 0) ? cJSON_GetArrayItem(e, 0)->valuestring : NULL;
+    const cJSON *rd = cJSON_GetArrayItem(e, 1);
+    const char *rdid = cJSON_IsString(rd) ? rd->valuestring : NULL;
+    if (!uri) {
+      oom(c->h);
+      goto done;
+    }
+    if (enqueue_repo_links(c, uri, rdid, own ? "on_your_repo" : "watched")) goto done;
+    if (!own && (materialize_where(c, "SELECT uri FROM at_records WHERE kind IN ('issue','pull') "
+                                      "AND subject=?", uri) ||
+                 (rdid && materialize_where(c, "SELECT uri FROM at_records WHERE kind IN "
+                                               "('issue','pull') AND subject=?", rdid))))
+      goto done;
+  }
+  if (own) {
+    cJSON_Delete(list);
+    list = cJSON_CreateArray();
+    st = q(c->h, "SELECT uri FROM at_records WHERE did=? AND kind IN ('issue','pull')", "t", did);
+    if (!list || !st) {
+      sqlite3_finalize(st);
+      if (!list) oom(c->h);
+      goto done;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW)
+      hub__push(list, cJSON_CreateString((const char *)sqlite3_column_text(st, 0)));
+    sqlite3_finalize(st);
+    cJSON_ArrayForEach(e, list) {
+      if (!cJSON_IsString(e)) {
+        oom(c->h);
+        goto done;
+      }
+      if (enqueue_counts(c, e->valuestring)) goto done;
+    }
+    if (materialize_where(c, "SELECT uri FROM at_records WHERE kind IN ('issue','pull') AND did=? "
+                             "AND uri NOT IN (SELECT key FROM items)", did))
+      goto done;
+  }
+  rc = 0;
+done:
+  cJSON_Delete(list);
+  return rc;
+}
+
+/* Runs a parked listing now that the repo's latest rev is known (NULL: unknown, walk anyway). */
+static int decide(ctx *c, const char *did, const char *pds, const char *action, const char *a,
+                  const char *rev) {
+  char *stored = q_str(c->h, "SELECT rev FROM at_sync WHERE did=? AND what=?", "tt", did, action);
+  int same = stored && rev && strcmp(stored, rev) == 0, rc;
+  hub_free(stored);
+  rc = same ? unchanged(c, did, action, a) : walk(c, did, pds, action, a, rev);
+  return rc;
+}
+
+/* A listing for did: skipped within the poll interval, else parked until the latest commit
+ * is known (asked once per run; a listing wanted after the answer is decided at once). */
+static int gate(ctx *c, const char *did, const char *pds, const char *action, const char *a) {
+  sqlite3_stmt *st = q(c->h, "SELECT rev,polled,latest,latest_run FROM at_sync WHERE did=? AND what=?",
+                       "tt", did, action);
+  int64_t polled = 0, latest_run = 0, iv = poll_ms(c->h);
+  int has_rev = 0, rc = -1;
+  char *latest = NULL, *url = NULL, *enc = NULL, *id = NULL;
+  if (!st) return -1;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    has_rev = sqlite3_column_type(st, 0) != SQLITE_NULL;
+    polled = sqlite3_column_int64(st, 1);
+    if (sqlite3_column_text(st, 2)) latest = hub__strdup((const char *)sqlite3_column_text(st, 2));
+    latest_run = sqlite3_column_int64(st, 3);
+  }
+  sqlite3_finalize(st);
+  if (has_rev && iv > 0 && c->now >= polled && c->now - polled < iv) {
+    rc = 0; /* settled recently */
+    goto done;
+  }
+  if (latest && latest_run == c->s->run_id) {
+    rc = decide(c, did, pds, action, a, latest);
+    goto done;
+  }
+  enc = hub__url_encode(did);
+  id = hub__printf("commit:%s", did);
+  if (enc) url = hub__printf("%s/xrpc/com.atproto.sync.getLatestCommit?did=%s", pds, enc);
+  if (!url || !id) {
+    oom(c->h);
+    goto done;
+  }
+  if (x(c->h, "INSERT OR IGNORE INTO at_pending(id,action,a,b) VALUES(?,?,?,'')", "ttt", id, action,
+        a))
+    goto done;
+  rc = enq(c, K_COMMIT, url, did);
+done:
+  hub_free(latest);
+  hub_free(url);
+  hub_free(enc);
+  hub_free(id);
+  return rc;
+}
+
+/* getLatestCommit answered: {cid, rev}. Decides every listing parked for the DID. */
+static int got_commit(ctx *c, const hub__task *t, const cJSON *body) {
+  const char *did = t->arg, *rev = str_of(body, "rev");
+  const char *x1 = t->url ? strstr(t->url, "/xrpc/") : NULL;
+  char *pds = NULL, *id = NULL;
+  sqlite3_stmt *st;
+  cJSON *parked = cJSON_CreateArray(), *e;
+  int rc = -1;
+  if (!parked) goto oom_;
+  if (!cJSON_IsObject(body) || !rev || !is_rkey(rev)) {
+    hub__sync_note(c->s, t->url, "getLatestCommit: no usable \"rev\"; the repo is listed in full");
+    rev = NULL;
+  }
+  if (!did || !x1) {
+    hub__set_err(c->h, "getLatestCommit: task without a DID");
+    goto done;
+  }
+  pds = hub__printf("%.*s", (int)(x1 - t->url), t->url);
+  id = hub__printf("commit:%s", did);
+  if (!pds || !id) goto oom_;
+  if (rev && x(c->h, "INSERT INTO at_sync(did,what,latest,latest_run) SELECT ?,action,?,? FROM "
+                     "at_pending WHERE id=? ON CONFLICT(did,what) DO UPDATE SET "
+                     "latest=excluded.latest,latest_run=excluded.latest_run",
+               "ttit", did, rev, c->s->run_id, id))
+    goto done;
+  st = q(c->h, "SELECT action,a FROM at_pending WHERE id=? ORDER BY rowid", "t", id);
+  if (!st) goto done;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    cJSON *pair = cJSON_CreateArray();
+    hub__push(pair, cJSON_CreateString((const char *)sqlite3_column_text(st, 0)));
+    hub__push(pair, cJSON_CreateString((const char *)sqlite3_column_text(st, 1)));
+    hub__push(parked, pair);
+  }
+  sqlite3_finalize(st);
+  if (x(c->h, "DELETE FROM at_pending WHERE id=?", "t", id)) goto done;
+  cJSON_ArrayForEach(e, parked) {
+    const cJSON *ac = cJSON_GetArrayItem(e, 0), *aa = cJSON_GetArrayItem(e, 1);
+    if (!cJSON_IsString(ac) || !cJSON_IsString(aa)) goto oom_;
+    if (decide(c, did, pds, ac->valuestring, aa->valuestring, rev)) goto done;
+  }
+  rc = 0;
+  goto done;
+oom_:
+  oom(c->h);
+done:
+  cJSON_Delete(parked);
+  hub_free(pds);
+  hub_free(id);
+  return rc;
+}
+
+/* A listing page was read in full and no further page follows: one page fewer in flight;
+ * the walk's rev is stored when none is left. */
+static int walk_page_done(ctx *c, const hub__task *t) {
+  const char *what = t->arg && strcmp(t->arg, "own") == 0 ? "list"
+                     : t->arg && strncmp(t->arg, "watch:", 6) == 0 ? "repos" : NULL;
+  const char *p = strstr(t->url, "?repo=");
+  char did[TG_MAX_ID + 1];
+  size_t n = 0;
+  if (!what || !p) return 0;
+  for (p += 6; *p && *p != '&' && n < TG_MAX_ID; p++) {
+    if (p[0] == '%' && p[1] == '3' && (p[2] == 'A' || p[2] == 'a')) {
+      did[n++] = ':';
+      p += 2;
+    } else {
+      did[n++] = *p;
+    }
+  }
+  did[n] = 0;
+  return x(c->h, "UPDATE at_sync SET open=open-1 WHERE did=? AND what=? AND pending IS NOT NULL "
+                 "AND open>0", "tt", did, what) ||
+         x(c->h, "UPDATE at_sync SET rev=pending,pending=NULL,polled=? WHERE did=? AND what=? "
+                 "AND pending IS NOT NULL AND open=0", "itt", c->now, did, what);
+}
 
 /* Work that needs a PDS: action on (a, b) for did at pds. */
 static int act(ctx *c, const char *did, const char *pds, const char *action, const char *a,
                const char *b) {
   char *url = NULL, *enc = NULL;
   int rc = -1;
-  size_t i;
   enc = hub__url_encode(did);
   if (!enc) goto oom_;
-  if (strcmp(action, "list") == 0) { /* the user's own records */
-    for (i = 0; i < sizeof own_collections / sizeof own_collections[0]; i++) {
-      url = hub__printf("%s/xrpc/com.atproto.repo.listRecords?repo=%s&collection=%s&limit=%d", pds,
-                        enc, own_collections[i], TG_LIST_LIMIT);
-      if (!url) goto oom_;
-      if (enq(c, K_LIST, url, "own")) goto done;
-      hub_free(url);
-      url = NULL;
-    }
-  } else if (strcmp(action, "repos") == 0) { /* a watched owner's repos, to find one by name */
-    char *arg = hub__printf("watch:%s", a);
-    url = hub__printf("%s/xrpc/com.atproto.repo.listRecords?repo=%s&collection=" C_REPO "&limit=%d",
-                      pds, enc, TG_LIST_LIMIT);
-    if (!url || !arg) {
-      hub_free(arg);
-      goto oom_;
-    }
-    rc = enq(c, K_LIST, url, arg);
-    hub_free(arg);
+  if (strcmp(action, "list") == 0 || strcmp(action, "repos") == 0) {
+    /* the user's own records; a watched owner's repos, to find one by name */
+    rc = gate(c, did, pds, action, a);
     goto done;
   } else if (strcmp(action, "get") == 0 || strcmp(action, "repo") == 0) {
     int repo = strcmp(action, "repo") == 0;
@@ -512,7 +746,9 @@ static int tg_start(hub *h, hub__sync *s, int64_t now) {
   ctx c = {h, s, now};
   cJSON *arr = NULL, *e;
   int rc = -1, n = 0;
-  if (hub__exec(h, "DELETE FROM at_pending")) goto done;
+  if (hub__exec(h, "DELETE FROM at_pending") ||
+      hub__exec(h, "UPDATE at_sync SET pending=NULL,open=0 WHERE pending IS NOT NULL OR open<>0"))
+    goto done;
   if (!handle || !*handle) {
     rc = 0;
     goto done;
@@ -1040,9 +1276,12 @@ static int parse_list(ctx *c, const hub__task *t, const cJSON *body) {
     if (ingest(c, str_of(r, "uri"), cJSON_GetObjectItemCaseSensitive(r, "value"), t->arg)) return -1;
   }
   /* a short page may still carry a cursor; an empty page ends the walk */
-  if (cJSON_IsString(cur) && *cur->valuestring && cJSON_GetArraySize(recs) > 0)
-    return next_page(c, t, cur->valuestring);
-  return 0;
+  if (cJSON_IsString(cur) && *cur->valuestring && cJSON_GetArraySize(recs) > 0) {
+    int before = c->s->ntasks;
+    if (next_page(c, t, cur->valuestring)) return -1;
+    if (c->s->ntasks > before) return 0; /* the walk goes on */
+  }
+  return walk_page_done(c, t);
 }
 
 static int parse_links(ctx *c, const hub__task *t, const cJSON *body) {
@@ -1175,6 +1414,8 @@ static int tg_parse(hub *h, hub__sync *s, hub__task *t, const cJSON *body, const
     return parse_links(&c, t, body);
   case K_COUNTS:
     return parse_counts(&c, t, body);
+  case K_COMMIT:
+    return got_commit(&c, t, body);
   default:
     hub__set_err(h, "tangled: unknown task");
     return -1;

@@ -113,7 +113,7 @@ int hub__url_host(const char *url, char *hostbuf, size_t hostlen, const char **p
 uint64_t hub__rand(uint64_t *state);
 
 /* ---- store ----------------------------------------------------------------------------- */
-#define HUB_SCHEMA_VERSION 5
+#define HUB_SCHEMA_VERSION 6
 
 /* An item as read from any source. Fields with their bit clear in `has` are unknown and
  * leave the stored value alone when merged. Strings are borrowed (owned by the caller). */

@@ -106,6 +106,12 @@ static const char *const migrations[] = {
     /* 5: run statistics per source and skip reasons (sync.c) */
     ("ALTER TABLE runs ADD COLUMN sources TEXT NOT NULL DEFAULT '{}';"
     "ALTER TABLE runs ADD COLUMN skip_reasons TEXT NOT NULL DEFAULT '{}';"),
+    /* 6: AT Protocol walks (atproto.c) — per DID and walk ("list" | "repos"): the repo rev of
+     * the last complete walk and when it settled (ms), the rev being walked with its pages in
+     * flight, and the latest rev the PDS reported in run latest_run */
+    ("CREATE TABLE at_sync(did TEXT NOT NULL, what TEXT NOT NULL, rev TEXT,"
+    "  polled INTEGER NOT NULL DEFAULT 0, pending TEXT, open INTEGER NOT NULL DEFAULT 0,"
+    "  latest TEXT, latest_run INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(did, what)) WITHOUT ROWID;"),
 };
 
 void hub__set_err(hub *h, const char *fmt, ...) {

@@ -363,20 +363,50 @@ static void test_main(void) {
   CHECK(tu_count(h, "SELECT count(*) FROM items WHERE key LIKE 'at://%' AND source='tangled'") == 10,
         "items keyed by AT URI");
   golden(h, "tangled");
+  CHECK(tu_count(h, "SELECT count(*) FROM at_sync WHERE did='" ALICE "' AND what='list' AND "
+                    "rev='3m3yzm4aa222b' AND pending IS NULL") == 1,
+        "the rev of alice's complete walk is stored");
+  CHECK(tu_count(h, "SELECT count(*) FROM at_sync WHERE did='did:plc:carolaaaaaaaaaaaaaaaaaaa' "
+                    "AND what='repos' AND rev='3m3xkq7ab222b'") == 1, "carol's repos walk stored");
+  if (getenv("TANGLED_VERBOSE")) fprintf(stderr, "sync 1: %ld requests\n", d.requests);
   cJSON_Delete(run);
 
-  /* 2: nothing changed — no identity lookups (cache), nothing written */
+  /* 1b: an immediate resync — every DID settled less than tangled_poll_minutes (default 5)
+   * ago: no PDS request at all, nothing written */
+  tu_watch_writes(h);
+  now += 60 * 1000;
+  run = sync_run(h, r, &now, &d);
+  CHECK(run != NULL, "immediate resync did not finish");
+  if (!run) goto out;
+  if (getenv("TANGLED_VERBOSE")) fprintf(stderr, "sync 1b: %ld requests\n%s", d.requests, d.log);
+  CHECK(logged(&d, "/pds-") == 0, "immediate resync asked a PDS:\n%s", d.log);
+  CHECK(logged(&d, "/constellation/") == 0, "immediate resync asked the index:\n%s", d.log);
+  CHECK(d.requests == logged(&d, "handle=ghost.test"), "only the unresolved handle is retried:\n%s",
+        d.log);
+  CHECK(tu_item_writes(h) == 0, "immediate resync wrote %ld item rows", tu_item_writes(h));
+  cJSON_Delete(run);
+
+  /* 2: nothing changed — no identity lookups (cache), nothing written; the repos' revs are
+   * unchanged: one getLatestCommit per DID and no listing (the index is still asked about the
+   * repos, so others' records are re-read: only those count as unchanged) */
   tu_watch_writes(h);
   now += 60 * 60 * 1000;
   run = sync_run(h, r, &now, &d);
   CHECK(run != NULL, "second sync did not finish");
   if (!run) goto out;
+  if (getenv("TANGLED_VERBOSE")) fprintf(stderr, "sync 2: %ld requests\n%s", d.requests, d.log);
+  CHECK(logged(&d, "getLatestCommit") == 2 && logged(&d, "getLatestCommit?did=did%3Aplc%3Aalice") == 1 &&
+            logged(&d, "getLatestCommit?did=did%3Aplc%3Acarol") == 1,
+        "one getLatestCommit per listed DID:\n%s", d.log);
+  CHECK(logged(&d, "listRecords") == 0, "unchanged revs: no listing:\n%s", d.log);
+  CHECK(logged(&d, "/constellation/links?") > 0, "the index is still asked about the repos");
   CHECK(tu_item_writes(h) == 0, "second sync wrote %ld item rows", tu_item_writes(h));
   CHECK(tu_num(run, "sources.tangled.new") == 0 && tu_num(run, "sources.tangled.updated") == 0,
         "second sync new %g updated %g", tu_num(run, "sources.tangled.new"),
         tu_num(run, "sources.tangled.updated"));
-  CHECK(tu_num(run, "sources.tangled.unchanged") == 10, "unchanged %g",
+  CHECK(tu_num(run, "sources.tangled.unchanged") == 4, "unchanged %g (bob's 3 + dave's 1 re-read)",
         tu_num(run, "sources.tangled.unchanged"));
+  CHECK(tu_count(h, "SELECT count(*) FROM items WHERE source='tangled'") == 10, "still 10 items");
   CHECK(logged(&d, "/plc/") == 0 && logged(&d, "/.well-known/") == 0 &&
         logged(&d, "handle=alice.test") == 0 && logged(&d, "handle=carol.test") == 0,
         "identity re-resolved within its TTL:\n%s", d.log);
@@ -390,8 +420,11 @@ static void test_main(void) {
   run = sync_run(h, r, &now, &d);
   CHECK(run != NULL, "third sync did not finish");
   if (!run) goto out;
+  if (getenv("TANGLED_VERBOSE")) fprintf(stderr, "sync 3: %ld requests\n", d.requests);
   CHECK(logged(&d, "handle=alice.test") == 1 && logged(&d, "/plc/" ALICE) == 1,
         "expired identity resolved again");
+  CHECK(logged(&d, "getLatestCommit") == 2 && logged(&d, "listRecords") == 0,
+        "revs still unchanged: no listing:\n%s", d.log);
   CHECK(tu_item_writes(h) == 0, "third sync wrote %ld item rows", tu_item_writes(h));
   cJSON_Delete(run);
 
@@ -405,6 +438,14 @@ static void test_main(void) {
   run = sync_run(h, r, &now, &d);
   CHECK(run != NULL, "fourth sync did not finish");
   if (!run) goto out;
+  /* alice's PDS reports a new rev (second getLatestCommit exchange): her collections are
+   * listed again; carol's rev is unchanged */
+  CHECK(logged(&d, "getLatestCommit") == 2, "getLatestCommit x%ld", logged(&d, "getLatestCommit"));
+  CHECK(logged(&d, "/pds-alice/xrpc/com.atproto.repo.listRecords") >= 9 &&
+            logged(&d, "/pds-carol/xrpc/com.atproto.repo.listRecords") == 0,
+        "a new rev walks that DID again:\n%s", d.log);
+  CHECK(tu_count(h, "SELECT count(*) FROM at_sync WHERE did='" ALICE "' AND what='list' AND "
+                    "rev='3m42abcde222b'") == 1, "the new rev is stored after the walk");
   CHECK(tu_num(run, "sources.tangled.updated") == 1, "updated %g", tu_num(run, "sources.tangled.updated"));
   CHECK(tu_item_writes(h) == 1, "fourth sync wrote %ld item rows", tu_item_writes(h));
   CHECK(strcmp(field(h, U_A1, "state"), "open") == 0, "A1 reopened by the latest state");
