@@ -76,7 +76,7 @@ static cJSON *settings_json(hub *h) {
       if (strcmp(k, "github_api") == 0) cJSON_AddStringToObject(o, k, "https://api.github.com");
       else if (settable[i].kind == 'b') cJSON_AddBoolToObject(o, k, settable[i].dflt != 0);
       else if (settable[i].kind == 'n') cJSON_AddNumberToObject(o, k, settable[i].dflt);
-      else if (strcmp(k, "repos") == 0) cJSON_AddArrayToObject(o, k);
+      else if (strlen(k) >= 5 && strcmp(k + strlen(k) - 5, "repos") == 0) cJSON_AddArrayToObject(o, k);
       else if (settable[i].kind == 'j') cJSON_AddObjectToObject(o, k);
       else cJSON_AddNullToObject(o, k);
     } else if (settable[i].kind == 'b') {

@@ -83,14 +83,8 @@ static int gh_start(hub *h, hub__sync *s, int64_t now) {
                   : -1;
       hub_free(url);
       if (e) goto done;
-    } else {
-      char when[24];
-      char *m;
-      hub__fmt_iso8601(due / 1000, when);
-      m = hub__printf("notifications not polled: GitHub asked to wait until %s", when);
-      (void)m; /* informational only; not an error */
-      hub_free(m);
     }
+    /* else: not due yet (X-Poll-Interval); the stored notifications stand */
   }
   if ((!login || !*login) && has_token) {
     char *url = hub__printf("%s/user", s->api_base);
