@@ -275,7 +275,11 @@ cJSON *hub__sync_start(hub *h, const cJSON *req) {
   size_t i;
   cJSON *res;
   if (now < 0) return hub__error_json(HUB_E_BAD_REQUEST, "sync_start needs \"now\" (ms)");
-  if (h->sync) hub__sync_free(h); /* a new start abandons an unfinished run */
+  if (h->sync) { /* a new start abandons an unfinished run, and says so in its record */
+    hub__sync_note(h->sync, NULL, "abandoned: a new sync started");
+    save_run(h, h->sync, "aborted", now);
+    hub__sync_free(h);
+  }
   s = hub__malloc(sizeof *s);
   if (!s) return hub__error_json(HUB_E_NOMEM, NULL);
   memset(s, 0, sizeof *s);

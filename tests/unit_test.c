@@ -206,6 +206,13 @@ static void test_api_errors(void) {
     expect_error(h, "{\"cmd\":\"sync_feed\",\"now\":1,\"id\":1,\"status\":200,\"headers\":[]}", "bad_type");
     r = tu_call(h, "{\"cmd\":\"sync_abort\"}");
     cJSON_Delete(r);
+    /* a start while a run is open abandons that run and records it */
+    cJSON_Delete(tu_call(h, "{\"cmd\":\"sync_start\",\"now\":2000}"));
+    cJSON_Delete(tu_call(h, "{\"cmd\":\"sync_start\",\"now\":3000}"));
+    CHECK(tu_count(h, "SELECT count(*) FROM runs WHERE status='running'") == 1 &&
+              tu_count(h, "SELECT count(*) FROM runs WHERE status='aborted'") == 2,
+          "an abandoned run is recorded as aborted, not left running");
+    cJSON_Delete(tu_call(h, "{\"cmd\":\"sync_abort\"}"));
   }
   hub_close(h);
 }
