@@ -53,20 +53,6 @@ static void paginate_settings(hub *h) {
          "\"notifications\":false,\"search\":false,\"page_size\":3,\"repos\":[\"" PAGINATE_REPO "\"]}");
 }
 
-/* Compares a dump with its golden file (or writes it with UPDATE_GOLDEN=1) and saves it
- * to OUTDIR for the native/wasm comparison. */
-static void golden(hub *h, const char *name) {
-  char path[512], *dump = tu_dump_items(h), *want;
-  snprintf(path, sizeof path, "%s/%s.txt", outdir, name);
-  CHECK(tu_write_file(path, dump, strlen(dump)) == 0, "cannot write %s", path);
-  snprintf(path, sizeof path, "tests/golden/%s.txt", name);
-  if (getenv("UPDATE_GOLDEN")) tu_write_file(path, dump, strlen(dump));
-  want = tu_read_file(path, NULL);
-  CHECK(want && strcmp(want, dump) == 0, "%s: stored items differ from %s (diff %s/%s.txt)", name,
-        path, outdir, name);
-  free(want);
-  hub_free(dump);
-}
 
 /* ---- fault injection ------------------------------------------------------------------- */
 
@@ -153,7 +139,7 @@ static void test_paginate(void) {
   CHECK(tu_num(run, "new") == 13, "paginate: 13 new items, got %g", tu_num(run, "new"));
   CHECK(st.requests == 5, "paginate: 5 requests (5 pages), got %ld", st.requests);
   CHECK(tu_count(h, "SELECT count(*) FROM items") == 13, "paginate: 13 rows");
-  golden(h, "paginate-issues");
+  tu_golden(outdir, "paginate-issues", tu_dump_items(h));
   cJSON_Delete(run);
 
   /* second sync against the unchanged upstream: conditional requests only, all 304 */
@@ -383,7 +369,7 @@ static void test_demo(void) {
         "demo: no duplicate (repo, number)");
   CHECK(tu_count(h, "SELECT count(*) FROM items WHERE title LIKE '%<img src=x onerror=alert(1)>%'") == 1,
         "demo: a hostile title is stored verbatim (the page renders it as text)");
-  golden(h, "demo");
+  tu_golden(outdir, "demo", tu_dump_items(h));
   cJSON_Delete(run);
 
   cards = tu_call(h, "{\"cmd\":\"cards\",\"now\":%lld}", (long long)now);

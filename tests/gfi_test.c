@@ -81,18 +81,6 @@ static char *dump_repos(hub *h) {
   }
 }
 
-/* Compares a dump with its golden file (UPDATE_GOLDEN=1 rewrites it); saves it to OUTDIR. */
-static void golden_text(const char *name, char *dump) {
-  char path[512], *want;
-  snprintf(path, sizeof path, "%s/%s.txt", outdir, name);
-  CHECK(tu_write_file(path, dump, strlen(dump)) == 0, "cannot write %s", path);
-  snprintf(path, sizeof path, "tests/golden/%s.txt", name);
-  if (getenv("UPDATE_GOLDEN")) tu_write_file(path, dump, strlen(dump));
-  want = tu_read_file(path, NULL);
-  CHECK(want && strcmp(want, dump) == 0, "%s: differs from %s (diff %s/%s.txt)", name, path, outdir, name);
-  free(want);
-  hub_free(dump);
-}
 
 static void watch_repo_writes(hub *h) {
   sqlite3_exec(h->db,
@@ -150,7 +138,7 @@ static void test_awesome_real(void) {
   CHECK(tu_count(h, "SELECT count(*) FROM repos WHERE lists<>'[\"awesome-for-beginners\"]' OR source<>'awesome-for-beginners'") == 0,
         "awesome: every repo records its list");
   CHECK(tu_count(h, "SELECT count(*) FROM items") == 0, "awesome: gfi_repo_limit 0 fetches no issues");
-  golden_text("gfi-awesome-repos", dump_repos(h));
+  tu_golden(outdir, "gfi-awesome-repos", dump_repos(h));
   cJSON_Delete(run);
 
   replay_reset_stats(r);
@@ -279,8 +267,8 @@ static void test_lists(void) {
         "lists: a missing label means the default");
   CHECK(tu_count(h, "SELECT count(*) FROM items WHERE repo='github-linguist/linguist' AND activity>1") >= 2,
         "lists: the repo's activity is stored with its items");
-  golden_text("gfi", tu_dump_items(h));
-  golden_text("gfi-repos", dump_repos(h));
+  tu_golden(outdir, "gfi", tu_dump_items(h));
+  tu_golden(outdir, "gfi-repos", dump_repos(h));
   card = tu_call(h, "{\"cmd\":\"card\",\"now\":%lld,\"key\":\"github.com/github-linguist/linguist#6224\"}", (long long)now);
   CHECK(tu_str(card, "card.reasons.0") && strcmp(tu_str(card, "card.reasons.0"), linguist_reason) == 0,
         "lists: the card says why it is shown");
@@ -314,7 +302,7 @@ static void test_lists(void) {
         "lists later: an assigned issue loses its good-first-issue reason and keeps its others");
   CHECK(skip_count(run, "no longer listed (assigned, linked to a pull request, or closed)") == 2,
         "lists later: 2 unlisted, got %g", skip_count(run, "no longer listed (assigned, linked to a pull request, or closed)"));
-  golden_text("gfi-after", tu_dump_items(h));
+  tu_golden(outdir, "gfi-after", tu_dump_items(h));
   cJSON_Delete(run);
   replay_free(r);
   hub_close(h);

@@ -52,35 +52,6 @@ static void map_url(const char *url, char *out, size_t outlen) {
   snprintf(out, outlen, "/%.*s%s", (int)hl, p, path ? path : "/");
 }
 
-static char *feed_json(int64_t id, int64_t now, const replay_response *resp, const char *neterr) {
-  cJSON *f = cJSON_CreateObject(), *hd;
-  char *s;
-  size_t i;
-  cJSON_AddStringToObject(f, "cmd", "sync_feed");
-  cJSON_AddNumberToObject(f, "id", (double)id);
-  cJSON_AddNumberToObject(f, "now", (double)now);
-  if (neterr) {
-    cJSON_AddStringToObject(f, "error", neterr);
-  } else {
-    cJSON_AddNumberToObject(f, "status", resp->status);
-    hd = cJSON_AddObjectToObject(f, "headers");
-    for (i = 0; i < resp->nheaders; i++) {
-      char name[128];
-      size_t k;
-      for (k = 0; resp->headers[i].name[k] && k < sizeof name - 1; k++) {
-        char c = resp->headers[i].name[k];
-        name[k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-      }
-      name[k] = 0;
-      cJSON_AddStringToObject(hd, name, resp->headers[i].value);
-    }
-    cJSON_AddStringToObject(f, "body", resp->body ? resp->body : "");
-  }
-  s = cJSON_PrintUnformatted(f);
-  cJSON_Delete(f);
-  if (!s) abort();
-  return s;
-}
 
 /* One whole sync; returns the run object (caller frees) or NULL. */
 static cJSON *sync_run(hub *h, replay *r, int64_t *now, drv *d) {
@@ -162,7 +133,7 @@ static cJSON *sync_run(hub *h, replay *r, int64_t *now, drv *d) {
       }
       d->requests++;
       *now += 5;
-      feed = feed_json((int64_t)tu_num(f, "id"), *now, &resp, neterr);
+      feed = tu_feed_request((int64_t)tu_num(f, "id"), *now, &resp, neterr);
       replay_response_free(&resp);
       out = hub_call(h, feed);
       free(feed);
@@ -255,18 +226,6 @@ static int errors_mention(const cJSON *run, const char *part) {
   return 0;
 }
 
-static void golden(hub *h, const char *name) {
-  char path[512], *dump = tu_dump_items(h), *want;
-  snprintf(path, sizeof path, "%s/%s.txt", outdir, name);
-  CHECK(tu_write_file(path, dump, strlen(dump)) == 0, "cannot write %s", path);
-  snprintf(path, sizeof path, "tests/golden/%s.txt", name);
-  if (getenv("UPDATE_GOLDEN")) tu_write_file(path, dump, strlen(dump));
-  want = tu_read_file(path, NULL);
-  CHECK(want && strcmp(want, dump) == 0, "%s: stored items differ from %s (diff %s/%s.txt)", name,
-        path, outdir, name);
-  free(want);
-  hub_free(dump);
-}
 
 /* ---- the main scenario: three syncs ------------------------------------------------------ */
 
@@ -362,7 +321,7 @@ static void test_main(void) {
         "dave's issue counts feed comments");
   CHECK(tu_count(h, "SELECT count(*) FROM items WHERE key LIKE 'at://%' AND source='tangled'") == 10,
         "items keyed by AT URI");
-  golden(h, "tangled");
+  tu_golden(outdir, "tangled", tu_dump_items(h));
   CHECK(tu_count(h, "SELECT count(*) FROM at_sync WHERE did='" ALICE "' AND what='list' AND "
                     "rev='3m3yzm4aa222b' AND pending IS NULL") == 1,
         "the rev of alice's complete walk is stored");

@@ -53,7 +53,7 @@ const char *tu_str(const cJSON *o, const char *path) {
   return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static char *feed_request(int64_t id, int64_t now, const replay_response *resp, const char *neterr) {
+char *tu_feed_request(int64_t id, int64_t now, const replay_response *resp, const char *neterr) {
   cJSON *f = cJSON_CreateObject(), *hd;
   char *s;
   size_t i;
@@ -141,7 +141,7 @@ cJSON *tu_sync(hub *h, replay *r, int64_t *now, tu_fault_fn fault, void *ud, tu_
       if (fault) fault(ud, st->requests, url, &resp, &neterr);
       st->requests++;
       *now += 5;
-      feed = feed_request((int64_t)tu_num(f, "id"), *now, &resp, neterr);
+      feed = tu_feed_request((int64_t)tu_num(f, "id"), *now, &resp, neterr);
       replay_response_free(&resp);
       out = hub_call(h, feed);
       free(feed);
@@ -229,4 +229,18 @@ int tu_write_file(const char *path, const char *data, size_t len) {
     return -1;
   }
   return fclose(f);
+}
+
+void tu_golden(const char *outdir, const char *name, char *dump) {
+  char path[512], *want;
+  if (!dump) abort();
+  snprintf(path, sizeof path, "%s/%s.txt", outdir, name);
+  CHECK(tu_write_file(path, dump, strlen(dump)) == 0, "cannot write %s", path);
+  snprintf(path, sizeof path, "tests/golden/%s.txt", name);
+  if (getenv("UPDATE_GOLDEN")) tu_write_file(path, dump, strlen(dump));
+  want = tu_read_file(path, NULL);
+  CHECK(want && strcmp(want, dump) == 0, "%s: stored data differ from %s (diff %s/%s.txt)", name, path,
+        outdir, name);
+  free(want);
+  hub_free(dump);
 }

@@ -46,6 +46,13 @@ typedef struct {
  * Returns the final response's "run" object (detached; caller frees) or NULL on error. */
 cJSON *tu_sync(hub *h, replay *r, int64_t *now, tu_fault_fn fault, void *ud, tu_stats *st);
 
+/* Writes dump to OUTDIR/<name>.txt (for the native/wasm comparison) and CHECKs it equals
+ * tests/golden/<name>.txt (UPDATE_GOLDEN=1 rewrites the golden file). Frees dump (hub_free). */
+void tu_golden(const char *outdir, const char *name, char *dump);
+/* The sync_feed command for an answer (or a network error when neterr is set): new string,
+ * caller frees with free(). */
+char *tu_feed_request(int64_t id, int64_t now, const replay_response *resp, const char *neterr);
+
 /* Text dump of every item, one line per item sorted by key, with its reasons. New string. */
 char *tu_dump_items(hub *h);
 /* Number of rows in items. */
