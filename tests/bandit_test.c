@@ -13,7 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "testutil.h"
-#include "bandit.h"
+#include "tip/bandit.h"
+#include "tip/tip_int.h"
 
 static hub *open_db(const char *path) {
   hub *h = NULL;
@@ -224,8 +225,8 @@ static void add_item(hub *h, int n, const char *labels, const char *reason, int 
   it.created_at = updated_s - 86400 * (n % 40);
   it.updated_at = updated_s;
   it.url = "https://github.com/o/r/issues/1";
-  it.reason = reason;
-  CHECK(hub__store_upsert(h, &it, updated_s, &res) == 0, "upsert %d", n);
+  it.reason = reason ? hub__reason_find(reason) : -1;
+  CHECK(hub__items_put(h, &it, updated_s, &res, NULL) == 0, "upsert %d", n);
 }
 
 static void fill(hub *h, int n) {
@@ -361,7 +362,7 @@ static void test_tip_api(void) {
   CHECK(tu_num(r, "candidates") >= 29, "a done item that changed comes back (%g)", tu_num(r, "candidates"));
   cJSON_Delete(r);
   /* fallback: damage the stored model → score_greedy serves, linucb is reported */
-  hub__exec(h, "UPDATE tip_models SET state=x'00010203'");
+  hub__db_exec(h, "UPDATE tip_models SET state=x'00010203'");
   r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld,\"debug\":true}", NOW0 + 3600003);
   CHECK(tu_str(r, "policy") && strcmp(tu_str(r, "policy"), "score_greedy") == 0, "falls back to score_greedy");
   CHECK(tu_str(r, "fallback.0") && strcmp(tu_str(r, "fallback.0"), "linucb") == 0, "fallback names linucb");

@@ -11,7 +11,10 @@
 #include <string.h>
 #include <time.h>
 #include "hub_int.h"
-#include "bandit.h"
+#include "tip/bandit.h"
+#include "tip/tip.h"
+#include "db/db.h"
+#include "items/items.h"
 
 #define D 16
 #define K 200
@@ -70,7 +73,7 @@ static double bench_api(void) {
   double t0;
   int64_t now = 1700000000000LL;
   if (hub_open(":memory:", NULL, &h, err, sizeof err)) return -1;
-  hub__store_begin(h);
+  hub__db_begin(h);
   for (i = 0; i < K; i++) {
     hub__item it;
     hub__upsert_result res;
@@ -86,10 +89,10 @@ static double bench_api(void) {
     it.comments = i % 11;
     it.created_at = now / 1000 - 86400 * (i % 90);
     it.updated_at = now / 1000 - 3600 * (i % 300);
-    it.reason = i % 4 ? "subscribed" : "review_requested";
-    hub__store_upsert(h, &it, now / 1000, &res);
+    it.reason = i % 4 ? HUB_R_subscribed : HUB_R_review_requested;
+    hub__items_put(h, &it, now / 1000, &res, NULL);
   }
-  hub__store_commit(h);
+  hub__db_commit(h);
   t0 = now_us();
   for (i = 0; i < rounds; i++) {
     char *out;

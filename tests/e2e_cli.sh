@@ -37,7 +37,7 @@ check '[ -s "$W/hub.db" ] && ! cat "$W"/hub.db* | grep -aq e2e-token' "the token
 
 # 2. second sync: only conditional requests, all 304, nothing charged
 curl -s -X POST "$BASE/_fake/reset" > /dev/null
-$HUB sync > "$W/sync2.json" 2>&1; rc=$?
+$HUB sync > "$W/sync2.json" 2> "$W/sync2.err"; rc=$?
 check '[ $rc = 0 ]' "second sync exits 0"
 check '[ "$(stats charged)" = 0 ]' "second sync charges 0 points (charged=$(stats charged))"
 check '[ "$(stats requests)" = "$(stats not_modified)" ]' "second sync: every request answered 304"
@@ -48,7 +48,7 @@ rm -f "$W/hub401.db"
 curl -s -X POST "$BASE/_fake/fault?kind=401&count=1" > /dev/null
 HUB_DB=$W/hub401.db $HUB sync > /dev/null 2> "$W/401.err"; rc=$?
 check '[ $rc != 0 ]' "401: non-zero exit"
-check 'grep -q "token rejected" "$W/401.err" && [ "$(wc -l < "$W/401.err")" -le 2 ]' "401: says token rejected ($(cat "$W/401.err"))"
+check 'grep -q "token rejected" "$W/401.err" && grep -q GITHUB_TOKEN "$W/401.err" && [ "$(wc -l < "$W/401.err")" -le 3 ]' "401: says token rejected and where the token came from ($(cat "$W/401.err"))"
 
 # 4. invalid JSON from upstream: a clear one-line error, the rest of the sync is kept,
 #    and the next sync completes what was missing
@@ -58,7 +58,7 @@ HUB_DB=$W/bad.db $HUB sync > /dev/null 2> "$W/bad.err"; rc=$?
 check '[ $rc = 1 ] && grep -q "invalid JSON" "$W/bad.err"' "bad JSON: exit 1 with a clear message ($(cat "$W/bad.err"))"
 BEFORE=$(HUB_DB=$W/bad.db $HUB stats | jget stats.tracked)
 check '[ "$BEFORE" -gt 0 ]' "bad JSON: the other answers were stored ($BEFORE items)"
-HUB_DB=$W/bad.db $HUB sync > "$W/bad2.json" 2>&1; rc=$?
+HUB_DB=$W/bad.db $HUB sync > "$W/bad2.json" 2> "$W/bad2.err"; rc=$?
 AFTER=$(HUB_DB=$W/bad.db $HUB stats | jget stats.tracked)
 check '[ $rc = 0 ] && [ "$AFTER" -gt "$BEFORE" ]' "bad JSON: the next sync completes ($BEFORE → $AFTER items)"
 
@@ -90,11 +90,42 @@ else
   echo "note: $OBD not found; skipping the OBD CLI check"
 fi
 
-# 7. bad usage
-$HUB frobnicate > /dev/null 2>&1; rc=$?
-check '[ $rc = 2 ]' "unknown subcommand: usage, exit 2"
+# 7. the CLI as a person uses it
+check '[ "$(jget updated < "$W/sync1.json")" = 0 ]' "a first sync into an empty database reports 0 updated"
+REF=$($HUB top 40 | awk '$0 ~ /cli\/cli#8101/ {print $3}')
+check '[ "$REF" = "cli/cli#8101" ] && $HUB card "$REF" | jget card.key | grep -qx "github.com/cli/cli#8101"' "hub card takes what hub top prints ($REF)"
+check '$HUB card https://github.com/cli/cli/issues/8101 | jget card.key | grep -qx "github.com/cli/cli#8101"' "hub card takes a GitHub URL"
+$HUB frobnicate > /dev/null 2> "$W/usage.err"; rc=$?
+check '[ $rc = 2 ] && grep -q "unknown command" "$W/usage.err"' "unknown subcommand: says so, exit 2"
+(cd "$W" && mkdir -p fresh && cd fresh && HUB_DB= "$OLDPWD/$HUB" frobnicate > /dev/null 2>&1; [ ! -e hub.db ]); rc=$?
+check '[ $rc = 0 ]' "an unknown command creates no database"
+$HUB --help > "$W/help.out" 2>&1; rc=$?
+check '[ $rc = 0 ] && grep -q "usage: hub" "$W/help.out"' "--help exits 0 with the usage"
+check '$HUB --version | grep -q "^hub "' "--version"
+$HUB top abc > /dev/null 2>&1; rc=$?
+check '[ $rc = 2 ]' "hub top abc: bad usage, exit 2 (rc=$rc)"
+$HUB tip > "$W/tip2.json"
+DEC2=$(jget decision < "$W/tip2.json")
+$HUB tip-feedback "$DEC2" snooze tomorrow > "$W/snz.json"; rc=$?
+UNTIL=$(jget snooze_until < "$W/snz.json"); NOW=$(date +%s)
+check '[ $rc = 0 ] && [ "$UNTIL" -gt $(( (NOW + 3600) * 1000 )) ] && [ "$UNTIL" -le $(( (NOW + 2 * 86400) * 1000 )) ]' "snooze tomorrow is understood (until $UNTIL)"
+$HUB tip-feedback "$DEC2" snooze sometime > /dev/null 2> "$W/snz.err"; rc=$?
+check '[ $rc = 2 ] && grep -q "not a time" "$W/snz.err"' "snooze with a time it cannot read: exit 2, says so"
+# a database the user may read but not write (root writes anything: run as nobody then)
+mkdir -p "$W/ro" && chmod 777 "$W/ro" && rm -f "$W"/ro/*
+cp "$W/hub.db" "$W/ro/ro.db" && chmod 444 "$W/ro/ro.db"
+AS=; [ "$(id -u)" = 0 ] && AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
+check '$AS env HUB_DB=$W/ro/ro.db $HUB stats | jget stats.open | grep -qx "$OPEN"' "a read-only database can still be read: stats"
+check '$AS env HUB_DB=$W/ro/ro.db $HUB top 3 | grep -q "score"' "a read-only database can still be read: top"
+$AS env HUB_DB=$W/ro/ro.db $HUB settings '{"github_user":"x"}' > /dev/null 2> "$W/ro.err"; rc=$?
+check '[ $rc = 1 ] && grep -q "read-only" "$W/ro.err"' "a write to a read-only database says so ($(cat "$W/ro.err"))"
+rm -f "$W"/closed.db*
+T0=$(date +%s%N)
+HUB_DB=$W/closed.db HUB_GITHUB_API=http://127.0.0.1:1 $HUB sync > "$W/closed.json" 2> "$W/closed.err"; rc=$?
+T1=$(date +%s%N)
+check '[ $rc = 1 ] && [ $(( (T1 - T0) / 1000000 )) -lt 5000 ] && grep -q "offline" "$W/closed.err" && head -1 "$W/closed.err" | grep -q "syncing"' "a closed port: says what it does, gives up at once ($(( (T1 - T0) / 1000000 )) ms: $(tr '\n' ' ' < "$W/closed.err"))"
 HUB_DB=/nonexistent/dir/x.db $HUB stats > /dev/null 2> "$W/nodb.err"; rc=$?
-check '[ $rc = 1 ] && grep -q "cannot open" "$W/nodb.err"' "unopenable database: clear message"
+check '[ $rc = 1 ] && grep -q "cannot open" "$W/nodb.err" && grep -q "/nonexistent/dir/x.db" "$W/nodb.err"' "unopenable database: clear message naming the path"
 
 echo "e2e: $P passed, $F failed"
 [ $F = 0 ]

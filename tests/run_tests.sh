@@ -1,5 +1,6 @@
 #!/bin/sh
 # run_tests.sh — what `make test` runs after building. Suites:
+#   layers    the core's layering, from the objects' symbol tables: nothing calls up, no cycles
 #   unit      core unit tests, native, ASan + UBSan
 #   fixture   golden fixture tests, native, ASan + UBSan
 #   wasm      the same fixture tests compiled to wasm, run by node
@@ -38,6 +39,7 @@ run_suite() {
   tally "$name" "$OUT/$name.log" $?
 }
 
+run_suite layers sh tests/layers.sh $B/native/src
 run_suite unit $B/asan/unit_test
 run_suite fixture $B/asan/fixture_test "$OUT/native"
 run_suite bandit $B/asan/bandit_test

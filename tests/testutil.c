@@ -88,7 +88,7 @@ cJSON *tu_sync(hub *h, replay *r, int64_t *now, tu_fault_fn fault, void *ud, tu_
   int guard = 0;
   if (!st) st = &local;
   memset(st, 0, sizeof *st);
-  res = tu_call(h, "{\"cmd\":\"sync_start\",\"now\":%lld}", (long long)*now);
+  res = tu_call(h, "{\"cmd\":\"sync_start\",\"now\":%lld,\"max_wait_ms\":0}", (long long)*now);
   if (cJSON_GetObjectItemCaseSensitive(res, "error")) {
     fprintf(stderr, "sync_start: %s\n", tu_str(res, "error.message"));
     cJSON_Delete(res);
@@ -182,8 +182,8 @@ char *tu_dump_items(hub *h) {
   if (sqlite3_prepare_v2(h->db,
                          "SELECT key,kind,state,title,coalesce(author,''),labels,assignees,comments,"
                          "reactions,coalesce(created_at,0),coalesce(updated_at,0),unread,"
-                         "(SELECT group_concat(reason,',') FROM (SELECT reason FROM item_reasons r "
-                         "WHERE r.item_id=items.id ORDER BY reason)),hash,printf('%.6f',base),"
+                         "(SELECT group_concat(x,',') FROM (SELECT CASE WHEN detail='' THEN code ELSE code||':'||detail END "
+                         "AS x FROM item_reasons r WHERE r.item_id=items.id ORDER BY code)),hash,printf('%.6f',base),"
                          "coalesce(url,'') FROM items ORDER BY key",
                          -1, &st, NULL) != SQLITE_OK)
     return NULL;

@@ -8,6 +8,13 @@
 
 #include <stdint.h>
 #include "hub_int.h"
+#include "db/db.h"
+#include "rank/rank.h"
+#include "items/items.h"
+#include "sync/sync.h"
+#include "sources/sources.h"
+#include "tip/tip.h"
+#include "api/api.h"
 #include "replay.h"
 
 extern int tu_passed, tu_failed;

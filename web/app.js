@@ -17,6 +17,7 @@ import { renderEmpty } from './ui/empty.js';
 import { registerServiceWorker } from './ui/update.js';
 import { installKeys } from './ui/keys.js';
 import { describe } from './ui/errors.js';
+import { setMeta } from './ui/format.js';
 import * as icons from './ui/icons.js';
 
 const $ = (id) => document.getElementById(id);
@@ -112,6 +113,7 @@ async function main() {
   try {
     state.info = await hub.ready;
   } catch (err) { fatal(err); return; }
+  setMeta(state.info.meta);
 
   header.setStorage(state.info.storage);
   if (state.info.version) $('version').textContent = 'hub ' + String(state.info.version).slice(0, 40);

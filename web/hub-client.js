@@ -3,7 +3,7 @@
 // the wasm core, and gets JSON back.
 //
 //   const hub = new HubClient();
-//   await hub.ready            → {storage:{mode,note}, version, defaults:{github_api, demo}}
+//   await hub.ready            → {storage:{mode,note}, version, defaults:{github_api, demo}, meta}
 //   await hub.call({cmd:'cards', now: Date.now()})   rejects with Error(message) (.code)
 //   await hub.sync(p => …)     → the run's statistics; p = {requests, planned, new, updated, waiting_until}
 
@@ -44,7 +44,7 @@ export class HubClient {
     }
     this.pending.delete(msg.id);
     if (msg.ok) p.resolve(msg.res);
-    else p.reject(Object.assign(new Error(msg.error.message), { code: msg.error.code }));
+    else p.reject(Object.assign(new Error(msg.error.message), { code: msg.error.code, field: msg.error.field }));
   }
 
   _send(body, onProgress) {

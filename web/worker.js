@@ -11,16 +11,22 @@ import createHub from './hub.mjs';
 import { openStorage } from './storage.js';
 
 const VERSION = '__HUB_VERSION__';
-const MAX_BODY = 16 * 1024 * 1024;      // same ceiling as the core
-const MAX_WAIT_MS = 15 * 60 * 1000;     // longer rate-limit waits end the run with a message
+const MAX_WAIT_MS = 15 * 60 * 1000;     // the core ends a run that would wait longer (rate-limited)
 
 let M = null;        // the Emscripten module
 let handle = 0;      // the core's hub*
 let storage = null;  // {mode, note, persist}
 let syncing = false;
-// Commands that never write: everything else is followed by storage.persist() (a no-op on
-// OPFS, where each commit is durable; a snapshot in IndexedDB mode).
-const READ_ONLY = new Set(['cards', 'card', 'stats', 'last_run', 'tip_stats', 'tip_eval']);
+let META = null;     // the core's meta command: commands and whether they write, limits, …
+
+// Whether a command writes, from the core's own table (never retyped here): writing commands
+// are followed by storage.persist() (a no-op on OPFS, where each commit is durable; a snapshot
+// in IndexedDB mode).
+function writes(req) {
+  const c = META && req && META.commands[req.cmd];
+  if (!c) return true;
+  return c.writes && (!c.writes_with || req[c.writes_with] !== undefined);
+}
 
 // Runs one JSON command in the core. Every allocation crossing the boundary is freed here.
 function call(req) {
@@ -44,7 +50,7 @@ function call(req) {
 }
 
 function check(res) {
-  if (res && res.error) throw Object.assign(new Error(res.error.message), { code: res.error.code });
+  if (res && res.error) throw Object.assign(new Error(res.error.message), { code: res.error.code, field: res.error.field });
   return res;
 }
 
@@ -67,6 +73,7 @@ async function perform(f) {
     });
     const headers = {};
     res.headers.forEach((v, k) => { headers[k] = v; });
+    const MAX_BODY = META.limits.body;  // the core's own ceiling
     const len = Number(res.headers.get('content-length') || 0);
     if (len > MAX_BODY) {
       ctl.abort();
@@ -78,9 +85,12 @@ async function perform(f) {
     }
     return { cmd: 'sync_feed', id: f.id, now: Date.now(), status: res.status, headers, body };
   } catch (e) {
-    const offline = self.navigator && self.navigator.onLine === false;
-    const why = e.name === 'AbortError' ? 'timed out' : (offline ? 'offline' : (e.message || 'network error'));
-    return { cmd: 'sync_feed', id: f.id, now: Date.now(), error: why };
+    // A fetch that fails before any response (a TypeError), or the browser saying it is
+    // offline: the core ends the run at once as "offline" — no retries, no backoff.
+    const timedOut = e.name === 'AbortError';
+    const offline = !timedOut && ((self.navigator && self.navigator.onLine === false) || e instanceof TypeError);
+    const why = timedOut ? 'timed out' : (offline ? 'offline: no answer from the network' : (e.message || 'network error'));
+    return { cmd: 'sync_feed', id: f.id, now: Date.now(), error: why, offline };
   } finally {
     clearTimeout(timer);
   }
@@ -94,7 +104,7 @@ const timing = { fetch_ms: 0, core_ms: 0 };
 async function runSync(progress) {
   timing.fetch_ms = 0;
   timing.core_ms = 0;
-  check(call({ cmd: 'sync_start', now: Date.now() }));
+  check(call({ cmd: 'sync_start', now: Date.now(), max_wait_ms: MAX_WAIT_MS }));
   try {
     for (;;) {
       const next = check(call({ cmd: 'sync_next', now: Date.now() }));
@@ -102,15 +112,8 @@ async function runSync(progress) {
       const p = next.progress || {};
       if (next.fetch.length === 0) {
         if (next.wait_until) {
-          const wait = next.wait_until - Date.now();
-          if (wait > MAX_WAIT_MS) {
-            const until = new Date(next.wait_until);
-            const hhmm = until.toTimeString().slice(0, 5);
-            call({ cmd: 'sync_abort', reason: `rate-limited until ${hhmm}` });
-            return check(call({ cmd: 'last_run' })).run;
-          }
-          progress({ ...p, waiting_until: next.wait_until });
-          await sleep(Math.max(0, wait));
+          progress({ ...p, waiting_until: next.wait_until, wait: next.wait || null });
+          await sleep(Math.max(0, next.wait_until - Date.now()));
         }
         continue;
       }
@@ -132,8 +135,7 @@ async function handle_message(msg) {
   try {
     if (msg.type === 'call') {
       const res = check(call(msg.req));
-      const cmd = msg.req && msg.req.cmd;
-      if (!READ_ONLY.has(cmd) && !(cmd === 'settings' && !msg.req.set)) await persist();
+      if (writes(msg.req)) await persist();
       self.postMessage({ type: 'reply', id, ok: true, res });
     } else if (msg.type === 'sync') {
       if (syncing) throw Object.assign(new Error('a refresh is already running'), { code: 'busy' });
@@ -148,7 +150,7 @@ async function handle_message(msg) {
       throw Object.assign(new Error(`unknown message type ${msg.type}`), { code: 'bad_request' });
     }
   } catch (e) {
-    self.postMessage({ type: 'reply', id, ok: false, error: { code: e.code || 'error', message: e.message || String(e) } });
+    self.postMessage({ type: 'reply', id, ok: false, error: { code: e.code || 'error', message: e.message || String(e), field: e.field } });
   }
 }
 
@@ -191,8 +193,9 @@ async function start() {
     if (vp) M._free(vp);
   }
   if (!handle) throw Object.assign(new Error(M.UTF8ToString(M._hub_wasm_error()) || 'cannot open the database'), { code: 'db' });
+  META = check(call({ cmd: 'meta' }));
   const defaults = await loadDefaults();
-  self.postMessage({ type: 'ready', version: VERSION, storage: { mode: storage.mode, note: storage.note }, defaults });
+  self.postMessage({ type: 'ready', version: VERSION, storage: { mode: storage.mode, note: storage.note }, defaults, meta: META });
 }
 
 const started = start().catch((e) => {

@@ -18,11 +18,13 @@ int64_t hub_now_ms(void);
  * {"status":N,"body_too_large":true}. The caller frees the result with cJSON_Delete. */
 cJSON *hub_transport_perform(const cJSON *req, size_t max_body);
 
-/* Runs a whole sync against the network: sync_start (with the optional per-run token/api
- * overrides), then next/perform/feed until done, sleeping when asked to wait unless the
- * wait would exceed max_wait_ms (then the run is aborted). Returns the final sync_next
- * response (with "run") as a new cJSON, or an {"error":…} object. */
-cJSON *hub_sync_run(hub *h, const char *token, const char *api, int64_t max_wait_ms, int verbose);
+/* Runs a whole sync against the network: sync_start (with the optional per-run token, where
+ * it came from, and API overrides, and max_wait_ms — a longer wait ends the run as
+ * rate-limited, decided by the core), then next/perform/feed until done, sleeping when asked
+ * to wait. Returns the final sync_next response (with "run") as a new cJSON, or an
+ * {"error":…} object. */
+cJSON *hub_sync_run(hub *h, const char *token, const char *token_from, const char *api, int64_t max_wait_ms,
+                    int verbose);
 
 /* hub_call with cJSON in and out; NULL only on OOM. */
 cJSON *hub_callj(hub *h, const cJSON *req);

@@ -134,6 +134,9 @@ cJSON *hub_transport_perform(const cJSON *req, size_t max_body) {
     char msg[CURL_ERROR_SIZE + 64];
     snprintf(msg, sizeof msg, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
     cJSON_AddStringToObject(feed, "error", msg);
+    /* no answer could be had at all: the core ends the run at once instead of retrying */
+    if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY)
+      cJSON_AddTrueToObject(feed, "offline");
   } else {
     cJSON_AddNumberToObject(feed, "status", (double)status);
     cJSON_AddItemToObject(feed, "headers", rh);
@@ -174,18 +177,21 @@ static void sleep_ms(int64_t ms) {
   nanosleep(&ts, NULL);
 }
 
-cJSON *hub_sync_run(hub *h, const char *token, const char *api, int64_t max_wait_ms, int verbose) {
+cJSON *hub_sync_run(hub *h, const char *token, const char *token_from, const char *api, int64_t max_wait_ms,
+                    int verbose) {
   cJSON *req = cJSON_CreateObject(), *res = NULL;
   if (!req) return NULL;
   cJSON_AddStringToObject(req, "cmd", "sync_start");
   cJSON_AddNumberToObject(req, "now", (double)hub_now_ms());
+  cJSON_AddNumberToObject(req, "max_wait_ms", (double)max_wait_ms);
   if (token) cJSON_AddStringToObject(req, "token", token);
+  if (token && token_from) cJSON_AddStringToObject(req, "token_from", token_from);
   if (api) cJSON_AddStringToObject(req, "api", api);
   res = hub_callj(h, req);
   cJSON_Delete(req);
   if (!res || cJSON_GetObjectItemCaseSensitive(res, "error")) return res;
   cJSON_Delete(res);
-  for (;;) {
+  for (;;) { /* perform what the core asks: its policy decides retries, waits and giving up */
     const cJSON *fetch, *wait, *f;
     req = cJSON_CreateObject();
     cJSON_AddStringToObject(req, "cmd", "sync_next");
@@ -198,33 +204,12 @@ cJSON *hub_sync_run(hub *h, const char *token, const char *api, int64_t max_wait
     wait = cJSON_GetObjectItemCaseSensitive(res, "wait_until");
     if (cJSON_GetArraySize(fetch) == 0 && cJSON_IsNumber(wait)) {
       int64_t d = (int64_t)wait->valuedouble - hub_now_ms();
-      if (d > max_wait_ms) {
-        char msg[160];
-        time_t until = (time_t)(wait->valuedouble / 1000);
-        struct tm tmv;
-        localtime_r(&until, &tmv);
-        strftime(msg, sizeof msg, "rate-limited until %H:%M; run again later", &tmv);
-        cJSON_Delete(res);
-        req = cJSON_CreateObject();
-        cJSON_AddStringToObject(req, "cmd", "sync_abort");
-        cJSON_AddStringToObject(req, "reason", msg);
-        cJSON_Delete(hub_callj(h, req));
-        cJSON_Delete(req);
-        res = cJSON_CreateObject();
-        cJSON_AddItemToObject(res, "error", cJSON_CreateObject());
-        cJSON_AddStringToObject(cJSON_GetObjectItem(res, "error"), "code", "rate_limited");
-        cJSON_AddStringToObject(cJSON_GetObjectItem(res, "error"), "message", msg);
-        return res;
-      }
       if (verbose) fprintf(stderr, "hub: waiting %lld ms\n", (long long)d);
       sleep_ms(d);
-      cJSON_Delete(res);
-      continue;
     }
     cJSON_ArrayForEach(f, fetch) {
       cJSON *feed;
-      if (verbose)
-        fprintf(stderr, "hub: GET %s\n", cJSON_GetObjectItemCaseSensitive(f, "url")->valuestring);
+      if (verbose) fprintf(stderr, "hub: GET %s\n", cJSON_GetObjectItemCaseSensitive(f, "url")->valuestring);
       feed = hub_transport_perform(f, 16u * 1024u * 1024u);
       if (!feed) {
         cJSON_Delete(res);

@@ -35,7 +35,7 @@ function cliReasons() {
     execFileSync('build/hub', ['settings', '{"github_user":"octocat"}'], { env: e, stdio: 'ignore' });
     execFileSync('build/hub', ['sync'], { env: e, stdio: 'ignore' });
     const cards = JSON.parse(execFileSync('build/hub', ['cards'], { env: e }).toString()).cards;
-    return new Map(cards.map((c) => [c.key, c.reasons || []]));
+    return new Map(cards.map((c) => [c.key, (c.reasons || []).map((r) => r.code)]));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

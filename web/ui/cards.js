@@ -8,7 +8,7 @@
  * j / k and Tab both work.
  */
 import { h, replace, safeHttpUrl, extLink } from './dom.js';
-import { ago, count, factor, fullDate, reasonWords, reasonUrgent, reasonGoodFirst } from './format.js';
+import { ago, count, factor, fullDate, reasonWords, reasonUrgent, reasonGoodFirst, reasonYours } from './format.js';
 import { renderDetail, renderFactors } from './detail.js';
 import * as icons from './icons.js';
 
@@ -59,10 +59,10 @@ export class CardList {
     const tangled = c.source === 'tangled';
     const kindLabel = `${closed ? 'closed ' : ''}${isPull ? 'pull request' : 'issue'}`;
 
-    const reasons = (Array.isArray(c.reasons) ? c.reasons : []).filter((r) => typeof r === 'string').slice(0, 6).map((r) =>
+    const reasons = (Array.isArray(c.reasons) ? c.reasons : []).filter((r) => r && typeof r.code === 'string').slice(0, 6).map((r) =>
       h('span', {
-        class: ['chip', 'chip-reason', reasonUrgent(r) && 'chip-urgent', r === 'authored' && 'chip-yours', reasonGoodFirst(r) && 'chip-gfi'],
-        text: reasonWords(r), title: r.slice(0, 200),
+        class: ['chip', 'chip-reason', reasonUrgent(r) && 'chip-urgent', reasonYours(r) && 'chip-yours', reasonGoodFirst(r) && 'chip-gfi'],
+        text: reasonWords(r), title: (r.detail ? `${r.code}: ${r.detail}` : r.code).slice(0, 200),
       }));
     const labels = (Array.isArray(c.labels) ? c.labels : []).filter((l) => typeof l === 'string').slice(0, 8).map((l) =>
       h('span', { class: 'chip chip-label', text: l.slice(0, 50), title: l.slice(0, 200) }));

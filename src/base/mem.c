@@ -1,5 +1,5 @@
 /*
- * mem.c — the core's one allocation door and its error table.
+ * mem.c — the core's one allocation door and its bounded buffers (base layer).
  *
  * Every allocation the core makes (and cJSON's, through its hooks) passes through
  * hub__malloc/hub__realloc/hub_free, so a test can make the N-th allocation fail
@@ -10,7 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "hub_int.h"
+#include "hub.h"
+#include "base/base.h"
 
 static long alloc_count;
 static long alloc_fail_at;
@@ -114,19 +115,3 @@ void hub__buf_free(hub__buf *b) {
   hub_free(b->p);
   memset(b, 0, sizeof *b);
 }
-
-/* ---- errors ---------------------------------------------------------------------------- */
-
-static const char *const err_codes[] = {
-#define X(name, code, msg) code,
-    HUB_ERRNO_MAP(X)
-#undef X
-};
-static const char *const err_msgs[] = {
-#define X(name, code, msg) msg,
-    HUB_ERRNO_MAP(X)
-#undef X
-};
-
-const char *hub__err_code(hub_err e) { return (unsigned)e < HUB_E__COUNT ? err_codes[e] : "unknown"; }
-const char *hub__err_msg(hub_err e) { return (unsigned)e < HUB_E__COUNT ? err_msgs[e] : "unknown error"; }

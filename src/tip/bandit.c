@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "hub_int.h"
-#include "bandit.h"
+#include "tip/bandit.h"
 
 #define BLOB_MAGIC "HUBL"
 #define BLOB_VERSION 1u

@@ -7,7 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "hub_int.h"
+#include "api/api.h"
 #include "md4c.h"
 
 #define MD_MAX_DEPTH 48
@@ -19,29 +19,30 @@ typedef struct {
   int skipped;  /* nesting beyond MD_MAX_DEPTH: content is flattened into the deepest node */
   long nodes;
   int failed;
+  hub__buf text; /* the text run not yet added as a node: appended in linear time */
 } ast;
 
-static void add_text(ast *a, const char *s, size_t n) {
-  cJSON *arr = a->stack[a->depth], *last;
-  char *joined;
-  if (a->failed || n == 0) return;
-  last = arr ? cJSON_GetArrayItem(arr, cJSON_GetArraySize(arr) - 1) : NULL;
-  if (cJSON_IsString(last)) {
-    size_t ol = strlen(last->valuestring);
-    joined = hub__malloc(ol + n + 1);
-    if (!joined) { a->failed = 1; return; }
-    memcpy(joined, last->valuestring, ol);
-    memcpy(joined + ol, s, n);
-    joined[ol + n] = 0;
-    cJSON_SetValuestring(last, joined);
-    hub_free(joined);
+/* Adds the pending text run as one string node of the open node. */
+static void flush(ast *a) {
+  cJSON *s;
+  if (a->failed || a->text.len == 0) return;
+  if (++a->nodes > MD_MAX_NODES) {
+    a->failed = 1;
     return;
   }
-  if (++a->nodes > MD_MAX_NODES) { a->failed = 1; return; }
-  joined = hub__strndup(s, n);
-  if (!joined) { a->failed = 1; return; }
-  hub__push(arr, cJSON_CreateString(joined));
-  hub_free(joined);
+  s = cJSON_CreateString(a->text.p);
+  if (!s || !cJSON_AddItemToArray(a->stack[a->depth], s)) {
+    cJSON_Delete(s);
+    a->failed = 1;
+  }
+  a->text.len = 0;
+  a->text.p[0] = 0;
+}
+
+static void add_text(ast *a, const char *s, size_t n) {
+  if (a->failed || n == 0) return;
+  hub__buf_add(&a->text, s, n);
+  if (a->text.failed) a->failed = 1;
 }
 
 /* Decodes the few entities worth decoding; anything else stays literal. */
@@ -92,6 +93,7 @@ static int safe_url(const char *u) {
 static void open_node(ast *a, const char *tag, cJSON **out_node) {
   cJSON *node, *kids;
   if (out_node) *out_node = NULL;
+  flush(a);
   if (a->failed) return;
   if (a->depth >= MD_MAX_DEPTH) { a->skipped++; return; }
   if (++a->nodes > MD_MAX_NODES) { a->failed = 1; return; }
@@ -107,6 +109,7 @@ static void open_node(ast *a, const char *tag, cJSON **out_node) {
 }
 
 static void close_node(ast *a) {
+  flush(a);
   if (a->failed) return;
   if (a->skipped) { a->skipped--; return; }
   if (a->depth > 0) a->depth--;
@@ -198,11 +201,33 @@ static int on_text(MD_TEXTTYPE t, const MD_CHAR *s, MD_SIZE n, void *ud) {
   return 0;
 }
 
+/* The body as one paragraph of plain text (when the tree could not be built). */
+static cJSON *plain(const char *txt) {
+  cJSON *root = cJSON_CreateArray(), *p1 = cJSON_CreateObject(), *kids;
+  if (!root || !p1 || !cJSON_AddStringToObject(p1, "t", "p") || !(kids = cJSON_AddArrayToObject(p1, "c"))) {
+    cJSON_Delete(root);
+    cJSON_Delete(p1);
+    return NULL;
+  }
+  hub__push(kids, cJSON_CreateString(txt));
+  hub__push(root, p1);
+  return root;
+}
+
 cJSON *hub__markdown_ast(const char *md, size_t len) {
   MD_PARSER p;
   ast a;
-  cJSON *root = cJSON_CreateArray();
-  if (!root) return NULL;
+  cJSON *root;
+  char *copy;
+  int rc;
+  if (len > HUB_MAX_FIELD) len = HUB_MAX_FIELD;
+  copy = hub__strndup(md, len); /* md4c may read one byte past the end: give it a terminated copy */
+  root = cJSON_CreateArray();
+  if (!copy || !root) {
+    hub_free(copy);
+    cJSON_Delete(root);
+    return NULL;
+  }
   memset(&p, 0, sizeof p);
   memset(&a, 0, sizeof a);
   p.abi_version = 0;
@@ -214,26 +239,14 @@ cJSON *hub__markdown_ast(const char *md, size_t len) {
   p.leave_span = leave_span;
   p.text = on_text;
   a.stack[0] = root;
-  if (len > HUB_MAX_FIELD) len = HUB_MAX_FIELD;
-  if (md_parse(md, (MD_SIZE)len, &p, &a) != 0 || a.failed) {
-    /* too deep, too many nodes or out of memory: the body as one paragraph of text */
-    cJSON *p1, *kids;
-    char *txt;
+  hub__buf_init(&a.text, HUB_MAX_FIELD);
+  rc = md_parse(copy, (MD_SIZE)len, &p, &a);
+  if (rc == 0) flush(&a);
+  hub__buf_free(&a.text);
+  if (rc != 0 || a.failed) { /* too deep, too many nodes or out of memory */
     cJSON_Delete(root);
-    root = cJSON_CreateArray();
-    p1 = cJSON_CreateObject();
-    txt = hub__strndup(md, len);
-    if (!root || !p1 || !txt) {
-      cJSON_Delete(root);
-      cJSON_Delete(p1);
-      hub_free(txt);
-      return NULL;
-    }
-    cJSON_AddStringToObject(p1, "t", "p");
-    kids = cJSON_AddArrayToObject(p1, "c");
-    hub__push(kids, cJSON_CreateString(txt));
-    hub__push(root, p1);
-    hub_free(txt);
+    root = plain(copy);
   }
+  hub_free(copy);
   return root;
 }

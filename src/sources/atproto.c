@@ -25,14 +25,16 @@
  * owner handle and name are known (host and repo are fixed at insert); if the repo record
  * cannot be read, the next run falls back to its record key.
  *
- * Records of an unknown shape are skipped and counted (hub__sync_skip), never fatal; a
+ * Records of an unknown shape are skipped and counted (hub__run_skip), never fatal; a
  * malformed envelope (no "records" array …) fails the page and the batch is rolled back.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "sync_int.h"
+#include "db/db.h"
+#include "base/ids.h"
+#include "sources/sources.h"
 
 enum { K_HANDLE_WK, K_HANDLE_XRPC, K_DID_PLC, K_DID_WEB, K_LIST, K_GET, K_LINKS, K_COUNTS, K_COMMIT };
 
@@ -66,80 +68,6 @@ static const char *const own_collections[] = {
     C_ISSUE_COMMENT, C_PULL_COMMENT, C_COMMENT, C_FEED_COMMENT,
 };
 
-/* ---- small SQL helpers ------------------------------------------------------------------ */
-
-/* Prepares sql and binds args by fmt: 't' const char * (NULL binds NULL), 'i' int64_t.
- * Returns the statement (caller finalizes) or NULL with h->errmsg set. */
-static sqlite3_stmt *vq(hub *h, const char *sql, const char *fmt, va_list ap) {
-  sqlite3_stmt *st = NULL;
-  int i;
-  if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
-    hub__set_err(h, "sqlite: %s", sqlite3_errmsg(h->db));
-    sqlite3_finalize(st);
-    return NULL;
-  }
-  for (i = 0; fmt[i]; i++) {
-    if (fmt[i] == 't') {
-      const char *v = va_arg(ap, const char *);
-      if (v) sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT);
-      else sqlite3_bind_null(st, i + 1);
-    } else {
-      sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-    }
-  }
-  return st;
-}
-
-static sqlite3_stmt *q(hub *h, const char *sql, const char *fmt, ...) {
-  va_list ap;
-  sqlite3_stmt *st;
-  va_start(ap, fmt);
-  st = vq(h, sql, fmt, ap);
-  va_end(ap);
-  return st;
-}
-
-/* Runs a statement without results. Returns 0 or -1 (h->errmsg). */
-static int x(hub *h, const char *sql, const char *fmt, ...) {
-  va_list ap;
-  sqlite3_stmt *st;
-  int rc;
-  va_start(ap, fmt);
-  st = vq(h, sql, fmt, ap);
-  va_end(ap);
-  if (!st) return -1;
-  rc = sqlite3_step(st);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) hub__set_err(h, "sqlite: %s", sqlite3_errmsg(h->db));
-  sqlite3_finalize(st);
-  return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
-}
-
-/* First column of the first row as a new string (NULL when no row or NULL). */
-static char *q_str(hub *h, const char *sql, const char *fmt, ...) {
-  va_list ap;
-  sqlite3_stmt *st;
-  char *r = NULL;
-  va_start(ap, fmt);
-  st = vq(h, sql, fmt, ap);
-  va_end(ap);
-  if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-    r = hub__strdup((const char *)sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-  return r;
-}
-
-static int64_t q_int(hub *h, const char *sql, const char *fmt, ...) {
-  va_list ap;
-  sqlite3_stmt *st;
-  int64_t r = 0;
-  va_start(ap, fmt);
-  st = vq(h, sql, fmt, ap);
-  va_end(ap);
-  if (st && sqlite3_step(st) == SQLITE_ROW) r = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return r;
-}
-
 static void oom(hub *h) { hub__set_err(h, "out of memory"); }
 
 /* ---- syntax (identifiers end up in URLs: checked before use) ----------------------------- */
@@ -147,56 +75,10 @@ static void oom(hub *h) { hub__set_err(h, "out of memory"); }
 static int is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
-
-/* A handle: dot-separated labels of [A-Za-z0-9-], at least two, no label starting or ending
- * with '-', at most 253 bytes, the last label not starting with a digit. */
-static int is_handle(const char *s) {
-  size_t n = strlen(s), label = 0, labels = 0, i;
-  if (n == 0 || n > 253) return 0;
-  for (i = 0; i <= n; i++) {
-    char c = s[i];
-    if (c == '.' || c == 0) {
-      if (label == 0 || label > 63 || s[i - 1] == '-') return 0;
-      labels++;
-      label = 0;
-    } else if (is_alnum(c) || c == '-') {
-      if (label == 0 && c == '-') return 0;
-      label++;
-    } else {
-      return 0;
-    }
-  }
-  {
-    const char *last = strrchr(s, '.');
-    if (!last || (last[1] >= '0' && last[1] <= '9')) return 0;
-  }
-  return labels >= 2;
-}
-
-/* did:plc:<24 base32> or did:web:<hostname>[%3Aport]. */
-static int is_did(const char *s) {
-  size_t i;
-  if (strncmp(s, "did:plc:", 8) == 0) {
-    for (i = 8; s[i]; i++)
-      if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '2' && s[i] <= '7'))) return 0;
-    return i == 32;
-  }
-  if (strncmp(s, "did:web:", 8) == 0) {
-    char host[256];
-    const char *p = s + 8, *port = strstr(p, "%3A");
-    size_t n = port ? (size_t)(port - p) : strlen(p);
-    if (n == 0 || n >= sizeof host) return 0;
-    memcpy(host, p, n);
-    host[n] = 0;
-    if (port) {
-      for (i = 3; port[i]; i++)
-        if (port[i] < '0' || port[i] > '9' || i > 8) return 0;
-      if (i == 3) return 0;
-    }
-    return is_handle(host) || strcmp(host, "localhost") == 0;
-  }
-  return 0;
-}
+#define is_handle hub__at_handle_ok
+#define is_did hub__at_did_ok
+/* A statement without results through the one binder: nonzero when it failed. */
+#define RUN(h, ...) (hub__db_run(h, __VA_ARGS__) < 0)
 
 static int is_token(const char *s, size_t max, int colon) {
   size_t i;
@@ -252,16 +134,20 @@ static int64_t tid_seconds(const char *rkey) {
   return (int64_t)((v >> 10) / 1000000u);
 }
 
-/* An http(s) endpoint we may send requests to: https://, or http:// on this machine (tests). */
-static int endpoint_ok(const char *u) {
-  if (strlen(u) > TG_MAX_URL || strchr(u, '?') || strchr(u, '#') || strchr(u, ' ')) return 0;
-  return strncmp(u, "https://", 8) == 0 || strncmp(u, "http://127.0.0.1", 16) == 0 ||
-         strncmp(u, "http://localhost", 16) == 0;
+/* An endpoint we may send requests to: https, or http only to this machine — and one named by
+ * a document from elsewhere (a DID document's service) may point at this machine, or at a
+ * private address, only when that document itself came from this machine (tests, a local
+ * PDS): nobody's DID document may aim hub at the user's own Redis. Compares parsed hosts. */
+static int endpoint_ok(const char *u, int from_local) {
+  hub__url p;
+  if (strlen(u) > TG_MAX_URL || strchr(u, '?') || strchr(u, '#') || hub__url_parse(u, &p)) return 0;
+  if (!from_local && (hub__host_loopback(p.host) || hub__host_private(p.host))) return 0;
+  return p.https || hub__host_loopback(p.host);
 }
 
 /* A setting holding a base URL, without trailing '/'; dflt when unset. NULL when unset and
  * no default, or invalid (then, with note, the run says so). New string. */
-static char *setting_url(hub *h, hub__sync *s, const char *k, const char *dflt, int note) {
+static char *setting_url(hub *h, hub__run *r, const char *k, const char *dflt, int note) {
   char *v = hub__setting_get(h, k);
   size_t n;
   if (!v || !*v) {
@@ -270,12 +156,12 @@ static char *setting_url(hub *h, hub__sync *s, const char *k, const char *dflt, 
   }
   n = strlen(v);
   while (n && v[n - 1] == '/') v[--n] = 0;
-  if (!endpoint_ok(v)) {
+  if (!endpoint_ok(v, 1)) {
     char msg[160];
     hub_free(v);
     if (!note) return NULL;
     snprintf(msg, sizeof msg, "setting %s is not an https:// URL; ignored", k);
-    hub__sync_note(s, NULL, msg);
+    hub__run_note(r, NULL, msg);
     return NULL;
   }
   return v;
@@ -284,7 +170,7 @@ static char *setting_url(hub *h, hub__sync *s, const char *k, const char *dflt, 
 /* ---- identity cache ---------------------------------------------------------------------- */
 
 static int64_t ttl_ms(hub *h) {
-  double hours = hub__setting_num(h, "atproto_identity_ttl_hours", 24);
+  double hours = hub__setting_num(h, "atproto_identity_ttl_hours");
   if (hours < 0) hours = 0;
   if (hours > 24.0 * 365) hours = 24.0 * 365;
   return (int64_t)(hours * 3600000.0);
@@ -295,33 +181,33 @@ static int64_t ttl_ms(hub *h) {
 static char *user_did(hub *h) {
   char *hd = hub__setting_get(h, "tangled_handle"), *d = NULL;
   if (hd && is_did(hd)) return hd;
-  if (hd) d = q_str(h, "SELECT did FROM at_identity WHERE id=?", "t", hd);
+  if (hd) d = hub__db_str(h, "SELECT did FROM at_identity WHERE id=?", "t", hd);
   hub_free(hd);
   return d;
 }
 
 /* Fresh (unexpired) cache lookups. New strings or NULL. */
 static char *cached_did(hub *h, const char *handle, int64_t now) {
-  return q_str(h, "SELECT did FROM at_identity WHERE id=? AND expires>?", "ti", handle, now);
+  return hub__db_str(h, "SELECT did FROM at_identity WHERE id=? AND expires>?", "ti", handle, now);
 }
 static char *cached_pds(hub *h, const char *did, int64_t now) {
-  return q_str(h, "SELECT pds FROM at_identity WHERE id=? AND expires>?", "ti", did, now);
+  return hub__db_str(h, "SELECT pds FROM at_identity WHERE id=? AND expires>?", "ti", did, now);
 }
 /* Display name of a DID: its handle if known (any age), else NULL. */
 static char *did_handle(hub *h, const char *did) {
-  return q_str(h, "SELECT handle FROM at_identity WHERE id=?", "t", did);
+  return hub__db_str(h, "SELECT handle FROM at_identity WHERE id=?", "t", did);
 }
 
 /* ---- planning ---------------------------------------------------------------------------- */
 
 typedef struct {
   hub *h;
-  hub__sync *s;
+  hub__run *r;
   int64_t now;
 } ctx;
 
 static int enq(ctx *c, int kind, const char *url, const char *arg) {
-  return hub__sync_enqueue(c->h, c->s, &hub__tangled_source, kind, url, arg, 0);
+  return hub__run_enqueue(c->h, c->r, &hub__tangled_source, kind, url, arg, 0);
 }
 
 /* Enqueues the DID document of did. */
@@ -329,7 +215,7 @@ static int resolve_did(ctx *c, const char *did) {
   char *url = NULL;
   int rc = -1;
   if (strncmp(did, "did:plc:", 8) == 0) {
-    char *plc = setting_url(c->h, c->s, "atproto_plc", TG_DEFAULT_PLC, 0);
+    char *plc = setting_url(c->h, c->r, "atproto_plc", TG_DEFAULT_PLC, 0);
     if (!plc) return 0;
     url = hub__printf("%s/%s", plc, did);
     hub_free(plc);
@@ -349,7 +235,7 @@ static int resolve_did(ctx *c, const char *did) {
 
 /* Enqueues the resolution of a handle. */
 static int resolve_handle(ctx *c, const char *handle) {
-  char *svc = setting_url(c->h, c->s, "atproto_resolver", NULL, 0), *url = NULL, *enc = NULL;
+  char *svc = setting_url(c->h, c->r, "atproto_resolver", NULL, 0), *url = NULL, *enc = NULL;
   int rc = -1;
   if (svc) {
     enc = hub__url_encode(handle);
@@ -358,10 +244,6 @@ static int resolve_handle(ctx *c, const char *handle) {
   } else {
     url = hub__printf("https://%s/.well-known/atproto-did", handle);
     if (url) rc = enq(c, K_HANDLE_WK, url, handle);
-#ifdef HUB_TASK_TEXT
-    /* the answer is text/plain, not JSON: the engine hands it to parse() as a string */
-    if (url && !rc && c->s->tail && strcmp(c->s->tail->url, url) == 0) c->s->tail->text = 1;
-#endif
   }
   if (!url) oom(c->h);
   hub_free(svc);
@@ -386,7 +268,7 @@ static const char *str_of(const cJSON *o, const char *k);
  * ago is not asked at all. */
 
 static int64_t poll_ms(hub *h) {
-  double m = hub__setting_num(h, "tangled_poll_minutes", 5);
+  double m = hub__setting_num(h, "tangled_poll_minutes");
   if (m < 0) m = 0;
   if (m > 24.0 * 60 * 365) m = 24.0 * 60 * 365;
   return (int64_t)(m * 60000.0);
@@ -396,7 +278,7 @@ static int64_t poll_ms(hub *h) {
 static int walk(ctx *c, const char *did, const char *pds, const char *action, const char *a,
                 const char *rev) {
   char *url = NULL, *enc = NULL, *arg = NULL;
-  int rc = -1, before = c->s->ntasks;
+  int rc = -1, before = hub__run_planned(c->r);
   size_t i;
   int own = strcmp(action, "list") == 0;
   enc = hub__url_encode(did);
@@ -411,10 +293,10 @@ static int walk(ctx *c, const char *did, const char *pds, const char *action, co
     url = NULL;
   }
   rc = 0;
-  if (rev && c->s->ntasks > before)
-    rc = x(c->h, "INSERT INTO at_sync(did,what,pending,open) VALUES(?,?,?,?) ON CONFLICT(did,what) "
+  if (rev && hub__run_planned(c->r) > before)
+    rc = RUN(c->h, "INSERT INTO at_sync(did,what,pending,open) VALUES(?,?,?,?) ON CONFLICT(did,what) "
                  "DO UPDATE SET pending=excluded.pending,open=at_sync.open+excluded.open",
-           "ttti", did, action, rev, (int64_t)(c->s->ntasks - before));
+           "ttti", did, action, rev, (int64_t)(hub__run_planned(c->r) - before));
   goto done;
 oom_:
   oom(c->h);
@@ -436,12 +318,12 @@ static int unchanged(ctx *c, const char *did, const char *action, const char *a)
     oom(c->h);
     return -1;
   }
-  if (x(c->h, "UPDATE at_sync SET polled=? WHERE did=? AND what=?", "itt", c->now, did, action))
+  if (RUN(c->h, "UPDATE at_sync SET polled=? WHERE did=? AND what=?", "itt", c->now, did, action))
     goto done;
-  if (!own && x(c->h, "UPDATE at_repos SET watched=1 WHERE did=? AND name=? AND watched=0", "tt", did, a))
+  if (!own && RUN(c->h, "UPDATE at_repos SET watched=1 WHERE did=? AND name=? AND watched=0", "tt", did, a))
     goto done;
-  st = own ? q(c->h, "SELECT uri,repo_did FROM at_repos WHERE did=? AND name IS NOT NULL", "t", did)
-           : q(c->h, "SELECT uri,repo_did FROM at_repos WHERE did=? AND name=?", "tt", did, a);
+  st = own ? hub__db_q(c->h, "SELECT uri,repo_did FROM at_repos WHERE did=? AND name IS NOT NULL", "t", did)
+           : hub__db_q(c->h, "SELECT uri,repo_did FROM at_repos WHERE did=? AND name=?", "tt", did, a);
   if (!st) goto done;
   while (sqlite3_step(st) == SQLITE_ROW) {
     cJSON *pair = cJSON_CreateArray();
@@ -451,7 +333,7 @@ static int unchanged(ctx *c, const char *did, const char *action, const char *a)
                         : cJSON_CreateNull());
     hub__push(list, pair);
   }
-  sqlite3_finalize(st);
+  hub__db_done(c->h, st);
   cJSON_ArrayForEach(e, list) {
     const char *uri = cJSON_GetArrayItem(e, 0) ? cJSON_GetArrayItem(e, 0)->valuestring : NULL;
     const cJSON *rd = cJSON_GetArrayItem(e, 1);
@@ -470,15 +352,15 @@ static int unchanged(ctx *c, const char *did, const char *action, const char *a)
   if (own) {
     cJSON_Delete(list);
     list = cJSON_CreateArray();
-    st = q(c->h, "SELECT uri FROM at_records WHERE did=? AND kind IN ('issue','pull')", "t", did);
+    st = hub__db_q(c->h, "SELECT uri FROM at_records WHERE did=? AND kind IN ('issue','pull')", "t", did);
     if (!list || !st) {
-      sqlite3_finalize(st);
+      hub__db_done(c->h, st);
       if (!list) oom(c->h);
       goto done;
     }
     while (sqlite3_step(st) == SQLITE_ROW)
       hub__push(list, cJSON_CreateString((const char *)sqlite3_column_text(st, 0)));
-    sqlite3_finalize(st);
+    hub__db_done(c->h, st);
     cJSON_ArrayForEach(e, list) {
       if (!cJSON_IsString(e)) {
         oom(c->h);
@@ -499,7 +381,7 @@ done:
 /* Runs a parked listing now that the repo's latest rev is known (NULL: unknown, walk anyway). */
 static int decide(ctx *c, const char *did, const char *pds, const char *action, const char *a,
                   const char *rev) {
-  char *stored = q_str(c->h, "SELECT rev FROM at_sync WHERE did=? AND what=?", "tt", did, action);
+  char *stored = hub__db_str(c->h, "SELECT rev FROM at_sync WHERE did=? AND what=?", "tt", did, action);
   int same = stored && rev && strcmp(stored, rev) == 0, rc;
   hub_free(stored);
   rc = same ? unchanged(c, did, action, a) : walk(c, did, pds, action, a, rev);
@@ -509,7 +391,7 @@ static int decide(ctx *c, const char *did, const char *pds, const char *action, 
 /* A listing for did: skipped within the poll interval, else parked until the latest commit
  * is known (asked once per run; a listing wanted after the answer is decided at once). */
 static int gate(ctx *c, const char *did, const char *pds, const char *action, const char *a) {
-  sqlite3_stmt *st = q(c->h, "SELECT rev,polled,latest,latest_run FROM at_sync WHERE did=? AND what=?",
+  sqlite3_stmt *st = hub__db_q(c->h, "SELECT rev,polled,latest,latest_run FROM at_sync WHERE did=? AND what=?",
                        "tt", did, action);
   int64_t polled = 0, latest_run = 0, iv = poll_ms(c->h);
   int has_rev = 0, rc = -1;
@@ -521,12 +403,12 @@ static int gate(ctx *c, const char *did, const char *pds, const char *action, co
     if (sqlite3_column_text(st, 2)) latest = hub__strdup((const char *)sqlite3_column_text(st, 2));
     latest_run = sqlite3_column_int64(st, 3);
   }
-  sqlite3_finalize(st);
+  hub__db_done(c->h, st);
   if (has_rev && iv > 0 && c->now >= polled && c->now - polled < iv) {
     rc = 0; /* settled recently */
     goto done;
   }
-  if (latest && latest_run == c->s->run_id) {
+  if (latest && latest_run == hub__run_id(c->r)) {
     rc = decide(c, did, pds, action, a, latest);
     goto done;
   }
@@ -537,7 +419,7 @@ static int gate(ctx *c, const char *did, const char *pds, const char *action, co
     oom(c->h);
     goto done;
   }
-  if (x(c->h, "INSERT OR IGNORE INTO at_pending(id,action,a,b) VALUES(?,?,?,'')", "ttt", id, action,
+  if (RUN(c->h, "INSERT OR IGNORE INTO at_pending(id,action,a,b) VALUES(?,?,?,'')", "ttt", id, action,
         a))
     goto done;
   rc = enq(c, K_COMMIT, url, did);
@@ -559,7 +441,7 @@ static int got_commit(ctx *c, const hub__task *t, const cJSON *body) {
   int rc = -1;
   if (!parked) goto oom_;
   if (!cJSON_IsObject(body) || !rev || !is_rkey(rev)) {
-    hub__sync_note(c->s, t->url, "getLatestCommit: no usable \"rev\"; the repo is listed in full");
+    hub__run_note(c->r, t->url, "getLatestCommit: no usable \"rev\"; the repo is listed in full");
     rev = NULL;
   }
   if (!did || !x1) {
@@ -569,12 +451,12 @@ static int got_commit(ctx *c, const hub__task *t, const cJSON *body) {
   pds = hub__printf("%.*s", (int)(x1 - t->url), t->url);
   id = hub__printf("commit:%s", did);
   if (!pds || !id) goto oom_;
-  if (rev && x(c->h, "INSERT INTO at_sync(did,what,latest,latest_run) SELECT ?,action,?,? FROM "
+  if (rev && RUN(c->h, "INSERT INTO at_sync(did,what,latest,latest_run) SELECT ?,action,?,? FROM "
                      "at_pending WHERE id=? ON CONFLICT(did,what) DO UPDATE SET "
                      "latest=excluded.latest,latest_run=excluded.latest_run",
-               "ttit", did, rev, c->s->run_id, id))
+               "ttit", did, rev, hub__run_id(c->r), id))
     goto done;
-  st = q(c->h, "SELECT action,a FROM at_pending WHERE id=? ORDER BY rowid", "t", id);
+  st = hub__db_q(c->h, "SELECT action,a FROM at_pending WHERE id=? ORDER BY rowid", "t", id);
   if (!st) goto done;
   while (sqlite3_step(st) == SQLITE_ROW) {
     cJSON *pair = cJSON_CreateArray();
@@ -582,8 +464,8 @@ static int got_commit(ctx *c, const hub__task *t, const cJSON *body) {
     hub__push(pair, cJSON_CreateString((const char *)sqlite3_column_text(st, 1)));
     hub__push(parked, pair);
   }
-  sqlite3_finalize(st);
-  if (x(c->h, "DELETE FROM at_pending WHERE id=?", "t", id)) goto done;
+  hub__db_done(c->h, st);
+  if (RUN(c->h, "DELETE FROM at_pending WHERE id=?", "t", id)) goto done;
   cJSON_ArrayForEach(e, parked) {
     const cJSON *ac = cJSON_GetArrayItem(e, 0), *aa = cJSON_GetArrayItem(e, 1);
     if (!cJSON_IsString(ac) || !cJSON_IsString(aa)) goto oom_;
@@ -618,9 +500,9 @@ static int walk_page_done(ctx *c, const hub__task *t) {
     }
   }
   did[n] = 0;
-  return x(c->h, "UPDATE at_sync SET open=open-1 WHERE did=? AND what=? AND pending IS NOT NULL "
+  return RUN(c->h, "UPDATE at_sync SET open=open-1 WHERE did=? AND what=? AND pending IS NOT NULL "
                  "AND open>0", "tt", did, what) ||
-         x(c->h, "UPDATE at_sync SET rev=pending,pending=NULL,polled=? WHERE did=? AND what=? "
+         RUN(c->h, "UPDATE at_sync SET rev=pending,pending=NULL,polled=? WHERE did=? AND what=? "
                  "AND pending IS NOT NULL AND open=0", "itt", c->now, did, what);
 }
 
@@ -662,7 +544,7 @@ static int want(ctx *c, const char *id, const char *action, const char *a, const
   else if (is_handle(id)) did = cached_did(c->h, id, c->now);
   else return 0;
   if (!did) {
-    if (x(c->h, "INSERT OR IGNORE INTO at_pending(id,action,a,b) VALUES(?,?,?,?)", "tttt", id,
+    if (RUN(c->h, "INSERT OR IGNORE INTO at_pending(id,action,a,b) VALUES(?,?,?,?)", "tttt", id,
           action, a ? a : "", b ? b : ""))
       return -1;
     return resolve_handle(c, id);
@@ -670,7 +552,7 @@ static int want(ctx *c, const char *id, const char *action, const char *a, const
   pds = cached_pds(c->h, did, c->now);
   if (pds) {
     rc = act(c, did, pds, action, a ? a : "", b ? b : "");
-  } else if (!x(c->h, "INSERT OR IGNORE INTO at_pending(id,action,a,b) VALUES(?,?,?,?)", "tttt",
+  } else if (!RUN(c->h, "INSERT OR IGNORE INTO at_pending(id,action,a,b) VALUES(?,?,?,?)", "tttt",
                 did, action, a ? a : "", b ? b : "")) {
     rc = resolve_did(c, did);
   }
@@ -681,20 +563,20 @@ static int want(ctx *c, const char *id, const char *action, const char *a, const
 
 /* Runs the work parked for did (now resolved to pds). */
 static int drain(ctx *c, const char *did, const char *pds) {
-  sqlite3_stmt *st = q(c->h, "SELECT action,a,b FROM at_pending WHERE id=? ORDER BY rowid", "t", did);
+  sqlite3_stmt *st = hub__db_q(c->h, "SELECT action,a,b FROM at_pending WHERE id=? ORDER BY rowid", "t", did);
   int rc = 0;
   if (!st) return -1;
   while (!rc && sqlite3_step(st) == SQLITE_ROW)
     rc = act(c, did, pds, (const char *)sqlite3_column_text(st, 0),
              (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2));
-  sqlite3_finalize(st);
+  hub__db_done(c->h, st);
   if (rc) return -1;
-  return x(c->h, "DELETE FROM at_pending WHERE id=?", "t", did);
+  return RUN(c->h, "DELETE FROM at_pending WHERE id=?", "t", did);
 }
 
 /* Backlink queries for one repository (by AT URI, and by its own DID when it has one). */
 static int enqueue_repo_links(ctx *c, const char *uri, const char *repo_did, const char *reason) {
-  char *idx = setting_url(c->h, c->s, "tangled_backlinks", NULL, 0);
+  char *idx = setting_url(c->h, c->r, "tangled_backlinks", NULL, 0);
   int rc = 0;
   if (!idx) return 0;
   hub_free(idx);
@@ -709,7 +591,7 @@ static int enqueue_repo_links(ctx *c, const char *uri, const char *repo_did, con
 
 static int enqueue_links(ctx *c, const char *target, const char *coll, const char *path,
                          const char *reason) {
-  char *idx = setting_url(c->h, c->s, "tangled_backlinks", NULL, 0);
+  char *idx = setting_url(c->h, c->r, "tangled_backlinks", NULL, 0);
   char *et = NULL, *ep = NULL, *url = NULL;
   int rc = -1;
   if (!idx) return 0;
@@ -728,7 +610,7 @@ static int enqueue_links(ctx *c, const char *target, const char *coll, const cha
 }
 
 static int enqueue_counts(ctx *c, const char *uri) {
-  char *idx = setting_url(c->h, c->s, "tangled_backlinks", NULL, 0), *et = NULL, *url = NULL;
+  char *idx = setting_url(c->h, c->r, "tangled_backlinks", NULL, 0), *et = NULL, *url = NULL;
   int rc = -1;
   if (!idx) return 0;
   et = hub__url_encode(uri);
@@ -741,20 +623,25 @@ static int enqueue_counts(ctx *c, const char *uri) {
   return rc;
 }
 
-static int tg_start(hub *h, hub__sync *s, int64_t now) {
+static int tg_start(hub *h, hub__run *r, const cJSON *opts, int64_t now, void **state) {
   char *handle = hub__setting_get(h, "tangled_handle"), *repos = NULL;
-  ctx c = {h, s, now};
+  ctx c;
   cJSON *arr = NULL, *e;
   int rc = -1, n = 0;
-  if (hub__exec(h, "DELETE FROM at_pending") ||
-      hub__exec(h, "UPDATE at_sync SET pending=NULL,open=0 WHERE pending IS NOT NULL OR open<>0"))
+  (void)opts;
+  (void)state;
+  c.h = h;
+  c.r = r;
+  c.now = now;
+  if (hub__db_exec(h, "DELETE FROM at_pending") ||
+      hub__db_exec(h, "UPDATE at_sync SET pending=NULL,open=0 WHERE pending IS NOT NULL OR open<>0"))
     goto done;
   if (!handle || !*handle) {
     rc = 0;
     goto done;
   }
   if (!is_handle(handle) && !is_did(handle)) {
-    hub__sync_note(s, NULL, "tangled_handle is neither a handle nor a did:plc/did:web DID; "
+    hub__run_note(r, NULL, "tangled_handle is neither a handle nor a did:plc/did:web DID; "
                             "tangled skipped");
     rc = 0;
     goto done;
@@ -762,7 +649,7 @@ static int tg_start(hub *h, hub__sync *s, int64_t now) {
   {
     static const char *const urls[] = {"atproto_plc", "atproto_resolver", "tangled_backlinks"};
     size_t i;
-    for (i = 0; i < sizeof urls / sizeof urls[0]; i++) hub_free(setting_url(h, s, urls[i], NULL, 1));
+    for (i = 0; i < sizeof urls / sizeof urls[0]; i++) hub_free(setting_url(h, r, urls[i], NULL, 1));
   }
   if (want(&c, handle, "list", NULL, NULL)) goto done;
   repos = hub__setting_get(h, "tangled_repos");
@@ -775,7 +662,7 @@ static int tg_start(hub *h, hub__sync *s, int64_t now) {
     if (!slash || (size_t)(slash - v) >= sizeof owner || !is_rkey(slash + 1)) {
       char msg[200];
       snprintf(msg, sizeof msg, "tangled_repos: \"%.100s\" is not \"handle/repo\"; ignored", v);
-      hub__sync_note(s, NULL, msg);
+      hub__run_note(r, NULL, msg);
       continue;
     }
     memcpy(owner, v, (size_t)(slash - v));
@@ -827,7 +714,7 @@ static int64_t record_number(const cJSON *v, int pull) {
  * itself was read). */
 static int materialize(ctx *c, const char *uri, int count_unchanged) {
   hub *h = c->h;
-  sqlite3_stmt *st = q(h, "SELECT did,collection,subject,value FROM at_records "
+  sqlite3_stmt *st = hub__db_q(h, "SELECT did,collection,subject,value FROM at_records "
                           "WHERE uri=? AND kind IN ('issue','pull')", "t", uri);
   char *did = NULL, *subject = NULL, *value = NULL, *me = NULL;
   char *owner = NULL, *name = NULL, *owner_handle = NULL, *author = NULL, *state = NULL;
@@ -838,14 +725,14 @@ static int materialize(ctx *c, const char *uri, int count_unchanged) {
   hub__item it;
   if (!st) return -1;
   if (sqlite3_step(st) != SQLITE_ROW) {
-    sqlite3_finalize(st);
+    hub__db_done(c->h, st);
     return 0; /* not an item we hold (yet) */
   }
   did = hub__strdup((const char *)sqlite3_column_text(st, 0));
   pull = strcmp((const char *)sqlite3_column_text(st, 1), C_PULL) == 0;
   subject = hub__strdup((const char *)sqlite3_column_text(st, 2));
   value = hub__strdup((const char *)sqlite3_column_text(st, 3));
-  sqlite3_finalize(st);
+  hub__db_done(c->h, st);
   if (!did || !subject || !value) goto oom_;
   v = cJSON_Parse(value);
   if (!v || parse_aturi(uri, &self)) {
@@ -855,41 +742,41 @@ static int materialize(ctx *c, const char *uri, int count_unchanged) {
   me = user_did(h);
   /* the repository: owner DID and name */
   if (parse_aturi(subject, &ra) == 0) {
-    sqlite3_stmt *r = q(h, "SELECT name,watched,tried FROM at_repos WHERE uri=?", "t", subject);
+    sqlite3_stmt *r = hub__db_q(h, "SELECT name,watched,tried FROM at_repos WHERE uri=?", "t", subject);
     int known = 0;
     if (!r) goto done;
     if (sqlite3_step(r) == SQLITE_ROW) {
       known = 1;
       if (sqlite3_column_text(r, 0)) name = hub__strdup((const char *)sqlite3_column_text(r, 0));
       watched = sqlite3_column_int(r, 1);
-      if (!name && sqlite3_column_int64(r, 2) == c->s->run_id) defer = 1; /* being fetched */
+      if (!name && sqlite3_column_int64(r, 2) == hub__run_id(c->r)) defer = 1; /* being fetched */
     }
-    sqlite3_finalize(r);
+    hub__db_done(c->h, r);
     owner = hub__strdup(ra.did);
     if (!owner) goto oom_;
     if (!known) {
-      if (x(h, "INSERT OR IGNORE INTO at_repos(uri,did,tried) VALUES(?,?,?)", "tti", subject, ra.did,
-            c->s->run_id) ||
+      if (RUN(h, "INSERT OR IGNORE INTO at_repos(uri,did,tried) VALUES(?,?,?)", "tti", subject, ra.did,
+            hub__run_id(c->r)) ||
           want(c, ra.did, "repo", ra.rkey, NULL))
         goto done;
       defer = 1;
     }
     if (!name && !defer) name = hub__strdup(ra.rkey); /* the repo record could not be read */
   } else if (is_did(subject)) { /* newer records: the repo's own DID */
-    sqlite3_stmt *r = q(h, "SELECT did,name,watched FROM at_repos WHERE repo_did=? LIMIT 1", "t", subject);
+    sqlite3_stmt *r = hub__db_q(h, "SELECT did,name,watched FROM at_repos WHERE repo_did=? LIMIT 1", "t", subject);
     if (!r) goto done;
     if (sqlite3_step(r) == SQLITE_ROW) {
       owner = hub__strdup((const char *)sqlite3_column_text(r, 0));
       if (sqlite3_column_text(r, 1)) name = hub__strdup((const char *)sqlite3_column_text(r, 1));
       watched = sqlite3_column_int(r, 2);
     }
-    sqlite3_finalize(r);
+    hub__db_done(c->h, r);
   }
   if (owner) {
-    int64_t has = q_int(h, "SELECT count(*) FROM at_identity WHERE id=?", "t", owner);
+    int64_t has = hub__db_int(h, "SELECT count(*) FROM at_identity WHERE id=?", "t", 0, owner);
     if (!has) {
       if (want(c, owner, "ident", NULL, NULL)) goto done;
-      if (!q_int(h, "SELECT count(*) FROM at_identity WHERE id=?", "t", owner)) defer = 1;
+      if (!hub__db_int(h, "SELECT count(*) FROM at_identity WHERE id=?", "t", 0, owner)) defer = 1;
     }
     owner_handle = did_handle(h, owner);
   }
@@ -898,7 +785,7 @@ static int materialize(ctx *c, const char *uri, int count_unchanged) {
     goto done;
   }
   author = did_handle(h, did);
-  state = q_str(h, "SELECT value FROM at_records WHERE kind='state' AND subject=? "
+  state = hub__db_str(h, "SELECT value FROM at_records WHERE kind='state' AND subject=? "
                    "ORDER BY ts DESC, uri DESC LIMIT 1", "t", uri);
   memset(&it, 0, sizeof it);
   it.number = record_number(v, pull);
@@ -909,13 +796,13 @@ static int materialize(ctx *c, const char *uri, int count_unchanged) {
                       (long long)it.number);
   else url = hub__strdup(uri);
   if (!repo || !url) goto oom_;
-  it.comments = q_int(h, "SELECT max((SELECT count(*) FROM at_records WHERE kind='comment' AND "
+  it.comments = hub__db_int(h, "SELECT max((SELECT count(*) FROM at_records WHERE kind='comment' AND "
                          "subject=?1), coalesce((SELECT comments FROM at_counts WHERE subject=?1),0))",
-                      "t", uri);
+                      "t", 0, uri);
   it.created_at = record_ts(v, self.rkey);
-  it.updated_at = q_int(h, "SELECT max(?2, coalesce((SELECT max(ts) FROM at_records WHERE "
+  it.updated_at = hub__db_int(h, "SELECT max(?2, coalesce((SELECT max(ts) FROM at_records WHERE "
                            "kind IN ('state','comment') AND subject=?1),0))",
-                        "ti", uri, it.created_at);
+                        "ti", 0, uri, it.created_at);
   it.has = HUB_F_KIND | HUB_F_TITLE | HUB_F_BODY | HUB_F_STATE | HUB_F_AUTHOR | HUB_F_COMMENTS |
            HUB_F_CREATED | HUB_F_UPDATED | HUB_F_URL;
   it.key = uri;
@@ -929,24 +816,19 @@ static int materialize(ctx *c, const char *uri, int count_unchanged) {
   it.author = author ? author : did;
   it.url = url;
   {
-    const char *reasons[3];
-    int nr = 0, i;
+    int reasons[3], nr = 0, i;
+    int64_t id = 0;
     hub__upsert_result res, all = HUB_UPSERT_UNCHANGED;
-    if (me && strcmp(did, me) == 0) reasons[nr++] = "authored";
-    if (me && owner && strcmp(owner, me) == 0) reasons[nr++] = "on_your_repo";
-    if (watched) reasons[nr++] = "watched";
-    if (!nr) reasons[nr++] = NULL;
+    if (me && strcmp(did, me) == 0) reasons[nr++] = HUB_R_authored;
+    if (me && owner && strcmp(owner, me) == 0) reasons[nr++] = HUB_R_on_your_repo;
+    if (watched) reasons[nr++] = HUB_R_watched;
+    if (!nr) reasons[nr++] = -1;
     for (i = 0; i < nr; i++) {
       it.reason = reasons[i];
-      if (hub__store_upsert(h, &it, c->now / 1000, &res)) goto done;
+      if (hub__items_put(h, &it, c->now / 1000, &res, &id)) goto done;
       if (res == HUB_UPSERT_NEW || (res == HUB_UPSERT_UPDATED && all != HUB_UPSERT_NEW)) all = res;
     }
-    /* an item first written earlier in this run and completed now is still just "new" */
-    if (all == HUB_UPSERT_UPDATED &&
-        q_int(h, "SELECT count(*) FROM items WHERE key=? AND first_seen>=?", "ti", uri,
-              c->s->started_ms / 1000))
-      all = HUB_UPSERT_UNCHANGED;
-    else if (all != HUB_UPSERT_UNCHANGED || count_unchanged) hub__sync_count(c->s, all);
+    if (all != HUB_UPSERT_UNCHANGED || count_unchanged) hub__run_count(c->r, all, id);
   }
   rc = 0;
   goto done;
@@ -962,18 +844,18 @@ done:
 
 /* Rebuilds every item whose record matches sql (one text parameter). */
 static int materialize_where(ctx *c, const char *sql, const char *arg) {
-  sqlite3_stmt *st = q(c->h, sql, "t", arg);
+  sqlite3_stmt *st = hub__db_q(c->h, sql, "t", arg);
   cJSON *uris = cJSON_CreateArray(), *e;
   int rc = 0;
   if (!st || !uris) {
-    sqlite3_finalize(st);
+    hub__db_done(c->h, st);
     cJSON_Delete(uris);
     if (!uris) oom(c->h);
     return -1;
   }
   while (sqlite3_step(st) == SQLITE_ROW)
     hub__push(uris, cJSON_CreateString((const char *)sqlite3_column_text(st, 0)));
-  sqlite3_finalize(st);
+  hub__db_done(c->h, st);
   cJSON_ArrayForEach(e, uris) {
     if (materialize(c, e->valuestring, 0)) {
       rc = -1;
@@ -987,7 +869,7 @@ static int materialize_where(ctx *c, const char *sql, const char *arg) {
 /* Stores a record (upsert that writes only on change). */
 static int store_record(ctx *c, const char *uri, const char *did, const char *coll,
                         const char *kind, const char *subject, const char *value, int64_t ts) {
-  return x(c->h,
+  return RUN(c->h,
            "INSERT INTO at_records(uri,did,collection,kind,subject,value,ts) "
            "VALUES(?,?,?,?,?,?,?) ON CONFLICT(uri) DO UPDATE SET subject=excluded.subject,"
            "value=excluded.value,ts=excluded.ts "
@@ -1003,19 +885,19 @@ static int ingest_repo(ctx *c, const char *uri, const aturi *a, const cJSON *v, 
   int rc = -1, watch = 0, own;
   if (!knot || (cJSON_GetObjectItemCaseSensitive(v, "name") && !name) ||
       (owner && !cJSON_IsString(owner)) || (rdid && !is_did(rdid))) {
-    hub__sync_skip(c->s, "tangled repo record of an unknown shape");
+    hub__run_skip(c->r, "tangled repo record of an unknown shape");
     hub_free(me);
     return 0;
   }
   if (!name) name = a->rkey; /* "key: any" generation: the record key is the name */
   if (strlen(name) > TG_MAX_ID) {
-    hub__sync_skip(c->s, "tangled repo name too long");
+    hub__run_skip(c->r, "tangled repo name too long");
     hub_free(me);
     return 0;
   }
   own = me && strcmp(me, a->did) == 0;
   if (arg && strncmp(arg, "watch:", 6) == 0 && strcmp(arg + 6, name) == 0) watch = 1;
-  if (x(c->h,
+  if (RUN(c->h,
         "INSERT INTO at_repos(uri,did,name,repo_did,watched,tried) VALUES(?,?,?,?,?,0) "
         "ON CONFLICT(uri) DO UPDATE SET name=excluded.name,repo_did=excluded.repo_did,"
         "watched=max(at_repos.watched,excluded.watched) WHERE at_repos.name IS NOT excluded.name "
@@ -1043,21 +925,21 @@ static int ingest(ctx *c, const char *uri, const cJSON *v, const char *arg) {
   int rc = -1;
   if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(v, "$type")) &&
       cJSON_GetObjectItemCaseSensitive(v, "$type")) {
-    hub__sync_skip(c->s, "tangled record with a malformed $type");
+    hub__run_skip(c->r, "tangled record with a malformed $type");
     return 0;
   }
   if (!uri || parse_aturi(uri, &a)) {
-    hub__sync_skip(c->s, "tangled record with an invalid AT URI");
+    hub__run_skip(c->r, "tangled record with an invalid AT URI");
     return 0;
   }
   if (!cJSON_IsObject(v)) {
-    hub__sync_skip(c->s, "tangled record that is not an object");
+    hub__run_skip(c->r, "tangled record that is not an object");
     return 0;
   }
   coll = a.coll;
   type = str_of(v, "$type");
   if (type && strcmp(type, coll) != 0) {
-    hub__sync_skip(c->s, "tangled record whose $type differs from its collection");
+    hub__run_skip(c->r, "tangled record whose $type differs from its collection");
     return 0;
   }
   if (strcmp(coll, C_REPO) == 0) return ingest_repo(c, uri, &a, v, arg);
@@ -1067,11 +949,11 @@ static int ingest(ctx *c, const char *uri, const cJSON *v, const char *arg) {
     const cJSON *bj = cJSON_GetObjectItemCaseSensitive(v, "body");
     aturi ra;
     if (!repo || !title || (bj && !body) || (parse_aturi(repo, &ra) && !is_did(repo))) {
-      hub__sync_skip(c->s, pull ? "tangled pull of an unknown shape" : "tangled issue of an unknown shape");
+      hub__run_skip(c->r, pull ? "tangled pull of an unknown shape" : "tangled issue of an unknown shape");
       return 0;
     }
     if (strlen(title) > HUB_MAX_FIELD || (body && strlen(body) > HUB_MAX_FIELD)) {
-      hub__sync_skip(c->s, "tangled record with a field over the size limit");
+      hub__run_skip(c->r, "tangled record with a field over the size limit");
       return 0;
     }
     json = cJSON_PrintUnformatted(v);
@@ -1095,7 +977,7 @@ static int ingest(ctx *c, const char *uri, const cJSON *v, const char *arg) {
       else if (pull && strcmp(tail, "merged") == 0) norm = "merged";
     }
     if (!target || parse_aturi(target, &ta) || !norm) {
-      hub__sync_skip(c->s, "tangled state record of an unknown shape");
+      hub__run_skip(c->r, "tangled state record of an unknown shape");
       return 0;
     }
     if (store_record(c, uri, a.did, coll, "state", target, norm, record_ts(v, a.rkey))) return -1;
@@ -1108,13 +990,13 @@ static int ingest(ctx *c, const char *uri, const cJSON *v, const char *arg) {
     const cJSON *sr = cJSON_GetObjectItemCaseSensitive(v, "subject");
     subject = cJSON_IsObject(sr) ? str_of(sr, "uri") : NULL;
   } else {
-    hub__sync_skip(c->s, "record of a collection tangled does not read");
+    hub__run_skip(c->r, "record of a collection tangled does not read");
     return 0;
   }
   {
     aturi sa;
     if (!subject || parse_aturi(subject, &sa)) {
-      hub__sync_skip(c->s, "tangled comment of an unknown shape");
+      hub__run_skip(c->r, "tangled comment of an unknown shape");
       return 0;
     }
     if (store_record(c, uri, a.did, coll, "comment", subject, NULL, record_ts(v, a.rkey))) return -1;
@@ -1136,14 +1018,14 @@ static int got_did(ctx *c, const char *handle, const char *did) {
     char msg[300];
     snprintf(msg, sizeof msg, "handle %.100s resolved to \"%.100s\", which is not a supported DID",
              handle, did);
-    hub__sync_note(c->s, NULL, msg);
-    return x(c->h, "DELETE FROM at_pending WHERE id=?", "t", handle);
+    hub__run_note(c->r, NULL, msg);
+    return RUN(c->h, "DELETE FROM at_pending WHERE id=?", "t", handle);
   }
-  if (x(c->h, "INSERT INTO at_identity(id,did,expires) VALUES(?,?,?) ON CONFLICT(id) DO UPDATE "
+  if (RUN(c->h, "INSERT INTO at_identity(id,did,expires) VALUES(?,?,?) ON CONFLICT(id) DO UPDATE "
               "SET did=excluded.did,expires=excluded.expires",
         "tti", handle, did, c->now + ttl_ms(c->h)) ||
-      x(c->h, "UPDATE OR IGNORE at_pending SET id=? WHERE id=?", "tt", did, handle) ||
-      x(c->h, "DELETE FROM at_pending WHERE id=?", "t", handle))
+      RUN(c->h, "UPDATE OR IGNORE at_pending SET id=? WHERE id=?", "tt", did, handle) ||
+      RUN(c->h, "DELETE FROM at_pending WHERE id=?", "t", handle))
     return -1;
   pds = cached_pds(c->h, did, c->now);
   if (pds) {
@@ -1155,7 +1037,7 @@ static int got_did(ctx *c, const char *handle, const char *did) {
 }
 
 /* A DID document: the #atproto_pds endpoint and the handle claimed in alsoKnownAs. */
-static int got_doc(ctx *c, const char *did, const cJSON *doc) {
+static int got_doc(ctx *c, const char *did, const cJSON *doc, int from_local) {
   const cJSON *svc = cJSON_GetObjectItemCaseSensitive(doc, "service"), *e;
   const cJSON *aka = cJSON_GetObjectItemCaseSensitive(doc, "alsoKnownAs");
   const char *id = str_of(doc, "id"), *pds = NULL, *handle = NULL;
@@ -1163,8 +1045,8 @@ static int got_doc(ctx *c, const char *did, const cJSON *doc) {
   int rc = -1;
   if (!cJSON_IsObject(doc) || !id || strcmp(id, did) != 0) {
     snprintf(msg, sizeof msg, "DID document of %.100s does not describe it; ignored", did);
-    hub__sync_note(c->s, NULL, msg);
-    return x(c->h, "DELETE FROM at_pending WHERE id=?", "t", did);
+    hub__run_note(c->r, NULL, msg);
+    return RUN(c->h, "DELETE FROM at_pending WHERE id=?", "t", did);
   }
   cJSON_ArrayForEach(e, svc) {
     const char *sid = str_of(e, "id"), *type = str_of(e, "type"), *end = str_of(e, "serviceEndpoint");
@@ -1192,22 +1074,22 @@ static int got_doc(ctx *c, const char *did, const cJSON *doc) {
     }
     n = strlen(ep);
     while (n && ep[n - 1] == '/') ep[--n] = 0;
-    if (!endpoint_ok(ep)) {
+    if (!endpoint_ok(ep, from_local)) {
       hub_free(ep);
       ep = NULL;
     }
   }
   if (!ep) {
     snprintf(msg, sizeof msg, "DID document of %.100s names no usable #atproto_pds service", did);
-    hub__sync_note(c->s, NULL, msg);
+    hub__run_note(c->r, NULL, msg);
   }
-  if (x(c->h, "INSERT INTO at_identity(id,pds,handle,expires) VALUES(?,?,?,?) ON CONFLICT(id) DO "
+  if (RUN(c->h, "INSERT INTO at_identity(id,pds,handle,expires) VALUES(?,?,?,?) ON CONFLICT(id) DO "
               "UPDATE SET pds=excluded.pds,handle=excluded.handle,expires=excluded.expires",
         "ttti", did, ep, handle, c->now + ttl_ms(c->h)))
     goto done;
   if (ep) {
     if (drain(c, did, ep)) goto done;
-  } else if (x(c->h, "DELETE FROM at_pending WHERE id=?", "t", did)) {
+  } else if (RUN(c->h, "DELETE FROM at_pending WHERE id=?", "t", did)) {
     goto done;
   }
   /* items waiting for this owner's handle, and items written by them */
@@ -1242,7 +1124,7 @@ static int next_page(ctx *c, const hub__task *t, const char *cursor) {
   if (!enc) goto oom_;
   url = hub__printf("%s&cursor=%s", base, enc);
   if (!url) goto oom_;
-  rc = hub__sync_enqueue(c->h, c->s, &hub__tangled_source, t->kind, url, t->arg, 0);
+  rc = hub__run_enqueue(c->h, c->r, &hub__tangled_source, t->kind, url, t->arg, 0);
   goto done;
 oom_:
   oom(c->h);
@@ -1270,16 +1152,16 @@ static int parse_list(ctx *c, const hub__task *t, const cJSON *body) {
   }
   cJSON_ArrayForEach(r, recs) {
     if (!cJSON_IsObject(r)) {
-      hub__sync_skip(c->s, "listRecords entry that is not an object");
+      hub__run_skip(c->r, "listRecords entry that is not an object");
       continue;
     }
     if (ingest(c, str_of(r, "uri"), cJSON_GetObjectItemCaseSensitive(r, "value"), t->arg)) return -1;
   }
   /* a short page may still carry a cursor; an empty page ends the walk */
   if (cJSON_IsString(cur) && *cur->valuestring && cJSON_GetArraySize(recs) > 0) {
-    int before = c->s->ntasks;
+    int before = hub__run_planned(c->r);
     if (next_page(c, t, cur->valuestring)) return -1;
-    if (c->s->ntasks > before) return 0; /* the walk goes on */
+    if (hub__run_planned(c->r) > before) return 0; /* the walk goes on */
   }
   return walk_page_done(c, t);
 }
@@ -1305,7 +1187,7 @@ static int parse_links(ctx *c, const hub__task *t, const cJSON *body) {
     if (!did || !coll || !rkey || !is_did(did) || !is_nsid(coll) || !is_rkey(rkey) ||
         (strcmp(coll, C_ISSUE) && strcmp(coll, C_PULL) && strcmp(coll, C_ISSUE_STATE) &&
          strcmp(coll, C_PULL_STATUS))) {
-      hub__sync_skip(c->s, "backlink entry of an unknown shape");
+      hub__run_skip(c->r, "backlink entry of an unknown shape");
       continue;
     }
     if (me && strcmp(did, me) == 0) continue; /* the user's own PDS is read in full */
@@ -1316,7 +1198,7 @@ static int parse_links(ctx *c, const hub__task *t, const cJSON *body) {
     }
     /* states never change once written: read each once */
     known = (strcmp(coll, C_ISSUE_STATE) == 0 || strcmp(coll, C_PULL_STATUS) == 0) &&
-            q_int(c->h, "SELECT count(*) FROM at_records WHERE uri=?", "t", uri);
+            hub__db_int(c->h, "SELECT count(*) FROM at_records WHERE uri=?", "t", 0, uri);
     hub_free(uri);
     if (known) continue;
     if (want(c, did, "get", coll, rkey)) goto done;
@@ -1353,22 +1235,26 @@ static int parse_counts(ctx *c, const hub__task *t, const cJSON *body) {
       else states += (int64_t)n->valuedouble;
     }
   }
-  if (x(c->h, "INSERT INTO at_counts(subject,comments,states) VALUES(?,?,?) ON CONFLICT(subject) "
+  if (RUN(c->h, "INSERT INTO at_counts(subject,comments,states) VALUES(?,?,?) ON CONFLICT(subject) "
               "DO UPDATE SET comments=excluded.comments,states=excluded.states WHERE "
               "comments<>excluded.comments OR states<>excluded.states",
         "tii", t->arg, comments, states))
     return -1;
-  known = q_int(c->h, "SELECT count(*) FROM at_records WHERE kind='state' AND subject=?", "t", t->arg);
+  known = hub__db_int(c->h, "SELECT count(*) FROM at_records WHERE kind='state' AND subject=?", "t", 0, t->arg);
   if (states > known &&
       enqueue_links(c, t->arg, pull ? C_PULL_STATUS : C_ISSUE_STATE, pull ? ".pull" : ".issue", "state"))
     return -1;
   return materialize(c, t->arg, 0);
 }
 
-static int tg_parse(hub *h, hub__sync *s, hub__task *t, const cJSON *body, const cJSON *headers,
-                    int64_t now) {
-  ctx c = {h, s, now};
+static int tg_parse(hub *h, hub__run *r, void *state, const hub__task *t, const cJSON *body,
+                    const cJSON *headers, int64_t now) {
+  ctx c;
   (void)headers;
+  (void)state;
+  c.h = h;
+  c.r = r;
+  c.now = now;
   switch (t->kind) {
   case K_HANDLE_XRPC: {
     const char *did = str_of(body, "did");
@@ -1398,7 +1284,10 @@ static int tg_parse(hub *h, hub__sync *s, hub__task *t, const cJSON *body, const
   }
   case K_DID_PLC:
   case K_DID_WEB:
-    return got_doc(&c, t->arg, body);
+    {
+      hub__url u;
+      return got_doc(&c, t->arg, body, hub__url_parse(t->url, &u) == 0 && hub__host_loopback(u.host));
+    }
   case K_LIST:
     return parse_list(&c, t, body);
   case K_GET: {
@@ -1423,26 +1312,41 @@ static int tg_parse(hub *h, hub__sync *s, hub__task *t, const cJSON *body, const
 }
 
 /* XRPC wants JSON; no credentials ever go to these hosts. */
-static int tg_headers(hub *h, hub__sync *s, const hub__task *t, cJSON *hdrs) {
-  (void)h; (void)s;
+static int tg_headers(hub *h, hub__run *r, void *state, const hub__task *t, cJSON *hdrs) {
+  (void)h;
+  (void)r;
+  (void)state;
   if (t->kind == K_HANDLE_WK) return cJSON_AddStringToObject(hdrs, "Accept", "text/plain") ? 0 : -1;
   return cJSON_AddStringToObject(hdrs, "Accept", "application/json") ? 0 : -1;
 }
 
-/* Rate-limit buckets: "pds:<host>" per PDS, "plc", "handle", "backlinks". The name is copied
- * by the engine at once; the buffer is per thread. */
-static const char *tg_resource(const hub__task *t) {
-  static _Thread_local char buf[24];
-  char host[128];
+/* Rate-limit buckets: "pds:<host>" per PDS, "plc", "handle", "backlinks". */
+static void tg_bucket(const hub__task *t, char *buf, size_t n) {
+  hub__url u;
   switch (t->kind) {
-  case K_HANDLE_WK: case K_HANDLE_XRPC: case K_DID_WEB: return "handle";
-  case K_DID_PLC: return "plc";
-  case K_LINKS: case K_COUNTS: return "backlinks";
+  case K_HANDLE_WK: case K_HANDLE_XRPC: case K_DID_WEB: snprintf(buf, n, "handle"); break;
+  case K_DID_PLC: snprintf(buf, n, "plc"); break;
+  case K_LINKS: case K_COUNTS: snprintf(buf, n, "backlinks"); break;
   default:
-    if (hub__url_host(t->url, host, sizeof host, NULL)) return "pds";
-    snprintf(buf, sizeof buf, "pds:%.19s", host);
-    return buf;
+    if (hub__url_parse(t->url, &u)) snprintf(buf, n, "pds");
+    else snprintf(buf, n, "pds:%.19s", u.host);
   }
 }
 
-const hub__source hub__tangled_source = {"tangled", tg_start, tg_parse, NULL, tg_headers, tg_resource};
+/* The ratelimit-* headers PDSes send: remaining, limit, and reset as epoch seconds, or as
+ * seconds from now when small. */
+static int tg_limits(const hub__task *t, const cJSON *headers, int64_t now, hub__limits_read *out) {
+  const cJSON *v = cJSON_GetObjectItem(headers, "ratelimit-remaining");
+  int64_t x;
+  (void)t;
+  if (!cJSON_IsString(v) || hub__parse_int(v->valuestring, 0, INT64_MAX / 4, &out->remaining)) return 0;
+  v = cJSON_GetObjectItem(headers, "ratelimit-limit");
+  out->limit = cJSON_IsString(v) && hub__parse_int(v->valuestring, 0, INT64_MAX / 4, &x) == 0 ? x : 0;
+  v = cJSON_GetObjectItem(headers, "ratelimit-reset");
+  if (cJSON_IsString(v) && hub__parse_int(v->valuestring, 0, INT64_MAX / 4, &x) == 0)
+    out->reset_ms = x < 1000000000 ? hub__add_sat(now, x * 1000) : hub__mul_sat(x, 1000);
+  return 1;
+}
+
+const hub__source hub__tangled_source = {"tangled", "tangled", tg_start, NULL, tg_parse, NULL,
+                                         tg_headers, tg_bucket, tg_limits, NULL, NULL};
