@@ -708,6 +708,56 @@ static int64_t record_number(const cJSON *v, int pull) {
   return 0;
 }
 
+/* The repository an issue or pull points at (subject: the repo's AT URI, or its own DID):
+ * its owner DID and name (new strings), whether it is watched, and whether the item must wait
+ * (*defer) because the repo record or the owner's identity is still being fetched this run.
+ * Returns 0 or -1. */
+static int repo_of(ctx *c, const char *subject, char **owner, char **name, int *watched, int *defer) {
+  hub *h = c->h;
+  aturi ra;
+  if (parse_aturi(subject, &ra) == 0) {
+    sqlite3_stmt *r = hub__db_q(h, "SELECT name,watched,tried FROM at_repos WHERE uri=?", "t", subject);
+    int known = 0;
+    if (!r) return -1;
+    if (sqlite3_step(r) == SQLITE_ROW) {
+      known = 1;
+      *name = hub__db_col_dup(r, 0);
+      *watched = sqlite3_column_int(r, 1);
+      if (!*name && sqlite3_column_int64(r, 2) == hub__run_id(c->r)) *defer = 1; /* being fetched */
+    }
+    hub__db_done(h, r);
+    *owner = hub__strdup(ra.did);
+    if (!*owner) {
+      oom(h);
+      return -1;
+    }
+    if (!known) {
+      if (RUN(h, "INSERT OR IGNORE INTO at_repos(uri,did,tried) VALUES(?,?,?)", "tti", subject, ra.did,
+              hub__run_id(c->r)) ||
+          want(c, ra.did, "repo", ra.rkey, NULL))
+        return -1;
+      *defer = 1;
+    }
+    if (!*name && !*defer) *name = hub__strdup(ra.rkey); /* the repo record could not be read */
+  } else if (is_did(subject)) { /* newer records: the repo's own DID */
+    sqlite3_stmt *r = hub__db_q(h, "SELECT did,name,watched FROM at_repos WHERE repo_did=? LIMIT 1", "t", subject);
+    if (!r) return -1;
+    if (sqlite3_step(r) == SQLITE_ROW) {
+      *owner = hub__db_col_dup(r, 0);
+      *name = hub__db_col_dup(r, 1);
+      *watched = sqlite3_column_int(r, 2);
+    }
+    hub__db_done(h, r);
+  }
+  if (*owner) {
+    if (!hub__db_int(h, "SELECT count(*) FROM at_identity WHERE id=?", "t", 0, *owner)) {
+      if (want(c, *owner, "ident", NULL, NULL)) return -1;
+      if (!hub__db_int(h, "SELECT count(*) FROM at_identity WHERE id=?", "t", 0, *owner)) *defer = 1;
+    }
+  }
+  return 0;
+}
+
 /* Builds the item for the issue/pull at uri from the cached tables and upserts it (once per
  * reason). Defers (returns 0) while the repo's owner or name is still being fetched. The run
  * counts the outcome when it changed something, or always with count_unchanged (the record
@@ -721,7 +771,7 @@ static int materialize(ctx *c, const char *uri, int count_unchanged) {
   char *repo = NULL, *url = NULL;
   cJSON *v = NULL;
   int pull = 0, rc = -1, watched = 0, defer = 0;
-  aturi ra, self;
+  aturi self;
   hub__item it;
   if (!st) return -1;
   if (sqlite3_step(st) != SQLITE_ROW) {
@@ -740,46 +790,8 @@ static int materialize(ctx *c, const char *uri, int count_unchanged) {
     goto done;
   }
   me = user_did(h);
-  /* the repository: owner DID and name */
-  if (parse_aturi(subject, &ra) == 0) {
-    sqlite3_stmt *r = hub__db_q(h, "SELECT name,watched,tried FROM at_repos WHERE uri=?", "t", subject);
-    int known = 0;
-    if (!r) goto done;
-    if (sqlite3_step(r) == SQLITE_ROW) {
-      known = 1;
-      if (sqlite3_column_text(r, 0)) name = hub__strdup((const char *)sqlite3_column_text(r, 0));
-      watched = sqlite3_column_int(r, 1);
-      if (!name && sqlite3_column_int64(r, 2) == hub__run_id(c->r)) defer = 1; /* being fetched */
-    }
-    hub__db_done(c->h, r);
-    owner = hub__strdup(ra.did);
-    if (!owner) goto oom_;
-    if (!known) {
-      if (RUN(h, "INSERT OR IGNORE INTO at_repos(uri,did,tried) VALUES(?,?,?)", "tti", subject, ra.did,
-            hub__run_id(c->r)) ||
-          want(c, ra.did, "repo", ra.rkey, NULL))
-        goto done;
-      defer = 1;
-    }
-    if (!name && !defer) name = hub__strdup(ra.rkey); /* the repo record could not be read */
-  } else if (is_did(subject)) { /* newer records: the repo's own DID */
-    sqlite3_stmt *r = hub__db_q(h, "SELECT did,name,watched FROM at_repos WHERE repo_did=? LIMIT 1", "t", subject);
-    if (!r) goto done;
-    if (sqlite3_step(r) == SQLITE_ROW) {
-      owner = hub__strdup((const char *)sqlite3_column_text(r, 0));
-      if (sqlite3_column_text(r, 1)) name = hub__strdup((const char *)sqlite3_column_text(r, 1));
-      watched = sqlite3_column_int(r, 2);
-    }
-    hub__db_done(c->h, r);
-  }
-  if (owner) {
-    int64_t has = hub__db_int(h, "SELECT count(*) FROM at_identity WHERE id=?", "t", 0, owner);
-    if (!has) {
-      if (want(c, owner, "ident", NULL, NULL)) goto done;
-      if (!hub__db_int(h, "SELECT count(*) FROM at_identity WHERE id=?", "t", 0, owner)) defer = 1;
-    }
-    owner_handle = did_handle(h, owner);
-  }
+  if (repo_of(c, subject, &owner, &name, &watched, &defer)) goto done;
+  if (owner) owner_handle = did_handle(h, owner);
   if (defer) {
     rc = 0;
     goto done;

@@ -63,136 +63,177 @@ static int field_num(const char *f, size_t n, double *out) {
 
 #define OBD_MAX_COLS (HUB_OPE_MAX_ACTIONS + 64)
 
-int hub__ope_obd(const char *csv, size_t len, const char *policy, int position, uint64_t seed,
-                 int actions, hub__ope *out, char *err, size_t errlen) {
-  const char *p = csv, *end = csv + len, **f = NULL;
-  size_t *flen = NULL;
-  int *affcol = NULL, nf, i, c_item = -1, c_pos = -1, c_click = -1, c_prop = -1, fixed = -1;
+/* One OBD evaluation in progress: the policy, the header's columns, the rows read. */
+typedef struct {
   int mode; /* 0 uniform, 1 fixed item, 2 affinity argmax */
-  long nrows = 0, cap = 0, line = 1;
-  ope_row *rows = NULL;
-  uint64_t rng = hub__mix64(seed) | 1u;
-  int ret = -1, max_item = -1;
-  memset(out, 0, sizeof *out);
-  if (strcmp(policy, "uniform") == 0) mode = 0;
-  else if (strcmp(policy, "affinity") == 0) mode = 2;
-  else if (strncmp(policy, "item:", 5) == 0 && policy[5] >= '0' && policy[5] <= '9') {
-    mode = 1;
-    fixed = atoi(policy + 5);
+  int fixed, position, nf, c_item, c_pos, c_click, c_prop, max_item;
+  const char **f;
+  size_t *flen;
+  int *affcol; /* per column: K of user-item_affinity_K, or -1 */
+  ope_row *rows;
+  long nrows, cap, line;
+  char *err;
+  size_t errlen;
+} obd;
+
+static int obd_policy(obd *o, const char *policy) {
+  if (strcmp(policy, "uniform") == 0) o->mode = 0;
+  else if (strcmp(policy, "affinity") == 0) o->mode = 2;
+  else if (strncmp(policy, "item:", 5) == 0 && policy[5] >= '0' && policy[5] <= '9' && strlen(policy) < 12) {
+    o->mode = 1;
+    o->fixed = atoi(policy + 5);
   } else {
-    snprintf(err, errlen, "unknown OBD policy \"%.60s\" (uniform, item:K, affinity)", policy);
+    snprintf(o->err, o->errlen, "unknown OBD policy \"%.60s\" (uniform, item:K, affinity)", policy);
     return -1;
   }
-  f = hub__malloc(OBD_MAX_COLS * sizeof *f);
-  flen = hub__malloc(OBD_MAX_COLS * sizeof *flen);
-  affcol = hub__malloc(OBD_MAX_COLS * sizeof *affcol);
-  if (!f || !flen || !affcol) goto oom;
-  { /* header */
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    const char *le = nl ? nl : end;
-    if (le > p && le[-1] == '\r') le--;
-    nf = split_csv(p, le, f, flen, OBD_MAX_COLS);
-    for (i = 0; i < nf; i++) {
-      affcol[i] = -1;
-#define COL(name) (flen[i] == sizeof(name) - 1 && memcmp(f[i], name, flen[i]) == 0)
-      if (COL("item_id")) c_item = i;
-      else if (COL("position")) c_pos = i;
-      else if (COL("click")) c_click = i;
-      else if (COL("propensity_score") || COL("action_prob")) c_prop = i;
-      else if (flen[i] > 19 && memcmp(f[i], "user-item_affinity_", 19) == 0) {
-        double k;
-        if (field_num(f[i] + 19, flen[i] - 19, &k) == 0 && k >= 0 && k < HUB_OPE_MAX_ACTIONS)
-          affcol[i] = (int)k;
-      }
+  return 0;
+}
+
+/* Reads the header line [p, le): which column is which. */
+static int obd_header(obd *o, const char *p, const char *le) {
+  int i;
+  o->nf = split_csv(p, le, o->f, o->flen, OBD_MAX_COLS);
+  for (i = 0; i < o->nf; i++) {
+    const char *c = o->f[i];
+    size_t n = o->flen[i];
+    o->affcol[i] = -1;
+#define COL(name) (n == sizeof(name) - 1 && memcmp(c, name, n) == 0)
+    if (COL("item_id")) o->c_item = i;
+    else if (COL("position")) o->c_pos = i;
+    else if (COL("click")) o->c_click = i;
+    else if (COL("propensity_score") || COL("action_prob")) o->c_prop = i;
+    else if (n > 19 && memcmp(c, "user-item_affinity_", 19) == 0) {
+      double k;
+      if (field_num(c + 19, n - 19, &k) == 0 && k >= 0 && k < HUB_OPE_MAX_ACTIONS) o->affcol[i] = (int)k;
+    }
 #undef COL
-    }
-    if (c_item < 0 || c_click < 0 || c_prop < 0) {
-      snprintf(err, errlen, "the CSV needs item_id, click and propensity_score columns");
-      goto done;
-    }
-    p = nl ? nl + 1 : end;
   }
-  while (p < end) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
-    double item, click, prop, pos = 0;
-    int n, a;
-    double best = -INFINITY;
-    int best_a = -1;
-    line++;
-    if (le > p && le[-1] == '\r') le--;
-    if (le == p) {
-      p = nl ? nl + 1 : end;
-      continue;
-    }
-    n = split_csv(p, le, f, flen, OBD_MAX_COLS);
-    if (n != nf || field_num(f[c_item], flen[c_item], &item) || field_num(f[c_click], flen[c_click], &click) ||
-        field_num(f[c_prop], flen[c_prop], &prop) ||
-        (c_pos >= 0 && field_num(f[c_pos], flen[c_pos], &pos)) || item < 0 ||
-        item >= HUB_OPE_MAX_ACTIONS || item != floor(item) || !(prop > 0) || prop > 1) {
-      snprintf(err, errlen, "malformed OBD row at line %ld", line);
-      goto done;
-    }
-    p = nl ? nl + 1 : end;
-    a = (int)item;
-    if (a > max_item) max_item = a;
-    if (position > 0 && (int)pos != position) continue;
-    if (mode == 2) {
-      for (i = 0; i < nf; i++) {
-        double v;
-        if (affcol[i] < 0) continue;
-        if (field_num(f[i], flen[i], &v)) {
-          snprintf(err, errlen, "malformed affinity at line %ld", line);
-          goto done;
-        }
-        if (v > best || (v == best && affcol[i] < best_a)) {
-          best = v;
-          best_a = affcol[i];
-        }
-      }
-      if (best_a < 0) {
-        snprintf(err, errlen, "policy \"affinity\" needs user-item_affinity_K columns");
-        goto done;
-      }
-    }
-    if (nrows >= HUB_OPE_MAX_ROWS) {
-      snprintf(err, errlen, "more than %ld rows", (long)HUB_OPE_MAX_ROWS);
-      goto done;
-    }
-    if (nrows == cap) {
-      long nc = cap ? cap * 2 : 4096;
-      ope_row *nr = hub__realloc(rows, (size_t)nc * sizeof *rows);
-      if (!nr) goto oom;
-      rows = nr;
-      cap = nc;
-    }
-    rows[nrows].a = a;
-    rows[nrows].r = click;
-    rows[nrows].p = prop;
-    rows[nrows].target = mode == 1 ? fixed : best_a; /* uniform: drawn below */
-    nrows++;
+  if (o->c_item < 0 || o->c_click < 0 || o->c_prop < 0) {
+    snprintf(o->err, o->errlen, "the CSV needs item_id, click and propensity_score columns");
+    return -1;
   }
-  if (actions <= 0) actions = max_item + 1;
-  if (actions <= 0) actions = 1;
-  for (i = 0; i < (int)nrows; i++) {
-    ope_row *r = &rows[i];
-    if (mode == 0) {
+  return 0;
+}
+
+/* The affinity policy's choice for the row in o->f: the highest affinity, lowest id on ties. */
+static int obd_affinity(obd *o, int *best_a) {
+  double best = -INFINITY;
+  int i;
+  *best_a = -1;
+  for (i = 0; i < o->nf; i++) {
+    double v;
+    if (o->affcol[i] < 0) continue;
+    if (field_num(o->f[i], o->flen[i], &v)) {
+      snprintf(o->err, o->errlen, "malformed affinity at line %ld", o->line);
+      return -1;
+    }
+    if (v > best || (v == best && o->affcol[i] < *best_a)) {
+      best = v;
+      *best_a = o->affcol[i];
+    }
+  }
+  if (*best_a < 0) {
+    snprintf(o->err, o->errlen, "policy \"affinity\" needs user-item_affinity_K columns");
+    return -1;
+  }
+  return 0;
+}
+
+/* Reads one data line [p, le) and keeps it when it is at the position asked for. 0 or -1. */
+static int obd_row(obd *o, const char *p, const char *le) {
+  double item, click, prop, pos = 0;
+  int n = split_csv(p, le, o->f, o->flen, OBD_MAX_COLS), a, target = o->fixed;
+  if (n != o->nf || field_num(o->f[o->c_item], o->flen[o->c_item], &item) ||
+      field_num(o->f[o->c_click], o->flen[o->c_click], &click) ||
+      field_num(o->f[o->c_prop], o->flen[o->c_prop], &prop) ||
+      (o->c_pos >= 0 && field_num(o->f[o->c_pos], o->flen[o->c_pos], &pos)) || item < 0 ||
+      item >= HUB_OPE_MAX_ACTIONS || item != floor(item) || !(prop > 0) || prop > 1 || fabs(pos) > 1e6) {
+    snprintf(o->err, o->errlen, "malformed OBD row at line %ld", o->line);
+    return -1;
+  }
+  a = (int)item;
+  if (a > o->max_item) o->max_item = a;
+  if (o->position > 0 && (int)pos != o->position) return 0;
+  if (o->mode == 2 && obd_affinity(o, &target)) return -1;
+  if (o->nrows >= HUB_OPE_MAX_ROWS) {
+    snprintf(o->err, o->errlen, "more than %ld rows", (long)HUB_OPE_MAX_ROWS);
+    return -1;
+  }
+  if (o->nrows == o->cap) {
+    long nc = o->cap ? o->cap * 2 : 4096;
+    ope_row *nr = hub__realloc(o->rows, (size_t)nc * sizeof *o->rows);
+    if (!nr) {
+      snprintf(o->err, o->errlen, "out of memory");
+      return -1;
+    }
+    o->rows = nr;
+    o->cap = nc;
+  }
+  o->rows[o->nrows].a = a;
+  o->rows[o->nrows].r = click;
+  o->rows[o->nrows].p = prop;
+  o->rows[o->nrows].target = target; /* uniform: drawn in obd_targets */
+  o->nrows++;
+  return 0;
+}
+
+/* The target policy's probability of each logged action (uniform draws its replay choice). */
+static void obd_targets(obd *o, int actions, uint64_t seed) {
+  uint64_t rng = hub__mix64(seed) | 1u;
+  long i;
+  for (i = 0; i < o->nrows; i++) {
+    ope_row *r = &o->rows[i];
+    if (o->mode == 0) {
       r->pi = 1.0 / actions;
       r->target = (int)(hub__tip_unif(&rng) * actions);
     } else {
       r->pi = r->a == r->target ? 1.0 : 0.0;
     }
   }
-  ope_finish(rows, nrows, out);
+}
+
+int hub__ope_obd(const char *csv, size_t len, const char *policy, int position, uint64_t seed,
+                 int actions, hub__ope *out, char *err, size_t errlen) {
+  const char *p = csv, *end = csv + len;
+  obd o;
+  int ret = -1, header = 1;
+  memset(out, 0, sizeof *out);
+  memset(&o, 0, sizeof o);
+  o.c_item = o.c_pos = o.c_click = o.c_prop = o.fixed = o.max_item = -1;
+  o.position = position;
+  o.err = err;
+  o.errlen = errlen;
+  if (obd_policy(&o, policy)) return -1;
+  o.f = hub__malloc(OBD_MAX_COLS * sizeof *o.f);
+  o.flen = hub__malloc(OBD_MAX_COLS * sizeof *o.flen);
+  o.affcol = hub__malloc(OBD_MAX_COLS * sizeof *o.affcol);
+  if (!o.f || !o.flen || !o.affcol) {
+    snprintf(err, errlen, "out of memory");
+    goto done;
+  }
+  while (p < end || header) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
+    if (le > p && le[-1] == '\r') le--;
+    o.line++;
+    if (header) {
+      if (obd_header(&o, p, le)) goto done;
+      header = 0;
+    } else if (le > p && obd_row(&o, p, le)) {
+      goto done;
+    }
+    p = nl ? nl + 1 : end;
+  }
+  if (actions <= 0) actions = o.max_item + 1;
+  if (actions <= 0) actions = 1;
+  obd_targets(&o, actions, seed);
+  ope_finish(o.rows, o.nrows, out);
   out->actions = actions;
   ret = 0;
-  goto done;
-oom:
-  snprintf(err, errlen, "out of memory");
 done:
-  hub_free(rows);
-  hub_free(f);
-  hub_free(flen);
-  hub_free(affcol);
+  hub_free(o.rows);
+  hub_free(o.f);
+  hub_free(o.flen);
+  hub_free(o.affcol);
   return ret;
 }
 
