@@ -189,6 +189,9 @@ $(B)/asan/ufg_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/ufg_test.c src/server
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lyaml -lm
 $(B)/asan/bandit_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/bandit_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+# the search language: the pure module, its helpers and SQLite only (no core, no hub_open)
+$(B)/asan/query_test: $(call obj,$(B)/asan,tests/query_test.c src/api/query.c src/mem.c src/util.c $(SQLITE_DIR)/sqlite3.c $(CJSON_DIR)/cJSON.c)
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/bench: $(NATIVE_OBJ) $(call obj,$(B)/native,tests/bench.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) -o $@ $^ -lm
 $(B)/bench_bandit: $(NATIVE_OBJ) $(call obj,$(B)/native,tests/bench_bandit.c tests/testutil.c tests/replay.c)
@@ -213,7 +216,7 @@ $(B)/web/.stamp: $(WEB_SRC) $(W)/hub.mjs $(W)/hub.wasm
 run: native web
 	@sh tests/run_demo.sh
 
-test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandit_test $(B)/asan/tangled_test $(B)/asan/gfi_test $(B)/asan/ufg_test $(B)/asan/hub
+test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandit_test $(B)/asan/tangled_test $(B)/asan/gfi_test $(B)/asan/ufg_test $(B)/asan/query_test $(B)/asan/hub
 	@sh tests/run_tests.sh
 
 bench: native wasm
