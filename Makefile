@@ -190,7 +190,7 @@ $(B)/asan/ufg_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/ufg_test.c src/server
 $(B)/asan/bandit_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/bandit_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 # the search language: the pure module, its helpers and SQLite only (no core, no hub_open)
-$(B)/asan/query_test: $(call obj,$(B)/asan,tests/query_test.c src/api/query.c src/mem.c src/util.c $(SQLITE_DIR)/sqlite3.c $(CJSON_DIR)/cJSON.c)
+$(B)/asan/query_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/query_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/bench: $(NATIVE_OBJ) $(call obj,$(B)/native,tests/bench.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) -o $@ $^ -lm

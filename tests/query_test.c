@@ -14,7 +14,6 @@
 #include "testutil.h"
 #include "api/query.h"
 
-int tu_passed, tu_failed;
 
 /* SQL fragments of the default schema as the compiler wraps them */
 #define LABEL                                                                                   \
