@@ -35,7 +35,8 @@ MD4C_SHA256       := 4a457df853425b6bb6e3457aa1d1a13bccec587a04c38c622b1013a0da4
 # Debian packages, each as `probe:package`; the probe is a command on PATH or a header file.
 DEB_PACKAGES := cc:build-essential emcc:emscripten curl-config:libcurl4-openssl-dev \
                 /usr/include/microhttpd.h:libmicrohttpd-dev node:nodejs npm:npm \
-                /usr/bin/chromium:chromium /usr/include/yaml.h:libyaml-dev
+                /usr/bin/chromium:chromium /usr/include/yaml.h:libyaml-dev \
+                /usr/include/openssl/evp.h:libssl-dev
 
 SQLITE_DIR := $(TP)/sqlite
 CJSON_DIR  := $(TP)/cjson
@@ -196,6 +197,11 @@ $(B)/fake_llm: $(call obj,$(B)/native,tests/fake_llm.c $(CJSON_DIR)/cJSON.c)
 	$(Q)$(CC) -o $@ $^ -lmicrohttpd -lpthread
 $(B)/asan/llm_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/llm_test.c src/server/llm.c src/server/llm_curl.c src/server/transport_curl.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lm
+# Web Push sending (src/server/webpush.c, OpenSSL) and its push-service double.
+$(B)/asan/webpush_test: $(call obj,$(B)/asan,tests/webpush_test.c src/server/webpush.c $(CJSON_DIR)/cJSON.c)
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lcrypto
+$(B)/fake_push: $(call obj,$(B)/native,tests/fake_push.c $(CJSON_DIR)/cJSON.c)
+	$(Q)$(CC) -o $@ $^ -lmicrohttpd -lcrypto -lpthread
 $(B)/bench: $(NATIVE_OBJ) $(call obj,$(B)/native,tests/bench.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) -o $@ $^ -lm
 $(B)/bench_bandit: $(NATIVE_OBJ) $(call obj,$(B)/native,tests/bench_bandit.c tests/testutil.c tests/replay.c)
@@ -220,14 +226,15 @@ $(B)/web/.stamp: $(WEB_SRC) $(W)/hub.mjs $(W)/hub.wasm
 run: native web
 	@sh tests/run_demo.sh
 
-test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandit_test $(B)/asan/tangled_test $(B)/asan/gfi_test $(B)/asan/ufg_test $(B)/asan/query_test $(B)/asan/hub $(B)/asan/llm_test $(B)/fake_llm
+test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandit_test $(B)/asan/tangled_test $(B)/asan/gfi_test $(B)/asan/ufg_test $(B)/asan/query_test $(B)/asan/hub $(B)/asan/llm_test $(B)/fake_llm \
+      $(B)/asan/webpush_test $(B)/fake_push
 	@sh tests/run_tests.sh
 
 bench: native wasm
 	@sh tests/run_bench.sh
 
 clean:
-	rm -rf $(B)/native $(B)/asan $(B)/wasm $(B)/hub $(B)/fake_upstream $(B)/bench $(B)/out
+	rm -rf $(B)/native $(B)/asan $(B)/wasm $(B)/hub $(B)/fake_upstream $(B)/fake_push $(B)/bench $(B)/out
 distclean:
 	rm -rf $(B)
 
