@@ -6,6 +6,7 @@
 #   same-rows native and wasm dumps compared row for row
 #   bandit    the one-tip recommender: math, rewards, persistence, OBD estimators
 #   e2e       the `hub` CLI (ASan build) against the fake upstream server on 127.0.0.1
+#   hubd      the server (ASan build): static files, API, auth, CORS, limits, signals
 #   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability
 # Ends with one line "N passed, N failed" (the sum over suites).
 set -u
@@ -62,6 +63,7 @@ run_suite wasm-gfi node --no-experimental-fetch $B/wasm/gfi_test.js "$OUT/wasm"
 tally same-rows "$OUT/same-rows.log" 0
 
 run_suite e2e sh tests/e2e_cli.sh "$OUT/e2e"
+run_suite hubd sh tests/hubd_test.sh "$OUT/hubd"
 run_suite browser-pwa node tests/browser/pwa.test.mjs
 run_suite browser-storage node tests/browser/storage.test.mjs
 run_suite browser-tip node tests/browser/tip.test.mjs
