@@ -36,12 +36,13 @@ MD4C_SHA256       := 4a457df853425b6bb6e3457aa1d1a13bccec587a04c38c622b1013a0da4
 DEB_PACKAGES := cc:build-essential emcc:emscripten curl-config:libcurl4-openssl-dev \
                 /usr/include/microhttpd.h:libmicrohttpd-dev node:nodejs npm:npm \
                 /usr/bin/chromium:chromium /usr/include/yaml.h:libyaml-dev \
-                /usr/include/openssl/evp.h:libssl-dev
+                /usr/include/openssl/evp.h:libssl-dev \
+                /usr/include/sodium.h:libsodium-dev sqlite3:sqlite3 wrk:wrk
 
 SQLITE_DIR := $(TP)/sqlite
 CJSON_DIR  := $(TP)/cjson
 MD4C_DIR   := $(TP)/md4c
-DEPS_STAMP := $(TP)/.deps-$(SQLITE_SHA256)-$(CJSON_SHA256)-$(MD4C_SHA256)-$(PLAYWRIGHT_CORE)
+DEPS_STAMP := $(TP)/.deps-$(SQLITE_SHA256)-$(CJSON_SHA256)-$(MD4C_SHA256)-$(PLAYWRIGHT_CORE)-$(shell echo '$(DEB_PACKAGES)' | sha256sum | cut -c1-8)
 
 # ---- flags ----------------------------------------------------------------------------------
 CC       ?= cc
@@ -51,7 +52,7 @@ SQLITE_OPTS := -DSQLITE_DQS=0 -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_OMIT_DEPRECA
             -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_OMIT_SHARED_CACHE -DSQLITE_LIKE_DOESNT_MATCH_BLOBS \
             -DSQLITE_ENABLE_MATH_FUNCTIONS -DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_OMIT_TCL_VARIABLE \
             -DSQLITE_OMIT_AUTHORIZATION -DSQLITE_OMIT_COMPLETE -DSQLITE_OMIT_GET_TABLE \
-            -DSQLITE_DEFAULT_FOREIGN_KEYS=1 -DSQLITE_THREADSAFE=0 -DSQLITE_MAX_EXPR_DEPTH=256 \
+            -DSQLITE_DEFAULT_FOREIGN_KEYS=1 -DSQLITE_THREADSAFE=2 -DSQLITE_MAX_EXPR_DEPTH=256 \
             -DSQLITE_OMIT_JSON -DSQLITE_OMIT_UTF16 -DSQLITE_OMIT_TRACE -DSQLITE_OMIT_DECLTYPE \
             -DSQLITE_OMIT_INTROSPECTION_PRAGMAS -DSQLITE_OMIT_COMPILEOPTION_DIAGS \
             -DSQLITE_OMIT_DESERIALIZE -DSQLITE_OMIT_INCRBLOB -DSQLITE_UNTESTABLE \
@@ -59,6 +60,8 @@ SQLITE_OPTS := -DSQLITE_DQS=0 -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_OMIT_DEPRECA
             -DSQLITE_OMIT_CASE_SENSITIVE_LIKE_PRAGMA -DSQLITE_OMIT_AUTORESET \
             -DSQLITE_OMIT_SHUTDOWN_DIRECTORIES -DSQLITE_OMIT_XFER_OPT \
             -DSQLITE_OMIT_AUTOVACUUM -DSQLITE_OMIT_EXPLAIN
+# Native SQLite is multi-threaded (THREADSAFE=2: each connection used by one thread at a time)
+# for hubd's writer thread and reader handles; emscripten.mk builds the wasm one with 0.
 CJSON_OPTS  := -DCJSON_NESTING_LIMIT=64
 INCS     := -Isrc -I$(SQLITE_DIR) -I$(CJSON_DIR) -I$(MD4C_DIR)
 CFLAGS_COMMON := -std=c11 -D_POSIX_C_SOURCE=200809L $(INCS) $(CJSON_OPTS) $(SQLITE_OPTS) -MMD -MP
@@ -68,6 +71,10 @@ ASAN_CFLAGS   := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fn
 
 CORE_SRC := $(filter-out src/server/%,$(wildcard src/*/*.c))
 CLI_SRC  := src/server/hub_cli.c src/server/transport_curl.c src/server/upforgrabs.c
+HUBD_SRC := src/server/hubd.c src/server/http.c src/server/static.c src/server/routes.c \
+            src/server/writer.c src/server/readers.c src/server/secrets.c src/server/hubd_config.c \
+            src/server/hubd_log.c src/server/transport_curl.c
+HUBD_LIBS := -lmicrohttpd -lcurl -lsodium -lpthread -lm
 TP_SRC   := $(SQLITE_DIR)/sqlite3.c $(CJSON_DIR)/cJSON.c $(MD4C_DIR)/md4c.c
 TEST_SRC := tests/unit_test.c tests/fixture_test.c tests/replay.c tests/testutil.c
 
@@ -151,7 +158,7 @@ obj = $(patsubst %.c,$(1)/%.o,$(subst $(TP)/,tp/,$(2)))
 NATIVE_OBJ := $(call obj,$(B)/native,$(CORE_SRC) $(TP_SRC))
 ASAN_OBJ   := $(call obj,$(B)/asan,$(CORE_SRC) $(TP_SRC))
 
-native: deps $(B)/hub $(B)/hub-serve $(B)/fake_upstream $(B)/bench $(B)/bench_bandit
+native: deps $(B)/hub $(B)/hubd $(B)/hub-serve $(B)/fake_upstream $(B)/bench $(B)/bench_bandit
 
 $(B)/native/tp/%.o: $(TP)/%.c Makefile | deps
 	@mkdir -p $(dir $@)
@@ -174,6 +181,10 @@ $(B)/hub: $(NATIVE_OBJ) $(call obj,$(B)/native,$(CLI_SRC))
 	$(Q)$(CC) -o $@ $^ -lcurl -lyaml -lm
 $(B)/asan/hub: $(ASAN_OBJ) $(call obj,$(B)/asan,$(CLI_SRC))
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lyaml -lm
+$(B)/hubd: $(NATIVE_OBJ) $(call obj,$(B)/native,$(HUBD_SRC))
+	$(Q)$(CC) -o $@ $^ $(HUBD_LIBS)
+$(B)/asan/hubd: $(ASAN_OBJ) $(call obj,$(B)/asan,$(HUBD_SRC))
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ $(HUBD_LIBS)
 $(B)/hub-serve: $(call obj,$(B)/native,src/server/serve.c)
 	$(Q)$(CC) -o $@ $^ -lmicrohttpd
 $(B)/fake_upstream: $(call obj,$(B)/native,tests/fake_upstream.c tests/replay.c)
@@ -227,7 +238,7 @@ run: native web
 	@sh tests/run_demo.sh
 
 test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandit_test $(B)/asan/tangled_test $(B)/asan/gfi_test $(B)/asan/ufg_test $(B)/asan/query_test $(B)/asan/hub $(B)/asan/llm_test $(B)/fake_llm \
-      $(B)/asan/webpush_test $(B)/fake_push
+      $(B)/asan/webpush_test $(B)/fake_push $(B)/asan/hubd
 	@sh tests/run_tests.sh
 
 bench: native wasm
@@ -235,6 +246,7 @@ bench: native wasm
 
 clean:
 	rm -rf $(B)/native $(B)/asan $(B)/wasm $(B)/hub $(B)/fake_upstream $(B)/fake_push $(B)/bench $(B)/out
+	rm -rf $(B)/native $(B)/asan $(B)/wasm $(B)/hub $(B)/hubd $(B)/fake_upstream $(B)/bench $(B)/out
 distclean:
 	rm -rf $(B)
 

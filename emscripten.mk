@@ -13,7 +13,9 @@ EMCC      := NODE_PATH=/usr/share/nodejs emcc
 NODE_WASM := node --no-experimental-fetch --stack-size=4000
 W         := $(B)/wasm
 
-WASM_SQLITE_OPTS := $(SQLITE_OPTS) -DSQLITE_OMIT_WAL -DSQLITE_OMIT_SHARED_CACHE
+# Single-threaded SQLite in wasm (no pthreads), whatever the native build uses.
+WASM_SQLITE_OPTS := $(filter-out -DSQLITE_THREADSAFE=%,$(SQLITE_OPTS)) -DSQLITE_THREADSAFE=0 \
+                    -DSQLITE_OMIT_WAL -DSQLITE_OMIT_SHARED_CACHE
 WASM_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(INCS) $(CJSON_OPTS) $(WASM_SQLITE_OPTS) -MMD -MP
 WASM_LDFLAGS := -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB -sMALLOC=emmalloc -lm
 

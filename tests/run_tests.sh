@@ -10,6 +10,7 @@
 #   llm       hubd's LLM client against the fake LLM server (tests/fake_llm.c) on 127.0.0.1
 #   webpush   Web Push sending (src/server/webpush.c) incl. libcurl to build/fake_push
 #   e2e       the `hub` CLI (ASan build) against the fake upstream server on 127.0.0.1
+#   hubd      the server (ASan build): static files, API, auth, CORS, limits, signals
 #   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability
 # Ends with one line "N passed, N failed" (the sum over suites).
 set -u
@@ -70,6 +71,7 @@ run_suite wasm-gfi node --no-experimental-fetch $B/wasm/gfi_test.js "$OUT/wasm"
 tally same-rows "$OUT/same-rows.log" 0
 
 run_suite e2e sh tests/e2e_cli.sh "$OUT/e2e"
+run_suite hubd sh tests/hubd_test.sh "$OUT/hubd"
 run_suite browser-pwa node tests/browser/pwa.test.mjs
 run_suite browser-storage node tests/browser/storage.test.mjs
 run_suite browser-tip node tests/browser/tip.test.mjs

@@ -5,6 +5,7 @@
 #ifndef HUB_TRANSPORT_H
 #define HUB_TRANSPORT_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include "cJSON.h"
 #include "hub.h"
@@ -25,6 +26,12 @@ cJSON *hub_transport_perform(const cJSON *req, size_t max_body);
  * {"error":…} object. */
 cJSON *hub_sync_run(hub *h, const char *token, const char *token_from, const char *api, int64_t max_wait_ms,
                     int verbose);
+
+/* Makes runs stoppable (hubd on SIGTERM): once *flag is non-zero, a transfer in progress is
+ * aborted within about a second, a wait ends, and hub_sync_run records the run as aborted
+ * (sync_abort) and returns {"error":{"code":"cancelled",…}}. The flag is read from any thread;
+ * it must outlive every run. NULL (the default) turns this off. */
+void hub_transport_set_cancel(const atomic_int *flag);
 
 /* hub_call with cJSON in and out; NULL only on OOM. */
 cJSON *hub_callj(hub *h, const cJSON *req);

@@ -17,6 +17,18 @@ int64_t hub_now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static const atomic_int *cancel_flag;
+
+void hub_transport_set_cancel(const atomic_int *flag) { cancel_flag = flag; }
+
+static int cancelled(void) { return cancel_flag && atomic_load(cancel_flag); }
+
+/* libcurl's progress callback (at least once a second): non-zero aborts the transfer. */
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un) {
+  (void)ud, (void)dt, (void)dn, (void)ut, (void)un;
+  return cancelled();
+}
+
 typedef struct {
   char *p;
   size_t len, cap, max;
@@ -119,6 +131,8 @@ cJSON *hub_transport_perform(const cJSON *req, size_t max_body) {
   curl_easy_setopt(c, CURLOPT_HEADERDATA, rh);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, cJSON_IsNumber(tmo) ? (long)tmo->valuedouble : 30000L);
@@ -171,10 +185,26 @@ cJSON *hub_callj(hub *h, const cJSON *req) {
 
 static void sleep_ms(int64_t ms) {
   struct timespec ts;
-  if (ms <= 0) return;
-  ts.tv_sec = (time_t)(ms / 1000);
-  ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-  nanosleep(&ts, NULL);
+  while (ms > 0 && !cancelled()) { /* in slices, so a cancel ends the wait */
+    int64_t step = ms > 100 ? 100 : ms;
+    ts.tv_sec = 0;
+    ts.tv_nsec = (long)step * 1000000L;
+    nanosleep(&ts, NULL);
+    ms -= step;
+  }
+}
+
+/* Records the run as aborted and returns the "cancelled" error result. */
+static cJSON *cancel_run(hub *h) {
+  cJSON *req = cJSON_CreateObject(), *res = cJSON_CreateObject(), *e;
+  cJSON_AddStringToObject(req, "cmd", "sync_abort");
+  cJSON_AddStringToObject(req, "reason", "cancelled: the server is stopping");
+  cJSON_Delete(hub_callj(h, req));
+  cJSON_Delete(req);
+  e = cJSON_AddObjectToObject(res, "error");
+  cJSON_AddStringToObject(e, "code", "cancelled");
+  cJSON_AddStringToObject(e, "message", "the sync was cancelled: the server is stopping");
+  return res;
 }
 
 cJSON *hub_sync_run(hub *h, const char *token, const char *token_from, const char *api, int64_t max_wait_ms,
@@ -193,6 +223,7 @@ cJSON *hub_sync_run(hub *h, const char *token, const char *token_from, const cha
   cJSON_Delete(res);
   for (;;) { /* perform what the core asks: its policy decides retries, waits and giving up */
     const cJSON *fetch, *wait, *f;
+    if (cancelled()) return cancel_run(h);
     req = cJSON_CreateObject();
     cJSON_AddStringToObject(req, "cmd", "sync_next");
     cJSON_AddNumberToObject(req, "now", (double)hub_now_ms());
@@ -214,6 +245,10 @@ cJSON *hub_sync_run(hub *h, const char *token, const char *token_from, const cha
       if (!feed) {
         cJSON_Delete(res);
         return NULL;
+      }
+      if (cancelled()) { /* an aborted transfer is not an upstream failure: do not feed it */
+        cJSON_Delete(feed);
+        break;
       }
       cJSON_AddStringToObject(feed, "cmd", "sync_feed");
       cJSON_AddNumberToObject(feed, "now", (double)hub_now_ms());

@@ -16,11 +16,11 @@ int hub__gh_init(hub *h, const cJSON *opts, hub__gh *g) {
   memset(g, 0, sizeof *g);
   if (ot && *ot) {
     g->token = hub__strdup(ot);
-    g->token_from = from && strcmp(from, "GITHUB_TOKEN") == 0 ? "GITHUB_TOKEN" : "the token given for this run";
+    snprintf(g->token_from, sizeof g->token_from, "%.40s", from && *from ? from : "the token given for this run");
     if (!g->token) goto oom;
   } else {
     g->token = hub__kv_get(h, "github_token");
-    g->token_from = "Settings";
+    snprintf(g->token_from, sizeof g->token_from, "Settings");
     if (g->token && !*g->token) {
       hub_free(g->token);
       g->token = NULL;

@@ -29,7 +29,7 @@ cJSON *hub__gfi_repos_cmd(hub *h, const cJSON *req);
 typedef struct {
   char *api;
   char *token;            /* NULL when anonymous; wiped on free */
-  const char *token_from; /* "GITHUB_TOKEN", "settings" … for messages */
+  char token_from[48];    /* "GITHUB_TOKEN", "Settings" … for messages */
   char scope[65];         /* sha256 of the token, or "anonymous" */
 } hub__gh;
 

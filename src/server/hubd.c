@@ -1,0 +1,375 @@
+/*
+ * hubd.c — hub's native server: start-up, configuration, signals and shutdown (native driver
+ * layer). The pieces: http.c (libmicrohttpd: static files, API, auth, CORS, limits), routes.c
+ * (routes → core commands), writer.c (the one writer thread), readers.c (read-only handles),
+ * secrets.c (tokens at rest), hubd_config.c, hubd_log.c.
+ *
+ *   hubd [--config FILE] [--listen ADDR:PORT] [--db PATH] [--root DIR] [--port-file F]
+ *        [--log-level L]          serve
+ *   hubd --seal < token > file    seal a token for github_token_file
+ *   hubd --help | --version
+ *
+ * Signals: SIGTERM/SIGINT stop: no new connections, the writer's job in progress finishes (a
+ * sync aborts its transfer and records the run as aborted), queued writes are refused, open
+ * connections are closed; a watchdog ends the process at HUBD_STOP_DEADLINE_MS regardless
+ * (SQLite rolls back an unfinished transaction at the next open). SIGHUP re-reads the config
+ * file and applies the CORS list, the API key, the log level and the upstream token/API base
+ * without dropping connections; other changes need a restart and are logged as such.
+ *
+ * Memory bound (defaults): max_connections (128) threads, each with a HUBD_THREAD_STACK
+ * (512 KiB of address space; a request touches a few dozen KiB) and HUBD_CONN_MEMORY (32 KiB)
+ * for its request head; + HUBD_BODY_BUDGET (8 MiB) of request bodies in flight, each at most
+ * HUBD_CALL_BODY_MAX (1 MiB); + (readers (4) + the writer) SQLite connections × SQLite's default
+ * page cache (2 MiB each at most); + HUBD_CARDS_CACHE_SLOTS (8) cached cards answers and one
+ * answer per connection being sent (≤ HUB_CARDS_MAX cards, ~0.3 MiB). Measured on a 2-core VM
+ * with the demo data (35 cards): RSS 13 MB idle (2.4 MB anonymous, the rest shared libraries),
+ * 16 MB under wrk -t2 -c20 on /api/cards.json.
+ *
+ * Hook for the scheduler (issue 13, item 2): post jobs with hubd_writer_post(writer, fn, arg,
+ * done) from a scheduler thread started next to the writer in main() below, and share
+ * api.sync_running as the no-overlap guard for ingest runs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <curl/curl.h>
+#include <microhttpd.h>
+#include <sodium.h>
+#include "hub.h"
+#include "sqlite3.h"
+#include "http.h"
+#include "hubd_config.h"
+#include "hubd_log.h"
+#include "readers.h"
+#include "routes.h"
+#include "secrets.h"
+#include "transport.h"
+#include "writer.h"
+
+#ifndef HUBD_VERSION
+#define HUBD_VERSION "0.1.0"
+#endif
+#ifndef HUBD_STOP_DEADLINE_MS
+#define HUBD_STOP_DEADLINE_MS 4500 /* SIGTERM → exit, at the latest */
+#endif
+#ifndef HUBD_DRAIN_MS
+#define HUBD_DRAIN_MS 1500 /* on stop, how long answers in progress may take to go out */
+#endif
+
+/* The settings a sync reads, replaced on SIGHUP. */
+typedef struct {
+  pthread_mutex_t mu;
+  char *token, *api;
+  unsigned max_wait_s;
+} upstream_live;
+
+static void upstream_copy(void *ud, char **token, char **api, int64_t *max_wait_ms) {
+  upstream_live *u = ud;
+  pthread_mutex_lock(&u->mu);
+  *token = u->token ? strdup(u->token) : NULL;
+  *api = u->api ? strdup(u->api) : NULL;
+  *max_wait_ms = (int64_t)u->max_wait_s * 1000;
+  pthread_mutex_unlock(&u->mu);
+}
+
+/* Resolves the upstream token of cfg (clear, or unsealed from github_token_file). Returns 0 with
+ * *token set (NULL = none), or -1 with err. */
+static int load_token(const hubd_config *cfg, const unsigned char key[32], char **token, char *err, size_t errlen) {
+  *token = NULL;
+  if (cfg->github_token_file) {
+    *token = hubd_secret_open_file(key, cfg->github_token_file, err, errlen);
+    return *token ? 0 : -1;
+  }
+  if (cfg->github_token) {
+    *token = strdup(cfg->github_token);
+    if (!*token) {
+      snprintf(err, errlen, "out of memory");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static void upstream_set(upstream_live *u, char *token, const hubd_config *cfg) {
+  char *api = cfg->github_api ? strdup(cfg->github_api) : NULL;
+  pthread_mutex_lock(&u->mu);
+  hubd_secret_free(u->token);
+  free(u->api);
+  u->token = token;
+  u->api = api;
+  u->max_wait_s = cfg->sync_max_wait_s;
+  pthread_mutex_unlock(&u->mu);
+}
+
+/* The at-rest key: from the configuration, or the key file (created on first start). */
+static int load_key(hubd_config *cfg, unsigned char key[32], char *err, size_t errlen) {
+  int created = 0;
+  if (cfg->has_secret_key) {
+    memcpy(key, cfg->secret_key, 32);
+    return 0;
+  }
+  if (hubd_secret_key_load(cfg->secret_key_file, key, &created, err, errlen)) return -1;
+  if (created) hubd_log(HUBD_LOG_INFO, "secret_key_created", "file", cfg->secret_key_file, (char *)NULL);
+  return 0;
+}
+
+static void usage(FILE *f) {
+  fputs("usage: hubd [--config FILE] [--listen ADDR:PORT] [--db PATH] [--root DIR] [--port-file F]\n"
+        "            [--log-level debug|info|warn|error]\n"
+        "       hubd --seal < token > sealed     seal a token for github_token_file\n"
+        "       hubd --help | --version\n"
+        "hub's native server: serves the PWA's files and a JSON API over the core's commands.\n"
+        "API (all but /healthz need \"Authorization: Bearer <api_key>\"): GET /healthz, GET /api/cards.json,\n"
+        "GET /api/stats.json, GET /api/runs, POST /api/call (one core command), POST /api/sync,\n"
+        "DELETE /api/data. SIGTERM stops (within 5 s), SIGHUP reloads the configuration.\n",
+        f);
+  hubd_config_usage(f);
+}
+
+/* `hubd --seal`: reads a secret on stdin, prints it sealed. Returns the exit code. */
+static int do_seal(hubd_config *cfg) {
+  unsigned char key[32];
+  char err[512], buf[HUBD_SECRET_MAX + 2], *sealed = NULL;
+  size_t n = 0;
+  ssize_t got;
+  int rc = 1;
+  if (load_key(cfg, key, err, sizeof err)) {
+    fprintf(stderr, "hubd: %s\n", err);
+    return 1;
+  }
+  while (n < sizeof buf && (got = read(STDIN_FILENO, buf + n, sizeof buf - n)) > 0) n += (size_t)got;
+  while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) n--;
+  if (n == 0 || n > HUBD_SECRET_MAX) {
+    fprintf(stderr, "hubd: --seal reads one secret (1 to %u bytes) on stdin\n", (unsigned)HUBD_SECRET_MAX);
+    goto done;
+  }
+  sealed = hubd_secret_seal(key, buf, n);
+  if (!sealed) goto done;
+  printf("%s\n", sealed);
+  rc = 0;
+done:
+  sodium_memzero(buf, sizeof buf);
+  sodium_memzero(key, sizeof key);
+  free(sealed);
+  return rc;
+}
+
+static void write_port_file(const char *path, unsigned port) {
+  char tmp[4096];
+  FILE *f;
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  f = fopen(tmp, "w");
+  if (!f) {
+    hubd_log(HUBD_LOG_WARN, "port_file", "file", path, "message", strerror(errno), (char *)NULL);
+    return;
+  }
+  fprintf(f, "%u\n", port);
+  fclose(f);
+  rename(tmp, path); /* atomic: a reader sees the whole number or nothing */
+}
+
+/* Watchdog: once stopping, the process ends at the deadline whatever still runs. */
+static void *watchdog(void *arg) {
+  struct timespec ts = {HUBD_STOP_DEADLINE_MS / 1000, (long)(HUBD_STOP_DEADLINE_MS % 1000) * 1000000L};
+  (void)arg;
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+  hubd_log(HUBD_LOG_ERROR, "stop_forced", "message", "shutdown deadline reached", (char *)NULL);
+  _exit(1);
+  return NULL;
+}
+
+/* SIGHUP: rebuilds the configuration and applies what can change live. */
+static void reload(int argc, char **argv, const hubd_env *env, hubd_config *cur, hubd_http *http, upstream_live *u,
+                   const unsigned char key[32]) {
+  hubd_config next;
+  char err[512], *token = NULL;
+  const char *restart = NULL;
+  if (hubd_config_load(&next, argc, argv, env, err, sizeof err)) {
+    hubd_log(HUBD_LOG_ERROR, "reload_failed", "message", err, (char *)NULL);
+    return;
+  }
+  if (load_token(&next, key, &token, err, sizeof err)) {
+    hubd_config_free(&next);
+    hubd_log(HUBD_LOG_ERROR, "reload_failed", "message", err, (char *)NULL);
+    return;
+  }
+  if (hubd_http_set_policy(http, next.cors_origins, next.has_api_key, next.api_key_sha256)) {
+    hubd_secret_free(token);
+    hubd_config_free(&next);
+    hubd_log(HUBD_LOG_ERROR, "reload_failed", "message", "out of memory", (char *)NULL);
+    return;
+  }
+  hubd_log_set_level(next.log_level);
+  upstream_set(u, token, &next);
+  if (strcmp(next.listen, cur->listen) || strcmp(next.db, cur->db) || strcmp(next.root, cur->root) ||
+      next.max_connections != cur->max_connections || next.per_ip_connections != cur->per_ip_connections ||
+      next.timeout_s != cur->timeout_s || next.readers != cur->readers)
+    restart = "listen, db, root and connection limits change on restart only";
+  hubd_config_free(cur);
+  *cur = next;
+  hubd_log(HUBD_LOG_INFO, "reload", "cors_origins", cur->cors_origins ? cur->cors_origins : "",
+           "api_key", cur->has_api_key ? "set" : "none", "note", restart, (char *)NULL);
+}
+
+/* Strips --help/--version/--seal from argv into flags; returns the new argc. */
+static int take_modes(int argc, char **argv, int *help, int *version, int *seal) {
+  int i, n = 1;
+  *help = *version = *seal = 0;
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) *help = 1;
+    else if (strcmp(argv[i], "--version") == 0) *version = 1;
+    else if (strcmp(argv[i], "--seal") == 0) *seal = 1;
+    else argv[n++] = argv[i];
+  }
+  return n;
+}
+
+int main(int argc, char **argv) {
+  hubd_config cfg;
+  hubd_env *env = NULL;
+  hubd_api api;
+  upstream_live up;
+  hub *wh = NULL;
+  hubd_writer *writer = NULL;
+  hubd_readers *readers = NULL;
+  hubd_http *http = NULL;
+  hubd_http_opts ho;
+  unsigned char key[32];
+  char err[512], portbuf[16], *token = NULL;
+  unsigned port = 0;
+  int help, version, seal, rc = 1, sig = 0, have_cfg = 0;
+  sigset_t sigs;
+  pthread_t wd;
+
+  memset(&api, 0, sizeof api);
+  memset(&up, 0, sizeof up);
+  pthread_mutex_init(&up.mu, NULL);
+  argc = take_modes(argc, argv, &help, &version, &seal);
+  if (help) {
+    usage(stdout);
+    return 0;
+  }
+  if (version) {
+    printf("hubd %s (SQLite %s, libmicrohttpd %s, libsodium %s)\n", HUBD_VERSION, sqlite3_libversion(),
+           MHD_get_version(), sodium_version_string());
+    return 0;
+  }
+  if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    fputs("hubd: cannot initialise libsodium or libcurl\n", stderr);
+    return 1;
+  }
+  /* signals are taken by sigwait in this thread; every thread started later inherits the mask */
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  env = hubd_env_capture();
+  if (!env) goto oom;
+  if (hubd_config_load(&cfg, argc, argv, env, err, sizeof err)) {
+    hubd_log(HUBD_LOG_ERROR, "config", "message", err, (char *)NULL);
+    rc = 2;
+    goto done;
+  }
+  have_cfg = 1;
+  hubd_log_set_level(cfg.log_level);
+  if (seal) {
+    rc = do_seal(&cfg);
+    goto done;
+  }
+  if (sqlite3_threadsafe() == 0) {
+    hubd_log(HUBD_LOG_ERROR, "start_failed", "message", "SQLite was built single-threaded (SQLITE_THREADSAFE=0)",
+             (char *)NULL);
+    goto done;
+  }
+  if (load_key(&cfg, key, err, sizeof err) || load_token(&cfg, key, &token, err, sizeof err)) {
+    hubd_log(HUBD_LOG_ERROR, "start_failed", "message", err, (char *)NULL);
+    goto done;
+  }
+  upstream_set(&up, token, &cfg);
+  token = NULL;
+  /* the writer's handle first: it creates and migrates the database the readers then open */
+  if (hub_open(cfg.db, NULL, &wh, err, sizeof err)) {
+    hubd_log(HUBD_LOG_ERROR, "start_failed", "db", cfg.db, "message", err, (char *)NULL);
+    goto done;
+  }
+  readers = hubd_readers_open(cfg.db, cfg.readers, err, sizeof err);
+  if (!readers) {
+    hubd_log(HUBD_LOG_ERROR, "start_failed", "db", cfg.db, "message", err, (char *)NULL);
+    goto done;
+  }
+  writer = hubd_writer_start(wh);
+  if (!writer) goto oom;
+  wh = NULL;
+  hub_transport_set_cancel(hubd_writer_stopping(writer));
+  api.writer = writer;
+  api.readers = readers;
+  api.version = HUBD_VERSION;
+  api.upstream = upstream_copy;
+  api.upstream_ud = &up;
+  atomic_init(&api.sync_running, 0);
+  if (hubd_routes_init(&api)) goto oom;
+  memset(&ho, 0, sizeof ho);
+  ho.listen = cfg.listen;
+  ho.root = cfg.root;
+  ho.max_connections = cfg.max_connections;
+  ho.per_ip_connections = cfg.per_ip_connections;
+  ho.timeout_s = cfg.timeout_s;
+  ho.api = &api;
+  http = hubd_http_start(&ho, &port, err, sizeof err);
+  if (!http) {
+    hubd_log(HUBD_LOG_ERROR, "start_failed", "message", err, (char *)NULL);
+    goto done;
+  }
+  if (hubd_http_set_policy(http, cfg.cors_origins, cfg.has_api_key, cfg.api_key_sha256)) goto oom;
+  if (cfg.port_file) write_port_file(cfg.port_file, port);
+  snprintf(portbuf, sizeof portbuf, "%u", port);
+  hubd_log(HUBD_LOG_INFO, "start", "version", HUBD_VERSION, "listen", cfg.listen, "port", portbuf, "db", cfg.db,
+           "root", cfg.root, "api_key", cfg.has_api_key ? "set" : "none", "github_token",
+           up.token ? "set" : "none", (char *)NULL);
+  if (!cfg.has_api_key)
+    hubd_log(HUBD_LOG_WARN, "no_api_key", "message", "HUBD_API_KEY is not set: every /api/ request is refused",
+             (char *)NULL);
+
+  for (;;) {
+    if (sigwait(&sigs, &sig) != 0) continue;
+    if (sig == SIGHUP) reload(argc, argv, env, &cfg, http, &up, key);
+    else break;
+  }
+  hubd_log(HUBD_LOG_INFO, "stopping", "signal", sig == SIGTERM ? "TERM" : "INT", (char *)NULL);
+  if (pthread_create(&wd, NULL, watchdog, NULL) == 0) pthread_detach(wd);
+  hubd_http_quiesce(http);  /* no new connections */
+  hubd_writer_stop(writer); /* the job in progress ends (a sync aborts), queued ones are refused */
+  hubd_http_drain(http, HUBD_DRAIN_MS); /* their answers go out */
+  hubd_http_stop(http);     /* open connections end */
+  http = NULL;
+  hubd_log(HUBD_LOG_INFO, "stopped", (char *)NULL);
+  rc = 0;
+  goto done;
+oom:
+  hubd_log(HUBD_LOG_ERROR, "start_failed", "message", "out of memory", (char *)NULL);
+done:
+  hubd_http_stop(http);
+  hubd_writer_free(writer);
+  hubd_readers_close(readers);
+  hubd_routes_free(&api);
+  hub_close(wh);
+  hubd_secret_free(token);
+  hubd_secret_free(up.token);
+  free(up.api);
+  pthread_mutex_destroy(&up.mu);
+  if (have_cfg) hubd_config_free(&cfg);
+  hubd_env_free(env);
+  sodium_memzero(key, sizeof key);
+  curl_global_cleanup();
+  return rc;
+}
