@@ -517,6 +517,13 @@ static void test_gfi_lists(void) {
   CHECK(tu_num(run, "sources.gfi.repos_new") == 2, "the run counts the list's new repositories (%g)",
         tu_num(run, "sources.gfi.repos_new"));
   CHECK(!cJSON_GetObjectItem(cJSON_GetObjectItem(run, "limits"), "list:127.0.0.1"), "no 0/0 limits for the list host");
+  {
+    cJSON *fs = tu_call(h, "{\"cmd\":\"first_screen\",\"now\":1764000000000,\"limit\":5}");
+    CHECK(cJSON_IsArray(cJSON_GetObjectItem(fs, "cards")) && tu_num(fs, "counts.all") == tu_num(fs, "stats.open") &&
+              tu_str(fs, "last_run.status") && tu_num(fs, "last_run.id") == tu_num(run, "id"),
+          "first_screen: cards, counts, stats and the last run in one call");
+    cJSON_Delete(fs);
+  }
   cJSON_Delete(repos);
   cJSON_Delete(run);
   hub__db_exec(h, "DELETE FROM validators"); /* the list is read again in full, not 304 */

@@ -13,6 +13,7 @@ cJSON *hub__api_settings(hub *h, const cJSON *req);        /* settings.c */
 cJSON *hub__api_sync_start(hub *h, const cJSON *req);      /* api.c */
 cJSON *hub__api_cards(hub *h, const cJSON *req);           /* cards.c */
 cJSON *hub__api_card(hub *h, const cJSON *req);
+cJSON *hub__api_first_screen(hub *h, const cJSON *req);
 cJSON *hub__api_stats(hub *h, const cJSON *req);
 cJSON *hub__api_last_run(hub *h, const cJSON *req);
 cJSON *hub__api_runs(hub *h, const cJSON *req);

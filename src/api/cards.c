@@ -138,6 +138,43 @@ cJSON *hub__api_cards(hub *h, const cJSON *req) {
   return r;
 }
 
+/* The number of open cards each "from" filter shows (capped at HUB_CARDS_MAX like the list). */
+static cJSON *counts_json(hub *h) {
+  static const char *const sql =
+      "SELECT count(*),"
+      " count(CASE WHEN source='github' AND EXISTS (SELECT 1 FROM item_reasons r WHERE r.item_id=items.id AND"
+      "  r.code NOT IN ('gfi','gfi_search')) THEN 1 END),"
+      " count(CASE WHEN source='tangled' THEN 1 END),"
+      " count(CASE WHEN EXISTS (SELECT 1 FROM item_reasons r WHERE r.item_id=items.id AND"
+      "  r.code IN ('gfi','gfi_search')) THEN 1 END) FROM items WHERE state='open'";
+  static const char *const names[] = {"all", "github", "tangled", "gfi"};
+  sqlite3_stmt *st = hub__db_q(h, sql, NULL);
+  cJSON *o = cJSON_CreateObject();
+  int i;
+  if (st && o && sqlite3_step(st) == SQLITE_ROW)
+    for (i = 0; i < 4; i++) {
+      int64_t n = sqlite3_column_int64(st, i);
+      cJSON_AddNumberToObject(o, names[i], (double)(n > HUB_CARDS_MAX ? HUB_CARDS_MAX : n));
+    }
+  hub__db_done(h, st);
+  return o;
+}
+
+/* Everything the first screen shows, in one call instead of seven: the cards of the chosen
+ * filter, how many each filter has, the header's statistics and the last run. */
+cJSON *hub__api_first_screen(hub *h, const cJSON *req) {
+  cJSON *r = hub__api_cards(h, req), *part;
+  if (!r || cJSON_GetObjectItem(r, "error")) return r;
+  hub__put(r, "counts", counts_json(h));
+  part = hub__api_stats(h, req);
+  hub__put(r, "stats", cJSON_DetachItemFromObject(part, "stats"));
+  cJSON_Delete(part);
+  part = hub__runs_last(h);
+  hub__put(r, "last_run", cJSON_DetachItemFromObject(part, "run"));
+  cJSON_Delete(part);
+  return r;
+}
+
 cJSON *hub__api_card(hub *h, const cJSON *req) {
   int64_t now_s;
   const char *key = hub__json_str(req, "key");
