@@ -491,6 +491,38 @@ static void test_defects(void) {
   hub_close(h);
 }
 
+/* A DID document from elsewhere may not aim hub at this machine or a private network; its
+ * endpoints pass the same parsed-host rule as the API URL. */
+static void test_did_endpoints(void) {
+  static const char *const bad[] = {"http://127.0.0.1.evil.example", "http://localhost:6379", "https://10.0.0.5",
+                                    "https://192.168.1.1:8080", "http://pds.example.com", "ftp://pds.example.com"};
+  size_t i;
+  for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    hub *h = open_db(":memory:");
+    char doc[600], *txt;
+    answer a[2];
+    cJSON *run;
+    snprintf(doc, sizeof doc,
+             "{\"id\":\"did:plc:aaaaaaaaaaaaaaaaaaaaaaaa\",\"alsoKnownAs\":[\"at://alice.test\"],"
+             "\"service\":[{\"id\":\"#atproto_pds\",\"type\":\"AtprotoPersonalDataServer\",\"serviceEndpoint\":\"%s\"}]}",
+             bad[i]);
+    a[0].url_part = "/did:plc:";
+    a[0].status = 200;
+    a[0].headers = NULL;
+    a[0].body = doc;
+    a[1].url_part = NULL;
+    cJSON_Delete(tu_call(h, "{\"cmd\":\"settings\",\"set\":{\"tangled_handle\":\"did:plc:aaaaaaaaaaaaaaaaaaaaaaaa\","
+                            "\"atproto_plc\":\"https://plc.example\"}}"));
+    run = drive(h, 1764000000000LL, a);
+    txt = cJSON_PrintUnformatted(run);
+    CHECK(txt && strstr(txt, "no usable #atproto_pds") && tu_num(run, "requests") == 1,
+          "a DID document's endpoint %s is not used: %.200s", bad[i], txt ? txt : "");
+    cJSON_free(txt);
+    cJSON_Delete(run);
+    hub_close(h);
+  }
+}
+
 /* Good-first-issue lists: a repository listed twice is one entry with both labels and
  * technologies; links on GitHub.com in any case count; an unchanged list read again without a
  * 304 writes nothing; the run counts the list's repositories; the list host shows no 0/0 limit. */
@@ -551,6 +583,7 @@ int main(void) {
   test_alloc_failures();
   test_defects();
   test_gfi_lists();
+  test_did_endpoints();
   printf("unit tests: %d passed, %d failed\n", tu_passed, tu_failed);
   return tu_failed ? 1 : 0;
 }

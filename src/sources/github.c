@@ -53,8 +53,8 @@ static int enqueue_searches(hub *h, hub__run *r, const hub__gh *g, const char *l
 }
 
 static int plan_notifications(hub *h, hub__run *r, const hub__gh *g, int64_t now) {
-  int64_t due = (int64_t)hub__kv_num(h, KV_NEXT_POLL, 0);
-  int64_t last = (int64_t)hub__kv_num(h, KV_RECONCILED, 0);
+  int64_t due = hub__num_clamp(hub__kv_num(h, KV_NEXT_POLL, 0), 0, INT64_MAX / 4);
+  int64_t last = hub__num_clamp(hub__kv_num(h, KV_RECONCILED, 0), 0, INT64_MAX / 4);
   double hours = hub__setting_num(h, "reconcile_hours");
   int per = page_size(h, NOTIF_PER_PAGE_MAX), rc;
   int reconcile = now - last >= (int64_t)(hours * 3600000.0);

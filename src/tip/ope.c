@@ -321,7 +321,7 @@ cJSON *hub__tip_eval_cmd(hub *h, const cJSON *req) {
     char err[160];
     if (!cJSON_IsString(csv)) return hub__error_json(HUB_E_BAD_REQUEST, "source \"obd\" needs the CSV text in \"csv\"");
     if (hub__ope_obd(csv->valuestring, strlen(csv->valuestring), pol->valuestring,
-                     cJSON_IsNumber(pos) ? (int)pos->valuedouble : 0,
+                     cJSON_IsNumber(pos) ? (int)hub__num_clamp(pos->valuedouble, 0, 1000000) : 0,
                      cJSON_IsNumber(seed) && seed->valuedouble >= 0 ? (uint64_t)seed->valuedouble : 1,
                      cJSON_IsNumber(act) && act->valuedouble > 0 && act->valuedouble <= HUB_OPE_MAX_ACTIONS
                          ? (int)act->valuedouble : 0,
