@@ -11,7 +11,7 @@
  *       → {"items":{open,total,without_body,missing:{created_at,updated_at,author,reasons},
  *          missing_any,missing_rate},"validators":{total,other_credential,without_validator},
  *          "sources":[{source,label,run,failed,errors,first_error}],"limits":{run,resources:[{resource,
- *          remaining,limit,headroom,reset}]},"syncs_by_day":[{day,runs,ok,partial,error,offline,
+ *          remaining,limit,headroom,reset,run}]},"syncs_by_day":[{day,runs,ok,partial,error,offline,
  *          aborted,complete}]}
  *   {"cmd":"health"} → {"db":{bytes,page_count,page_size,freelist,schema,sqlite},"tables":{name:rows},
  *          "runs":[…],"sync_active","outbox":{present,depth},"queue":null,"events":{held,last}}
@@ -136,31 +136,39 @@ static cJSON *sources_quality(hub *h) {
   return arr;
 }
 
-/* Rate-limit headroom per resource, from the latest run that read any. */
+/* Rate-limit headroom per resource: each resource's latest reading, from the last runs that
+ * read any (a run may touch only some resources). */
 static cJSON *limits_quality(hub *h) {
-  cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "resources"), *lim = NULL, *e;
-  sqlite3_stmt *st = hub__db_q(h, "SELECT id, limits FROM runs WHERE limits <> '{}' ORDER BY id DESC LIMIT 1", NULL);
-  if (st && sqlite3_step(st) == SQLITE_ROW) {
-    cJSON_AddNumberToObject(o, "run", (double)sqlite3_column_int64(st, 0));
-    lim = cJSON_Parse((const char *)sqlite3_column_text(st, 1));
-  } else {
-    cJSON_AddNullToObject(o, "run");
+  cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "resources"), *e;
+  sqlite3_stmt *st = hub__db_q(h, "SELECT id, limits FROM runs WHERE limits <> '{}' ORDER BY id DESC LIMIT 20", NULL);
+  int64_t latest = 0;
+  while (st && arr && sqlite3_step(st) == SQLITE_ROW) {
+    int64_t run = sqlite3_column_int64(st, 0);
+    cJSON *lim = cJSON_Parse((const char *)sqlite3_column_text(st, 1));
+    if (!latest) latest = run;
+    cJSON_ArrayForEach(e, lim) {
+      cJSON *r, *x;
+      int64_t rem = 0, max = 0, reset = 0;
+      int seen = 0;
+      cJSON_ArrayForEach(x, arr) seen |= e->string && strcmp(hub__json_str(x, "resource"), e->string) == 0;
+      if (seen || !e->string) continue;
+      hub__json_int(e, "remaining", 0, INT64_MAX / 2, &rem);
+      hub__json_int(e, "limit", 0, INT64_MAX / 2, &max);
+      hub__json_int(e, "reset", 0, INT64_MAX / 2, &reset);
+      r = cJSON_CreateObject();
+      cJSON_AddStringToObject(r, "resource", e->string);
+      cJSON_AddNumberToObject(r, "remaining", (double)rem);
+      cJSON_AddNumberToObject(r, "limit", (double)max);
+      cJSON_AddNumberToObject(r, "headroom", max > 0 ? (double)rem / (double)max : 0);
+      cJSON_AddNumberToObject(r, "reset", (double)reset);
+      cJSON_AddNumberToObject(r, "run", (double)run);
+      hub__push(arr, r);
+    }
+    cJSON_Delete(lim);
   }
   hub__db_done(h, st);
-  cJSON_ArrayForEach(e, lim) {
-    cJSON *r = cJSON_CreateObject();
-    int64_t rem = 0, max = 0, reset = 0;
-    hub__json_int(e, "remaining", 0, INT64_MAX / 2, &rem);
-    hub__json_int(e, "limit", 0, INT64_MAX / 2, &max);
-    hub__json_int(e, "reset", 0, INT64_MAX / 2, &reset);
-    cJSON_AddStringToObject(r, "resource", e->string ? e->string : "");
-    cJSON_AddNumberToObject(r, "remaining", (double)rem);
-    cJSON_AddNumberToObject(r, "limit", (double)max);
-    cJSON_AddNumberToObject(r, "headroom", max > 0 ? (double)rem / (double)max : 0);
-    cJSON_AddNumberToObject(r, "reset", (double)reset);
-    hub__push(arr, r);
-  }
-  cJSON_Delete(lim);
+  if (latest) cJSON_AddNumberToObject(o, "run", (double)latest);
+  else cJSON_AddNullToObject(o, "run");
   return o;
 }
 

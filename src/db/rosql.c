@@ -53,7 +53,7 @@
 #define HUB_SQL_STEP_CHUNK 1000 /* VM steps between progress callbacks */
 #endif
 #ifndef HUB_SQL_MAX_STEPS
-#define HUB_SQL_MAX_STEPS 50000000LL /* VM steps one query may take */
+#define HUB_SQL_MAX_STEPS 20000000LL /* VM steps one query may take */
 #endif
 #define BLOB_SHOWN 64
 #define MAX_SAVED 200
