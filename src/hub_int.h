@@ -26,6 +26,7 @@
 struct hub__stmts;   /* db/db.c: the statement cache */
 struct hub__run;     /* sync/engine.c: the active run, NULL when idle */
 struct hub__weights; /* rank/weights.c: the weights in force, NULL until loaded */
+struct hub__events;  /* base/events.c: the ring of recent events, NULL until the first */
 
 struct hub {
   sqlite3 *db;
@@ -34,6 +35,7 @@ struct hub {
   struct hub__stmts *stmts;
   struct hub__run *run;
   struct hub__weights *weights;
+  struct hub__events *events;
 };
 
 /* Writes a formatted message into h->errmsg (truncated to fit). */

@@ -7,6 +7,8 @@
 #   same-rows native and wasm dumps compared row for row
 #   bandit    the one-tip recommender: math, rewards, persistence, OBD estimators
 #   query     the inbox search language: SQL text, error positions, SQLite results, fuzz
+#   console   the insight console's core: read-only SQL refusals and caps, bootstrap intervals,
+#             the event ring, the tip's console commands, export → purge → import
 #   llm       hubd's LLM client against the fake LLM server (tests/fake_llm.c) on 127.0.0.1
 #   webpush   Web Push sending (src/server/webpush.c) incl. libcurl to build/fake_push
 #   e2e       the `hub` CLI (ASan build) against the fake upstream server on 127.0.0.1
@@ -51,6 +53,7 @@ run_suite tangled $B/asan/tangled_test "$OUT/native"
 run_suite gfi $B/asan/gfi_test "$OUT/native"
 run_suite ufg $B/asan/ufg_test
 run_suite query $B/asan/query_test
+run_suite console $B/asan/console_test
 run_suite llm $B/asan/llm_test $B/fake_llm
 run_suite webpush $B/asan/webpush_test
 run_suite wasm node --no-experimental-fetch $B/wasm/fixture_test.js "$OUT/wasm"
@@ -75,6 +78,7 @@ run_suite hubd sh tests/hubd_test.sh "$OUT/hubd"
 run_suite browser-pwa node tests/browser/pwa.test.mjs
 run_suite browser-storage node tests/browser/storage.test.mjs
 run_suite browser-tip node tests/browser/tip.test.mjs
+run_suite browser-console node tests/browser/console.test.mjs
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

@@ -135,6 +135,7 @@ async function handle_message(msg) {
   try {
     if (msg.type === 'call') {
       const res = check(call(msg.req));
+      if (msg.req && msg.req.cmd === 'health') res.worker = { storage: storage.mode, memory_bytes: M.HEAPU8.length, version: VERSION, syncing }; // the console's health panel
       if (writes(msg.req)) await persist();
       self.postMessage({ type: 'reply', id, ok: true, res });
     } else if (msg.type === 'sync') {

@@ -14,6 +14,8 @@
 #include "items/items.h"
 #include "sources/sources.h"
 #include "tip/tip.h"
+#include "tip/insight.h"
+#include "base/events.h"
 #include "api/api.h"
 
 typedef struct {
@@ -60,6 +62,7 @@ void hub_close(hub *h) {
   hub__sync_free(h);
   hub__weights_invalidate(h);
   hub__db_close(h);
+  hub__events_free(h);
   hub_free(h);
 }
 
@@ -109,6 +112,7 @@ char *hub_call_n(hub *h, const char *request_json, size_t len) {
   }
   h->errmsg[0] = 0;
   res = dispatch(h, req);
+  hub__console_note(h, req, res);
   cJSON_Delete(req);
   return print_or_oom(res);
 }

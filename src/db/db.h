@@ -10,6 +10,9 @@
  *   at_*                         sources/atproto.c
  *   repos, gfi_issues            sources/gfi.c
  *   tip_*                        tip/
+ *   saved_queries                db/rosql.c
+ * db/dump.c alone reads and writes every table as a whole: export, import and purge of the
+ * user's data (like a migration, it owns no table and changes them all).
  * The schema (every CREATE) lives in db/schema.c, one migration per step, each naming the
  * module it is for.
  *
@@ -111,5 +114,28 @@ double hub__setting_num(hub *h, const char *k);
 int hub__setting_on(hub *h, const char *k);
 /* Stores a declared setting (no check here: api/settings.c checks). 0 or -1. */
 int hub__setting_set(hub *h, const char *k, const char *v);
+
+/* ---- the insight console's SQL and the user's data (db/rosql.c, db/dump.c) ---------------- */
+/* {"cmd":"sql","sql","limit"} → {"columns","rows","row_count","truncated",…}: one statement that
+ * only reads, under a cap on rows and on work (see rosql.c); writes are refused (readonly). */
+cJSON *hub__sql_cmd(hub *h, const cJSON *req);
+/* {"cmd":"saved_queries"[,"set":{"name","sql"|null}]} → {"queries":[{id,name,sql,builtin}]}. */
+cJSON *hub__saved_queries_cmd(hub *h, const cJSON *req);
+/* Every table the user owns as {"hub_export":1,"schema":n,"tables":{name:{"columns":[..],
+ * "rows":[[..]..]}},"omitted":[..]} — all tables but the validators (rebuilt by the next sync),
+ * settings without secrets (the token). New object, or NULL with h->errmsg set. */
+cJSON *hub__db_export(hub *h);
+/* Replaces the user's data with an export's, in one transaction: every exported table is
+ * emptied and refilled (secret settings stay as they are; validators are emptied). Tables and
+ * columns are matched by name against this schema; unknown ones are refused. Returns the
+ * number of rows written, or -1 with h->errmsg set (nothing changed). */
+int64_t hub__db_import(hub *h, const cJSON *data);
+/* Deletes every row of every table (the validators too, so the next sync starts afresh; the
+ * saved queries hub ships with stay), with secure_delete and then VACUUM so no old content
+ * stays in the file.
+ * Returns the number of rows deleted, or -1 with h->errmsg set (nothing changed). */
+int64_t hub__db_purge(hub *h);
+/* The database's size: page_count × page_size (bytes), and the free pages' share. */
+int64_t hub__db_size(hub *h, int64_t *page_count, int64_t *page_size, int64_t *freelist);
 
 #endif

@@ -130,6 +130,22 @@ const char *const hub__migrations[] = {
     "UPDATE settings SET k='github.next_poll_ms' WHERE k='notif_next_poll_ms';"
     "UPDATE settings SET k='github.reconciled_ms' WHERE k='notif_reconcile_ms';"
     "INSERT OR REPLACE INTO settings(k,v) VALUES('state.rescore','1');"),
+    /* 8: the insight console's saved queries (db/rosql.c); builtin ones ship with hub */
+    ("CREATE TABLE saved_queries(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, sql TEXT NOT NULL,"
+    "  builtin INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO saved_queries(name,sql,builtin) VALUES"
+    "('Top cards','SELECT key, title, round(rank, 3) AS rank FROM items WHERE state = ''open''"
+    " ORDER BY rank DESC LIMIT 20',1),"
+    "('Items per source and state','SELECT source, state, count(*) AS items FROM items GROUP BY source, state"
+    " ORDER BY items DESC',1),"
+    "('Why items are here','SELECT code, count(*) AS items FROM item_reasons GROUP BY code ORDER BY items DESC',1),"
+    "('Recent syncs','SELECT id, status, code, new, updated, requests, not_modified, charged FROM runs"
+    " ORDER BY id DESC LIMIT 20',1),"
+    "('Tips and reactions','SELECT d.id, d.policy, d.item_key, round(d.propensity, 4) AS propensity,"
+    " r.reaction, r.reward FROM tip_decisions d LEFT JOIN tip_reactions r ON r.decision_id = d.id"
+    " ORDER BY d.id DESC LIMIT 50',1),"
+    "('Items without a body','SELECT key, title FROM items WHERE body IS NULL OR body = '''' LIMIT 100',1),"
+    "('Tables','SELECT type, name FROM sqlite_master WHERE name NOT LIKE ''sqlite%'' ORDER BY type, name',1);"),
 };
 
 const int hub__n_migrations = (int)(sizeof hub__migrations / sizeof hub__migrations[0]);

@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "rank/rank.h"
 #include "items/items.h"
+#include "base/events.h"
 
 const hub__reason_def hub__reasons[HUB_R__COUNT] = {
 #define X(code, words, urgent, class) {#code, words, urgent, HUB_RC_##class},
@@ -252,6 +253,7 @@ int hub__items_put(hub *h, const hub__item *it, int64_t now_s, hub__upsert_resul
     *res = HUB_UPSERT_UPDATED;
   }
   if (it->reason >= 0 && reason_put(h, id, it->reason, it->detail)) goto done;
+  hub__event(h, *res == HUB_UPSERT_NEW ? "item.new" : "item.updated", it->key, hub__mul_sat(now_s, 1000), "t", "source", it->source);
   ret = 0;
   goto done;
 oom:

@@ -20,6 +20,8 @@
  *                       or on an Open Bandit Dataset CSV
  *   hub gfi-ufg DIR     import up-for-grabs project files (YAML) from DIR as good-first-issue
  *                       repositories; the next sync fetches their labelled issues
+ *   hub sql "SQL" [N]   one read-only statement over the database, as tab-separated rows
+ *                       (header first; at most N rows, default 500); writes are refused
  *   hub call JSON       any command of the API, verbatim
  *   hub --help | --version
  *
@@ -50,6 +52,7 @@ static const char usage_text[] =
     "  tip                       one tip; then: tip-feedback DECISION REACTION [UNTIL]\n"
     "  tip-stats | tip-eval [POLICY] [--obd FILE [POSITION]]\n"
     "  gfi-ufg DIR               import up-for-grabs project files\n"
+    "  sql \"SQL\" [N]              one read-only SQL statement, tab-separated (N rows, 500)\n"
     "  call JSON                 any command of the JSON API\n"
     "  --help | --version\n"
     "environment: GITHUB_TOKEN, HUB_GITHUB_API, HUB_DB (./hub.db), HUB_MAX_WAIT (900 s), HUB_VERBOSE=1\n";
@@ -378,11 +381,60 @@ static int do_ufg(hub *h, const char *dir) {
   return rc;
 }
 
+/* Prints one value of a sql result as a TSV field: control characters (tabs and newlines too)
+ * as '?', so hostile text cannot break the columns or drive the terminal. */
+static void tsv_field(const cJSON *v) {
+  const char *s;
+  if (cJSON_IsNull(v)) return;
+  if (cJSON_IsNumber(v)) {
+    printf("%.17g", v->valuedouble);
+    return;
+  }
+  if (cJSON_IsObject(v)) { /* a blob */
+    printf("x'%s'", str_of(v, "blob"));
+    return;
+  }
+  for (s = cJSON_IsString(v) ? v->valuestring : ""; *s; s++) putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+}
+
+/* hub sql "SQL" [N]: the read-only SQL command, printed as tab-separated rows. */
+static int do_sql(hub *h, int argc, char **argv) {
+  cJSON *req = cJSON_CreateObject(), *res;
+  const cJSON *row, *v;
+  long n = 500;
+  if (argc > 3 && arg_int(argv[3], 1, 5000, &n)) {
+    cJSON_Delete(req);
+    return usage("N is a whole number from 1 to 5000");
+  }
+  cJSON_AddStringToObject(req, "cmd", "sql");
+  cJSON_AddStringToObject(req, "sql", argv[2]);
+  cJSON_AddNumberToObject(req, "limit", (double)n);
+  res = hub_callj(h, req);
+  cJSON_Delete(req);
+  if (!res || cJSON_GetObjectItemCaseSensitive(res, "error")) return emit("sql", res);
+  cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(res, "columns")) {
+    if (v != cJSON_GetObjectItemCaseSensitive(res, "columns")->child) putchar('\t');
+    tsv_field(v);
+  }
+  putchar('\n');
+  cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(res, "rows")) {
+    cJSON_ArrayForEach(v, row) {
+      if (v != row->child) putchar('\t');
+      tsv_field(v);
+    }
+    putchar('\n');
+  }
+  if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "truncated")))
+    fprintf(stderr, "hub: sql: only the first %ld rows are shown\n", n);
+  cJSON_Delete(res);
+  return 0;
+}
+
 /* The subcommands: name, least and most arguments after the name. */
 static const struct { const char *name; int min, max; } cmds[] = {
     {"sync", 0, 0}, {"cards", 0, 1}, {"top", 0, 1}, {"card", 1, 1}, {"stats", 0, 0}, {"last-run", 0, 0},
     {"settings", 0, 1}, {"tip", 0, 0}, {"tip-feedback", 2, 3}, {"tip-stats", 0, 0}, {"tip-eval", 0, 4},
-    {"gfi-ufg", 1, 1}, {"call", 1, 1},
+    {"gfi-ufg", 1, 1}, {"sql", 1, 2}, {"call", 1, 1},
 };
 
 static int run(hub *h, int argc, char **argv) {
@@ -419,6 +471,7 @@ static int run(hub *h, int argc, char **argv) {
   if (strcmp(c, "tip-stats") == 0) return simple(h, "tip-stats", "tip_stats", NULL, NULL, 0);
   if (strcmp(c, "tip-eval") == 0) return do_tip_eval(h, argc, argv);
   if (strcmp(c, "gfi-ufg") == 0) return do_ufg(h, argv[2]);
+  if (strcmp(c, "sql") == 0) return do_sql(h, argc, argv);
   {
     char *out = hub_call(h, argv[2]); /* call */
     cJSON *res = out ? cJSON_Parse(out) : NULL;

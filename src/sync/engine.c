@@ -23,6 +23,7 @@
 #include <string.h>
 #include "db/db.h"
 #include "sync/sync.h"
+#include "base/events.h"
 
 #define HUB_MAX_RETRIES 3     /* 5xx and network errors */
 #define HUB_MAX_RATE_WAITS 5  /* 403/429 waits for one request */
@@ -520,6 +521,7 @@ cJSON *hub__sync_start(hub *h, const cJSON *req, const hub__source *const *sourc
 static cJSON *finish(hub *h, hub__run *r, int64_t now) {
   cJSON *res = cJSON_CreateObject();
   save(h, r, now, 1);
+  hub__event(h, "sync.done", NULL, now, "itiiii", "run", r->id, "status", status_of(r), "new", r->n_new, "updated", r->n_updated, "requests", r->n_requests, "charged", r->n_charged);
   hub__put(res, "fetch", cJSON_CreateArray());
   cJSON_AddNullToObject(res, "wait_until");
   cJSON_AddTrueToObject(res, "done");
@@ -595,6 +597,7 @@ static cJSON *plan(hub *h, hub__run *r) {
   r->inflight = t;
   r->inflight_id = r->next_id++;
   r->cur = t->src;
+  hub__event(h, "sync.request", t->url, 0, "t", "source", r->src[t->src]->name);
   cJSON_AddNumberToObject(q, "id", (double)r->inflight_id);
   cJSON_AddStringToObject(q, "method", "GET");
   cJSON_AddStringToObject(q, "url", t->url);
@@ -888,6 +891,7 @@ cJSON *hub__sync_feed(hub *h, const cJSON *req) {
   r->cur = t->src;
   r->n_requests++;
   r->per[t->src].n_requests++;
+  hub__event(h, "sync.answer", t->url, now, "iiit", "status", err ? (int64_t)0 : status, "bytes", (int64_t)(cJSON_IsString(body_j) ? strlen(body_j->valuestring) : 0), "charged", (int64_t)(!err && status != 304), "error", err);
   if (err) {
     on_network_error(r, t, err, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "offline")), now);
     rc = 0;

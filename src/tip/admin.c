@@ -8,6 +8,7 @@
 #include <string.h>
 #include "db/db.h"
 #include "tip/tip_int.h"
+#include "base/events.h"
 
 
 cJSON *hub__tip_stats_cmd(hub *h, const cJSON *req) {
@@ -110,6 +111,7 @@ cJSON *hub__tip_reset_cmd(hub *h, const cJSON *req) {
   if (logs && (decisions = hub__db_run(h, "DELETE FROM tip_decisions WHERE user=?", "t", user)) < 0) goto db_tx;
   if (items && (states = hub__db_run(h, "DELETE FROM tip_item_state WHERE user=?", "t", user)) < 0) goto db_tx;
   if (hub__db_commit(h)) goto db;
+  hub__event(h, "tip.reset", user, 0, "iii", "models", (int64_t)models, "decisions", (int64_t)decisions, "item_states", (int64_t)states);
   res = cJSON_CreateObject();
   cJSON_AddBoolToObject(res, "ok", 1);
   cJSON_AddNumberToObject(res, "models", (double)models);

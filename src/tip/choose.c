@@ -9,6 +9,8 @@
 #include "db/db.h"
 #include "rank/rank.h"
 #include "tip/tip_int.h"
+#include "tip/insight.h"
+#include "base/events.h"
 
 /* ---- candidates --------------------------------------------------------------------------- */
 
@@ -347,12 +349,14 @@ cJSON *hub__tip_cmd(hub *h, const cJSON *req) {
   run_policies(h, &d);
   draw(h, &d, jseed);
   record_policies(&d);
+  hub__tip_explain(d.pol, d.c, d.n, d.pick, d.score, d.prob, d.en, d.served, d.have_model ? &d.model : NULL);
   why = why_words(&d.c[d.pick], d.have_model ? &d.model : NULL, hub__tip_policy_table[d.served].name, d.explored);
   if (!why) {
     res = hub__error_json(HUB_E_NOMEM, NULL);
     goto done;
   }
   id = log_decision(h, &d, why);
+  if (id) hub__event(h, "tip.served", d.c[d.pick].key, d.now_ms, "itdd", "decision", id, "policy", hub__tip_policy_table[d.served].name, "propensity", d.prob[d.n * (size_t)d.served + d.pick], "score", d.score[d.n * (size_t)d.served + d.pick]);
   res = id ? answer(h, &d, id, why, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "debug")))
            : hub__error_json(HUB_E_DB, h->errmsg);
 done:

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "db/db.h"
 #include "tip/tip_int.h"
+#include "tip/insight.h"
 
 static int parse_features(const char *text, double *x) {
   cJSON *a = text ? cJSON_Parse(text) : NULL, *e;
@@ -148,6 +149,7 @@ cJSON *hub__tip_feedback_cmd(hub *h, const cJSON *req) {
     }
   }
   if (hub__db_commit(h)) goto db;
+  if (f.reaction >= 0 && !dup) hub__tip_event_reaction(h, f.decision, hub__tip_rewards[f.reaction].name, r, f.now_ms);
   cJSON_AddBoolToObject(res, "ok", 1);
   goto done;
 db:

@@ -8,13 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "db/db.h"
-#include "tip/tip_int.h"
+#include "tip/insight.h"
 
 
-typedef struct {
-  int a, target; /* logged action, the target's own (greedy or sampled) action */
-  double r, p, pi; /* reward, logging propensity, target's probability of a */
-} ope_row;
+typedef hub__ope_row ope_row; /* a, target (the target's own action), r, p, pi: tip/insight.h */
 
 static void ope_finish(const ope_row *rows, long n, hub__ope *out) {
   double sw = 0, swr = 0, sr = 0, smr = 0;
@@ -237,12 +234,28 @@ done:
   return ret;
 }
 
+void hub__ope_estimate(const hub__ope_row *rows, long n, hub__ope *out) {
+  memset(out, 0, sizeof *out);
+  ope_finish(rows, n, out);
+}
+
 int hub__ope_log(hub *h, const char *user, const char *policy, hub__ope *out) {
+  ope_row *rows = NULL;
+  long n = 0;
+  memset(out, 0, sizeof *out);
+  if (hub__ope_log_rows(h, user, policy, &rows, &n)) return -1;
+  ope_finish(rows, n, out);
+  hub_free(rows);
+  return 0;
+}
+
+int hub__ope_log_rows(hub *h, const char *user, const char *policy, hub__ope_row **out, long *nout) {
   sqlite3_stmt *st = NULL;
   ope_row *rows = NULL;
   long n = 0, cap = 0;
   int ret = -1;
-  memset(out, 0, sizeof *out);
+  *out = NULL;
+  *nout = 0;
   st = hub__db_q(h, "SELECT item_key, propensity, policies, reward FROM tip_decisions"
                   " WHERE user=? AND reward IS NOT NULL ORDER BY id", "t", user);
   if (!st) return -1;
@@ -272,7 +285,9 @@ int hub__ope_log(hub *h, const char *user, const char *policy, hub__ope *out) {
     }
     cJSON_Delete(pj);
   }
-  ope_finish(rows, n, out);
+  *out = rows;
+  *nout = n;
+  rows = NULL;
   ret = 0;
 done:
   hub__db_done(h, st);
