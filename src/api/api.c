@@ -14,6 +14,7 @@
 #include "items/items.h"
 #include "sources/sources.h"
 #include "tip/tip.h"
+#include "brief/brief.h"
 #include "api/api.h"
 
 typedef struct {

@@ -10,6 +10,8 @@
  *   at_*                         sources/atproto.c
  *   repos, gfi_issues            sources/gfi.c
  *   tip_*                        tip/
+ *   briefings                    brief/brief.c
+ *   ai_queue, ai_outputs         brief/aiqueue.c
  * The schema (every CREATE) lives in db/schema.c, one migration per step, each naming the
  * module it is for.
  *
