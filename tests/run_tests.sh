@@ -8,6 +8,8 @@
 #   bandit    the one-tip recommender: math, rewards, persistence, OBD estimators
 #   query     the inbox search language: SQL text, error positions, SQLite results, fuzz
 #   llm       hubd's LLM client against the fake LLM server (tests/fake_llm.c) on 127.0.0.1
+#   brief     the briefing and the AI queue in the core: rules, the one schema, cache, queue
+#   brief-llm hubd's AI driver over the core against the fake LLM: refinement, fallbacks, queue runs
 #   webpush   Web Push sending (src/server/webpush.c) incl. libcurl to build/fake_push
 #   e2e       the `hub` CLI (ASan build) against the fake upstream server on 127.0.0.1
 #   hubd      the server (ASan build): static files, API, auth, CORS, limits, signals
@@ -52,6 +54,8 @@ run_suite gfi $B/asan/gfi_test "$OUT/native"
 run_suite ufg $B/asan/ufg_test
 run_suite query $B/asan/query_test
 run_suite llm $B/asan/llm_test $B/fake_llm
+run_suite brief $B/asan/brief_test
+run_suite brief-llm $B/asan/brief_llm_test $B/fake_llm
 run_suite webpush $B/asan/webpush_test
 run_suite wasm node --no-experimental-fetch $B/wasm/fixture_test.js "$OUT/wasm"
 run_suite wasm-tangled node --no-experimental-fetch $B/wasm/tangled_test.js "$OUT/wasm"

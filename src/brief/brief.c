@@ -631,7 +631,7 @@ static cJSON *llm_failure(hub *h, const cJSON *req, const char *hash, const char
 }
 
 cJSON *hub__brief_llm_cmd(hub *h, const cJSON *req) {
-  int64_t now;
+  int64_t now, retry = 0;
   const char *hash = word(req, "hash", 16), *ph = word(req, "prompt_hash", 64), *model = word(req, "model", 200);
   const cJSON *cand_b = cJSON_GetObjectItemCaseSensitive(req, "briefing");
   const char *keys[S__COUNT * HUB_BRIEF_PER_SECTION];
@@ -654,8 +654,10 @@ cJSON *hub__brief_llm_cmd(hub *h, const cJSON *req) {
     goto done;
   }
   nkeys = keys_of(&x, keys, S__COUNT * HUB_BRIEF_PER_SECTION);
+  if (hub__json_int(req, "retry_at", 0, 9000000000000000LL, &retry) < 0) retry = 0;
   if (hub__schema_validate(&hub__schema_brief, cand_b, keys, nkeys, err, sizeof err)) {
-    r = store(h, "llm", hash, ph, NULL, model, now, "invalid", err, 0) ? hub__error_json(HUB_E_DB, h->errmsg)
+    /* refused: recorded like a failed call, with the driver's time to try again */
+    r = store(h, "llm", hash, ph, NULL, model, now, "invalid", err, retry) ? hub__error_json(HUB_E_DB, h->errmsg)
                                                                       : hub__error_field(HUB_E_BAD_REQUEST, "briefing", err);
     goto done;
   }

@@ -110,9 +110,9 @@ cJSON *hub__schema_json(const hub__snode *s);
  *              source, state, labels[, excerpt]}}}, "llm": latest LLM attempt for these items or
  *              null[, "changed"]}. With refresh, the rule-built briefing is stored when its hash
  *              is new (changed: true).
- *   brief_llm  {"now", "hash", "prompt_hash", "model", "briefing":{...}} stores an LLM briefing
- *              after validating it against the schema and the current items (refused with the
- *              problem's path otherwise, and the refusal recorded); {"now", "hash",
+ *   brief_llm  {"now", "hash", "prompt_hash", "model", "briefing":{...}[, "retry_at"]} stores an
+ *              LLM briefing after validating it against the schema and the current items (refused
+ *              with the problem's path otherwise, the refusal recorded with retry_at); {"now", "hash",
  *              "prompt_hash", "model", "error":{"kind","message"}, "retry_at"} records a failed
  *              attempt. */
 cJSON *hub__brief_cmd(hub *h, const cJSON *req);
