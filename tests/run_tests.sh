@@ -13,7 +13,8 @@
 #   webpush   Web Push sending (src/server/webpush.c) incl. libcurl to build/fake_push
 #   e2e       the `hub` CLI (ASan build) against the fake upstream server on 127.0.0.1
 #   hubd      the server (ASan build): static files, API, auth, CORS, limits, signals
-#   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability
+#   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability, the
+#             briefing (screenshots in build/out/screens)
 # Ends with one line "N passed, N failed" (the sum over suites).
 set -u
 B=build
@@ -79,6 +80,7 @@ run_suite hubd sh tests/hubd_test.sh "$OUT/hubd"
 run_suite browser-pwa node tests/browser/pwa.test.mjs
 run_suite browser-storage node tests/browser/storage.test.mjs
 run_suite browser-tip node tests/browser/tip.test.mjs
+run_suite browser-brief node tests/browser/brief.test.mjs
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]
