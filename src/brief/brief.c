@@ -453,15 +453,6 @@ static int prepare(hub *h, int64_t now_ms, ctx *x) {
   return 0;
 }
 
-cJSON *hub__brief_rules(hub *h, int64_t now_ms, int texts, cJSON **items_out, char hash[17]) {
-  ctx x;
-  cJSON *b = NULL;
-  if (items_out) *items_out = NULL;
-  if (prepare(h, now_ms, &x) == 0) b = build(h, &x, texts, items_out, hash);
-  ctx_free(&x);
-  return b;
-}
-
 /* ---- the cache ------------------------------------------------------------------------------ */
 
 static int prune(hub *h) {

@@ -117,10 +117,6 @@ cJSON *hub__schema_json(const hub__snode *s);
  *              attempt. */
 cJSON *hub__brief_cmd(hub *h, const cJSON *req);
 cJSON *hub__brief_llm_cmd(hub *h, const cJSON *req);
-/* The rule-built briefing for the current items at now_ms: {headline, sections} (new tree),
- * with the items it names in *items_out ({key:{…}}, new tree, may be NULL) and its hash in
- * hash (17 bytes). NULL with h->errmsg on failure. */
-cJSON *hub__brief_rules(hub *h, int64_t now_ms, int texts, cJSON **items_out, char hash[17]);
 
 /* ---- the AI queue (aiqueue.c) ------------------------------------------------------------ */
 /* Commands:

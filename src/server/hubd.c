@@ -29,7 +29,8 @@
  * HUB_LLM_MODEL, HUB_LLM_API_KEY (llm.h), read once at start-up (a change needs a restart); the
  * key is then wiped from the environment. Unset provider: no LLM, the rule-built briefing stands.
  * The scheduler runs hubd_brief_run / hubd_aiqueue_run (brief_llm.h) from its own thread with
- * the writer as the door to the core, as POST /api/brief and POST /api/ai do.
+ * hubd_api_ai_env(&api) (the writer as the door to the core) under api.ai_running, as POST
+ * /api/brief and POST /api/ai do.
  *
  * Hook for the scheduler (issue 13, item 2): post jobs with hubd_writer_post(writer, fn, arg,
  * done) from a scheduler thread started next to the writer in main() below, and share

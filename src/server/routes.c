@@ -9,7 +9,6 @@
 #include <string.h>
 #include "cJSON.h"
 #include "hub_int.h"
-#include "brief_llm.h"
 #include "hubd_log.h"
 #include "routes.h"
 #include "secrets.h"
@@ -331,7 +330,7 @@ static int r_sync(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, si
 
 static char *writer_call(void *ud, const char *json, size_t len) { return hubd_writer_call(ud, json, len); }
 
-static hubd_ai_env ai_env(hubd_api *api) {
+hubd_ai_env hubd_api_ai_env(hubd_api *api) {
   hubd_ai_env e;
   memset(&e, 0, sizeof e);
   e.call = writer_call;
@@ -343,7 +342,7 @@ static hubd_ai_env ai_env(hubd_api *api) {
 
 /* Runs fn once at a time (409 otherwise) and answers {"run": its result, extra}. */
 static int ai_route(hubd_api *api, int brief, char **out) {
-  hubd_ai_env env = ai_env(api);
+  hubd_ai_env env = hubd_api_ai_env(api);
   int expected = 0;
   cJSON *run, *r;
   if (!atomic_compare_exchange_strong(&api->ai_running, &expected, 1)) {

@@ -29,6 +29,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "brief_llm.h"
 #include "llm.h"
 #include "readers.h"
 #include "writer.h"
@@ -62,6 +63,12 @@ typedef struct {
 
 /* Prepares api's private state (the cards micro-cache). Returns 0, or -1 on OOM. */
 int hubd_routes_init(hubd_api *api);
+
+/* The env through which hubd's AI work reaches the core: the writer (hubd_writer_call), the LLM
+ * configured, hubd's stop flag. For the scheduler: run hubd_brief_run / hubd_aiqueue_run with it
+ * on the scheduler's thread, guarded by api->ai_running (one AI run at a time, shared with
+ * POST /api/brief and POST /api/ai). */
+hubd_ai_env hubd_api_ai_env(hubd_api *api);
 
 /* Releases what hubd_routes_init made. */
 void hubd_routes_free(hubd_api *api);
