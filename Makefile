@@ -75,7 +75,8 @@ CORE_SRC := $(filter-out src/server/%,$(wildcard src/*/*.c))
 CLI_SRC  := src/server/hub_cli.c src/server/transport_curl.c src/server/upforgrabs.c
 HUBD_SRC := src/server/hubd.c src/server/http.c src/server/static.c src/server/routes.c \
             src/server/writer.c src/server/readers.c src/server/secrets.c src/server/hubd_config.c \
-            src/server/hubd_log.c src/server/transport_curl.c
+            src/server/hubd_log.c src/server/transport_curl.c src/server/llm.c src/server/llm_curl.c \
+            src/server/brief_llm.c
 HUBD_LIBS := -lmicrohttpd -lcurl -lsodium -lpthread -lm
 TP_SRC   := $(SQLITE_DIR)/sqlite3.c $(CJSON_DIR)/cJSON.c $(MD4C_DIR)/md4c.c
 TEST_SRC := tests/unit_test.c tests/fixture_test.c tests/replay.c tests/testutil.c
@@ -213,6 +214,11 @@ $(B)/fake_llm: $(call obj,$(B)/native,tests/fake_llm.c $(CJSON_DIR)/cJSON.c)
 	$(Q)$(CC) -o $@ $^ -lmicrohttpd -lpthread
 $(B)/asan/llm_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/llm_test.c src/server/llm.c src/server/llm_curl.c src/server/transport_curl.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lm
+# The briefing and the AI queue: the core's side alone, then hubd's driver against the fake LLM.
+$(B)/asan/brief_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/brief_test.c tests/testutil.c tests/replay.c)
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+$(B)/asan/brief_llm_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/brief_llm_test.c src/server/brief_llm.c src/server/llm.c src/server/llm_curl.c src/server/transport_curl.c tests/testutil.c tests/replay.c)
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lm
 # Web Push sending (src/server/webpush.c, OpenSSL) and its push-service double.
 $(B)/asan/webpush_test: $(call obj,$(B)/asan,tests/webpush_test.c src/server/webpush.c $(CJSON_DIR)/cJSON.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lcrypto
@@ -242,8 +248,26 @@ $(B)/web/.stamp: $(WEB_SRC) $(W)/hub.mjs $(W)/hub.wasm
 run: native web
 	@sh tests/run_demo.sh
 
-test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandit_test $(B)/asan/tangled_test $(B)/asan/gfi_test $(B)/asan/ufg_test $(B)/asan/query_test $(B)/asan/console_test $(B)/asan/hub $(B)/asan/llm_test $(B)/fake_llm \
-      $(B)/asan/webpush_test $(B)/fake_push $(B)/asan/hubd
+# Everything the tests run (one per line, so additions merge cleanly).
+TEST_BINS := \
+  $(B)/asan/unit_test \
+  $(B)/asan/fixture_test \
+  $(B)/asan/bandit_test \
+  $(B)/asan/tangled_test \
+  $(B)/asan/gfi_test \
+  $(B)/asan/ufg_test \
+  $(B)/asan/query_test \
+  $(B)/asan/console_test \
+  $(B)/asan/hub \
+  $(B)/asan/llm_test \
+  $(B)/fake_llm \
+  $(B)/asan/brief_test \
+  $(B)/asan/brief_llm_test \
+  $(B)/asan/webpush_test \
+  $(B)/fake_push \
+  $(B)/asan/hubd
+
+test: native wasm web $(TEST_BINS)
 	@sh tests/run_tests.sh
 
 bench: native wasm

@@ -384,6 +384,7 @@ static void test_demo(void) {
   CHECK(tu_count(h, "SELECT count(*) FROM items WHERE title LIKE '%<img src=x onerror=alert(1)>%'") == 1,
         "demo: a hostile title is stored verbatim (the page renders it as text)");
   tu_golden(outdir, "demo", tu_dump_items(h));
+  tu_golden(outdir, "demo-brief", tu_dump_brief(h, now)); /* the rule-built briefing, native = wasm */
   cJSON_Delete(run);
   {
     /* why you were notified ranks: review requests come first under the default formula; the

@@ -270,6 +270,7 @@ static void test_lists(void) {
         "lists: the repo's activity is stored with its items");
   tu_golden(outdir, "gfi", tu_dump_items(h));
   tu_golden(outdir, "gfi-repos", dump_repos(h));
+  tu_golden(outdir, "gfi-brief", tu_dump_brief(h, now)); /* all four sections, native = wasm */
   card = tu_call(h, "{\"cmd\":\"card\",\"now\":%lld,\"key\":\"github.com/github-linguist/linguist#6224\"}", (long long)now);
   CHECK(tu_str(card, "card.reasons.0.code") && strcmp(tu_str(card, "card.reasons.0.code"), "gfi") == 0 &&
             strcmp(tu_str(card, "card.reasons.0.detail"), linguist_reason + 4) == 0,

@@ -69,10 +69,18 @@ check '[ $rc = 0 ] && grep -q HUBD_API_KEY "$W/help.txt" && grep -q -- "--listen
 "$HUBD" --version > "$W/version.txt" 2>&1; rc=$?
 check '[ $rc = 0 ] && grep -q "^hubd [0-9]" "$W/version.txt"' "--version exits 0 ($(cat "$W/version.txt"))"
 
+# the fake LLM for the briefing (tests/fake_llm.c)
+build/fake_llm --port 0 --port-file "$W/lport" > "$W/fake_llm.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_for "$W/lport" . || { echo "FAIL the fake LLM did not start"; echo "0 passed, 1 failed"; exit 1; }
+LLM=http://127.0.0.1:$(cat "$W/lport")
+LLMKEY=sk-llm-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+
 export HUBD_API_KEY=$KEY HUB_GITHUB_API=$API GITHUB_TOKEN=test-token HUB_DB=$W/hub.db
+export HUB_LLM_PROVIDER=openai HUB_LLM_BASE_URL=$LLM/v1 HUB_LLM_MODEL=fake-model HUB_LLM_API_KEY=$LLMKEY
 start_hubd "$W/hubd.log" --config "$CONF" || { echo "$P passed, $((F + 1)) failed"; exit 1; }
 MAIN=$HPID
-unset HUBD_API_KEY GITHUB_TOKEN
+unset HUBD_API_KEY GITHUB_TOKEN HUB_LLM_PROVIDER HUB_LLM_BASE_URL HUB_LLM_MODEL HUB_LLM_API_KEY
 
 # ---- 2. static files ------------------------------------------------------------------------------
 META=$(sed -n 's/.*http-equiv="Content-Security-Policy" content="\([^"]*\)".*/\1/p' web/index.html)
@@ -143,7 +151,7 @@ check 'head -n 1 "$W/bighdr.txt" | grep -qE " (413|431) "' "a 70 KB header block
 # ---- 3. the API key ------------------------------------------------------------------------------
 req h "$BASE/healthz"
 check '[ "$ST" = 200 ] && [ "$(jget ok < "$W/b.h")" = true ] && [ "$(jget db < "$W/b.h")" = ok ] && [ -n "$(jget version < "$W/b.h")" ]' "/healthz without a key: ok, db ok ($ST $(cat "$W/b.h"))"
-for r in "GET /api/cards.json" "GET /api/stats.json" "GET /api/runs" "POST /api/call" "POST /api/sync" "DELETE /api/data"; do
+for r in "GET /api/cards.json" "GET /api/stats.json" "GET /api/runs" "POST /api/call" "POST /api/sync" "POST /api/brief" "POST /api/ai" "DELETE /api/data"; do
   m=${r%% *}; u=${r#* }
   req noauth -X "$m" "$BASE$u"
   check '[ "$ST" = 401 ] && hdr noauth WWW-Authenticate | grep -q "^Bearer"' "$r without a key → 401 + WWW-Authenticate ($ST)"
@@ -217,6 +225,29 @@ req stats -H "$AUTH" "$BASE/api/stats.json"
 check '[ "$(jget stats.open < "$W/b.stats")" = "$(jget cards.length < "$W/b.cards")" ]' "/api/stats.json: open = number of cards"
 req runs -H "$AUTH" "$BASE/api/runs"
 check '[ "$(jget run.status < "$W/b.runs")" = ok ]' "/api/runs shows the recorded run"
+check '[ "$(jget queue.pending < "$W/b.runs")" = 0 ] && [ "$(jget queue.failed < "$W/b.runs")" = 0 ]' "/api/runs shows the AI queue ($(jget queue < "$W/b.runs"))"
+
+# ---- 7b. the briefing: rule-built, then refined by the fake LLM, then cached -------------------------
+req rb -X POST -H "$AUTH" -d "{\"cmd\":\"brief\",\"now\":$(date +%s)000}" "$BASE/api/call"
+check '[ "$ST" = 200 ] && [ "$(jget brief.source < "$W/b.rb")" = rules ] && [ "$(jget brief.sections.length < "$W/b.rb")" -ge 3 ]' "the brief command over /api/call: the rule-built briefing with its sections ($ST)"
+# the fake answers with the rule-built briefing itself, reworded
+node -e 'const b=JSON.parse(require("fs").readFileSync(process.argv[1])).brief;console.log(JSON.stringify({reply:{headline:"Refined: "+b.headline.slice(0,150),sections:b.sections}}))' "$W/b.rb" > "$W/reply.json"
+curl -s -X POST --data-binary @"$W/reply.json" "$LLM/_mode" > /dev/null
+req bllm -X POST -H "$AUTH" -d '{"cmd":"brief_llm","now":1,"hash":"x","prompt_hash":"y","model":"z","error":{"kind":"x"}}' "$BASE/api/call"
+check '[ "$ST" = 400 ]' "POST /api/call cannot store an LLM briefing: hubd's own command ($ST)"
+req brief -X POST -H "$AUTH" "$BASE/api/brief"
+check '[ "$ST" = 200 ] && [ "$(jget run.called < "$W/b.brief")" = true ] && [ "$(jget brief.source < "$W/b.brief")" = llm ] && [ "$(jget brief.model < "$W/b.brief")" = fake-model ] && jget brief.headline < "$W/b.brief" | grep -q "^Refined: "' "POST /api/brief: the LLM's briefing is validated, stored and served ($ST $(jget run < "$W/b.brief"))"
+req brief2 -X POST -H "$AUTH" "$BASE/api/brief"
+curl -s "$LLM/_log" > "$W/llm_log.json"
+check '[ "$(jget run.cached < "$W/b.brief2")" = true ] && [ "$(jget requests.length < "$W/llm_log.json")" = 1 ]' "POST /api/brief again: unchanged items, no second LLM call ($(jget run < "$W/b.brief2"))"
+HUB_DB=$W/hub.db $HUB brief > "$W/brief.txt" 2>&1
+check 'head -n 1 "$W/brief.txt" | grep -q "^Briefing, written by fake-model at " && grep -q "^Refined: " "$W/brief.txt" && grep -q "^Needs your reply (" "$W/brief.txt"' "hub brief prints the LLM's briefing for people ($(head -n 1 "$W/brief.txt"))"
+HUB_DB=$W/hub.db $HUB brief --json > "$W/brief.json" 2>&1
+check '[ "$(jget brief.source < "$W/brief.json")" = llm ]' "hub brief --json"
+check '! grep -aq "$LLMKEY" /proc/$MAIN/environ && ! grep -q "$LLMKEY" "$W/hubd.log"' "the LLM key is wiped from hubd's environment and never logged"
+check '! grep -q test-token "$W/llm_log.json" && [ "$(grep -o "$LLMKEY" "$W/llm_log.json" | wc -l)" = "$(grep -o "\"authorization\"" "$W/llm_log.json" | wc -l)" ]' "the LLM received no GitHub token, and its key only in the authorization header"
+req ai -X POST -H "$AUTH" "$BASE/api/ai"
+check '[ "$ST" = 200 ] && [ "$(jget run.ended < "$W/b.ai")" = empty ]' "POST /api/ai: the demo has no good-first issues, the queue is empty ($(jget run < "$W/b.ai"))"
 req del -X DELETE -H "$AUTH" "$BASE/api/data"
 req after -H "$AUTH" "$BASE/api/stats.json"
 check '[ "$ST" = 200 ] && [ "$(jget error.code < "$W/b.del")" = not_implemented ] && [ "$(jget stats.open < "$W/b.after")" = "$(jget stats.open < "$W/b.stats")" ]' "DELETE /api/data says it deleted nothing yet (501), and did not"

@@ -10,10 +10,13 @@
 #   console   the insight console's core: read-only SQL refusals and caps, bootstrap intervals,
 #             the event ring, the tip's console commands, export → purge → import
 #   llm       hubd's LLM client against the fake LLM server (tests/fake_llm.c) on 127.0.0.1
+#   brief     the briefing and the AI queue in the core: rules, the one schema, cache, queue
+#   brief-llm hubd's AI driver over the core against the fake LLM: refinement, fallbacks, queue runs
 #   webpush   Web Push sending (src/server/webpush.c) incl. libcurl to build/fake_push
 #   e2e       the `hub` CLI (ASan build) against the fake upstream server on 127.0.0.1
 #   hubd      the server (ASan build): static files, API, auth, CORS, limits, signals
-#   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability
+#   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability, the
+#             briefing (screenshots in build/out/screens)
 # Ends with one line "N passed, N failed" (the sum over suites).
 set -u
 B=build
@@ -55,6 +58,8 @@ run_suite ufg $B/asan/ufg_test
 run_suite query $B/asan/query_test
 run_suite console $B/asan/console_test
 run_suite llm $B/asan/llm_test $B/fake_llm
+run_suite brief $B/asan/brief_test
+run_suite brief-llm $B/asan/brief_llm_test $B/fake_llm
 run_suite webpush $B/asan/webpush_test
 run_suite wasm node --no-experimental-fetch $B/wasm/fixture_test.js "$OUT/wasm"
 run_suite wasm-tangled node --no-experimental-fetch $B/wasm/tangled_test.js "$OUT/wasm"
@@ -79,6 +84,7 @@ run_suite browser-pwa node tests/browser/pwa.test.mjs
 run_suite browser-storage node tests/browser/storage.test.mjs
 run_suite browser-tip node tests/browser/tip.test.mjs
 run_suite browser-console node tests/browser/console.test.mjs
+run_suite browser-brief node tests/browser/brief.test.mjs
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

@@ -201,6 +201,41 @@ char *tu_dump_items(hub *h) {
   return b.p;
 }
 
+char *tu_dump_brief(hub *h, int64_t now_ms) {
+  cJSON *r = tu_call(h, "{\"cmd\":\"brief\",\"now\":%lld}", (long long)now_ms);
+  const cJSON *b = cJSON_GetObjectItem(r, "brief"), *sec, *it;
+  hub__buf buf;
+  char line[256];
+  hub__buf_init(&buf, 1024u * 1024u);
+  hub__buf_str(&buf, "headline: ");
+  hub__buf_str(&buf, tu_str(b, "headline") ? tu_str(b, "headline") : "(none)");
+  snprintf(line, sizeof line, "\nsource: %s\n", tu_str(b, "source") ? tu_str(b, "source") : "(none)");
+  hub__buf_str(&buf, line);
+  cJSON_ArrayForEach(sec, cJSON_GetObjectItem(b, "sections")) {
+    snprintf(line, sizeof line, "\n[%s] %s · %s · %s · priority %g · %g in all\n", tu_str(sec, "kind"),
+             tu_str(sec, "title"), tu_str(sec, "accent"), tu_str(sec, "icon"), tu_num(sec, "priority"),
+             tu_num(cJSON_GetObjectItem(b, "counts"), tu_str(sec, "kind")));
+    hub__buf_str(&buf, line);
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(sec, "items")) {
+      const cJSON *item = cJSON_GetObjectItem(cJSON_GetObjectItem(b, "items"), tu_str(it, "key"));
+      hub__buf_str(&buf, "  ");
+      hub__buf_str(&buf, tu_str(it, "key"));
+      hub__buf_str(&buf, " | ");
+      hub__buf_str(&buf, tu_str(item, "title") ? tu_str(item, "title") : "(no title)");
+      hub__buf_str(&buf, " | ");
+      hub__buf_str(&buf, tu_str(it, "reason"));
+      hub__buf_str(&buf, "\n");
+    }
+  }
+  hub__buf_add(&buf, "", 1);
+  cJSON_Delete(r);
+  if (buf.failed || !buf.p) {
+    hub__buf_free(&buf);
+    return hub__strdup("");
+  }
+  return buf.p;
+}
+
 char *tu_read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   char *p;

@@ -62,6 +62,10 @@ char *tu_feed_request(int64_t id, int64_t now, const replay_response *resp, cons
 
 /* Text dump of every item, one line per item sorted by key, with its reasons. New string. */
 char *tu_dump_items(hub *h);
+/* The briefing the `brief` command serves at now_ms, as text: the headline, the source, then
+ * each section (kind, title, accent, icon, priority, items in all) with one line per item
+ * (key | title | reason). New string (hub_free), "" when the command fails. */
+char *tu_dump_brief(hub *h, int64_t now_ms);
 /* Number of rows in items. */
 long tu_count(hub *h, const char *sql);
 /* Installs temp triggers counting writes to items / item_reasons; tu_item_writes reads it. */

@@ -19,6 +19,7 @@ import { installKeys } from './ui/keys.js';
 import { describe } from './ui/errors.js';
 import { setMeta } from './ui/format.js';
 import * as icons from './ui/icons.js';
+import { Briefing } from './ui/brief.js';
 
 const $ = (id) => document.getElementById(id);
 const CARD_LIMIT = 200;
@@ -50,6 +51,7 @@ async function main() {
   } catch (err) { fatal(err); return; }
 
   const list = new CardList(hub, $('cards'), { user: () => state.settings?.github_user || '' });
+  const briefing = new Briefing(hub, $('brief')); /* the briefing above the cards (ui/brief.js) */
   const sync = new SyncPanel(hub, {
     button: $('refresh'), progress: $('sync-progress'), progressText: $('sync-progress-text'),
     summary: $('run-summary'), problems: $('problems'),
@@ -76,6 +78,7 @@ async function main() {
   async function reload() {
     const now = Date.now();
     const from = filter.value;
+    briefing.refresh(now);
     const [stats, ...lists] = await Promise.all([
       hub.call({ cmd: 'stats' }).catch((e) => { sync.showError(e); return null; }),
       ...SOURCES.map((src) => hub.call({ cmd: 'cards', now, limit: CARD_LIMIT, from: src.from })

@@ -16,6 +16,7 @@
 #include "tip/tip.h"
 #include "tip/insight.h"
 #include "base/events.h"
+#include "brief/brief.h"
 #include "api/api.h"
 
 typedef struct {

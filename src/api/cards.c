@@ -9,6 +9,7 @@
 #include "rank/rank.h"
 #include "items/items.h"
 #include "sync/sync.h"
+#include "brief/brief.h"
 #include "api/api.h"
 
 static int now_s_of(const cJSON *req, int64_t *now_s) {
@@ -68,6 +69,17 @@ static cJSON *factors_json(hub *h, sqlite3_stmt *st, int64_t id, int64_t now_s) 
   return fj;
 }
 
+/* What the AI queue wrote about the card (brief/aiqueue.c): a good-first issue's intro,
+ * difficulty and first steps as "ai", its repository's summary as "repo_summary". */
+static void ai_json(hub *h, cJSON *c, const char *key) {
+  const char *hash = key ? strchr(key, '#') : NULL;
+  char *repo = hash ? hub__strndup(key, (size_t)(hash - key)) : NULL;
+  cJSON *ai = key ? hub__ai_output(h, "gfi_intro", key) : NULL, *sum = repo ? hub__ai_output(h, "repo_summary", repo) : NULL;
+  if (ai) hub__put(c, "ai", ai);
+  if (sum) hub__put(c, "repo_summary", sum);
+  hub_free(repo);
+}
+
 static cJSON *card_json(hub *h, sqlite3_stmt *st, int64_t now_s, int detail) {
   const hub__weights *w = hub__weights_get(h);
   cJSON *c = cJSON_CreateObject();
@@ -98,6 +110,7 @@ static cJSON *card_json(hub *h, sqlite3_stmt *st, int64_t now_s, int detail) {
     add_text(c, "body", st, 20);
     hub__put(c, "body_ast", body ? hub__markdown_ast(body, (size_t)sqlite3_column_bytes(st, 20)) : cJSON_CreateArray());
     hub__put(c, "factors", factors_json(h, st, id, now_s));
+    ai_json(h, c, (const char *)sqlite3_column_text(st, 1));
   }
   return c;
 }
@@ -215,8 +228,10 @@ cJSON *hub__api_stats(hub *h, const cJSON *req) {
 }
 
 cJSON *hub__api_last_run(hub *h, const cJSON *req) {
+  cJSON *r = hub__runs_last(h);
   (void)req;
-  return hub__runs_last(h);
+  if (r && !cJSON_GetObjectItem(r, "error")) hub__put(r, "queue", hub__ai_counts(h)); /* the AI queue's state */
+  return r;
 }
 
 cJSON *hub__api_runs(hub *h, const cJSON *req) {

@@ -8,6 +8,7 @@
 #include "items/items.h"
 #include "sources/sources.h"
 #include "tip/tip_int.h"
+#include "brief/brief.h"
 #include "api/api.h"
 
 static const char *const kinds[] = {"string", "secret", "bool", "number", "list", "map", "choice"};
@@ -60,6 +61,25 @@ static cJSON *settings_json(void) {
   return a;
 }
 
+/* The briefing's enums (the page has a colour for every accent and an icon for every icon
+ * name) and every AI output's schema, from brief/schema.c. */
+static cJSON *brief_json(void) {
+  static const char *const enums[] = {"kind", "accent", "icon"};
+  static const char *const names[] = {"kinds", "accents", "icons"};
+  cJSON *o = cJSON_CreateObject(), *s;
+  size_t i, j;
+  for (i = 0; o && i < 3; i++) {
+    const hub__snode *e = hub__schema_brief_enum(enums[i]);
+    cJSON *a = cJSON_AddArrayToObject(o, names[i]);
+    for (j = 0; a && e && j < e->nvalues; j++) hub__push(a, cJSON_CreateString(e->values[j]));
+  }
+  s = cJSON_AddObjectToObject(o, "schemas");
+  hub__put(s, "briefing", hub__schema_json(&hub__schema_brief));
+  hub__put(s, "gfi_intro", hub__schema_json(&hub__schema_gfi_intro));
+  hub__put(s, "repo_summary", hub__schema_json(&hub__schema_repo_summary));
+  return o;
+}
+
 cJSON *hub__api_meta(hub *h, const cJSON *req) {
   cJSON *r = cJSON_CreateObject(), *a, *lim;
   int i;
@@ -102,6 +122,7 @@ cJSON *hub__api_meta(hub *h, const cJSON *req) {
   }
   a = cJSON_AddArrayToObject(r, "tip_reactions");
   for (i = 0; a && i < N_REACTIONS; i++) hub__push(a, cJSON_CreateString(hub__tip_rewards[i].name));
+  hub__put(r, "brief", brief_json());
   lim = cJSON_AddObjectToObject(r, "limits");
   if (lim) {
     cJSON_AddNumberToObject(lim, "body", HUB_MAX_BODY);

@@ -13,6 +13,8 @@
  *   saved_queries                db/rosql.c
  * db/dump.c alone reads and writes every table as a whole: export, import and purge of the
  * user's data (like a migration, it owns no table and changes them all).
+ *   briefings                    brief/brief.c
+ *   ai_queue, ai_outputs         brief/aiqueue.c
  * The schema (every CREATE) lives in db/schema.c, one migration per step, each naming the
  * module it is for.
  *

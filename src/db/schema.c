@@ -146,6 +146,25 @@ const char *const hub__migrations[] = {
     " ORDER BY d.id DESC LIMIT 50',1),"
     "('Items without a body','SELECT key, title FROM items WHERE body IS NULL OR body = '''' LIMIT 100',1),"
     "('Tables','SELECT type, name FROM sqlite_master WHERE name NOT LIKE ''sqlite%'' ORDER BY type, name',1);"),
+    /* 9: the briefing and the AI queue (brief/brief.c, brief/aiqueue.c) — briefings built by
+     * rules or an LLM, keyed by the hash of the items they name (an LLM attempt also by the hash
+     * of its prompt; a failed one keeps its error kind and when to try again); one queue entry
+     * per entity (a good-first issue, a repository) with the hash of the input it was queued
+     * for; the outputs, one per entity and kind */
+    ("CREATE TABLE briefings(id INTEGER PRIMARY KEY, kind TEXT NOT NULL," /* rule | llm */
+    "  hash TEXT NOT NULL, prompt_hash TEXT, json TEXT," /* json NULL: a failed attempt */
+    "  model TEXT, created_at INTEGER NOT NULL, error_kind TEXT, error TEXT, retry_at INTEGER);"
+    "CREATE INDEX briefings_hash ON briefings(hash, kind);"
+    "CREATE TABLE ai_queue(id INTEGER PRIMARY KEY, kind TEXT NOT NULL," /* gfi_intro | repo_summary */
+    "  entity TEXT NOT NULL, hash TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending'," /* pending | processing | completed | failed */
+    "  priority INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+    "  error_kind TEXT, last_error TEXT, enqueued_at INTEGER NOT NULL, started_at INTEGER,"
+    "  finished_at INTEGER, UNIQUE(kind, entity));"
+    "CREATE INDEX ai_queue_next ON ai_queue(state, priority DESC, id);"
+    "CREATE TABLE ai_outputs(kind TEXT NOT NULL, entity TEXT NOT NULL, hash TEXT NOT NULL,"
+    "  json TEXT NOT NULL, model TEXT, created_at INTEGER NOT NULL, PRIMARY KEY(kind, entity))"
+    "  WITHOUT ROWID;"),
 };
 
 const int hub__n_migrations = (int)(sizeof hub__migrations / sizeof hub__migrations[0]);

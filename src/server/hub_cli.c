@@ -9,6 +9,8 @@
  *   hub card KEY        one card with its body and the factors of its score; KEY as `hub top`
  *                       prints it (owner/repo#N), a full key, or a GitHub/tangled URL
  *   hub stats           tracked / open / with reactions / repos
+ *   hub brief [--json]  the briefing: the LLM's (cached by hubd) when fresh and valid for the
+ *                       current items, else the one the rules assemble here; text, or JSON
  *   hub last-run        statistics of the latest sync
  *   hub settings [JSON] show settings, or change them: hub settings '{"repos":["o/r"]}'
  *   hub tip             one tip: the single next thing to do (JSON)
@@ -47,6 +49,7 @@ static const char usage_text[] =
     "  top [N]                   the top N cards as a table (20)\n"
     "  cards [N]                 the ranked cards as JSON (200)\n"
     "  card KEY                  one card: KEY as top prints it (owner/repo#N) or a URL\n"
+    "  brief [--json]            the briefing: a headline and sections (text, or JSON)\n"
     "  stats | last-run          header numbers | the last sync's statistics\n"
     "  settings [JSON]           show or change settings\n"
     "  tip                       one tip; then: tip-feedback DECISION REACTION [UNTIL]\n"
@@ -143,6 +146,55 @@ static int do_top(hub *h, long n) {
       rl += (size_t)w;
     }
     printf("%7.3f  %-5s  %-34.34s  %s  [%s]\n", num_of(c, "score"), str_of(c, "kind"), item, title, reasons);
+  }
+  cJSON_Delete(res);
+  return 0;
+}
+
+/* Prints s with control characters shown as '?' (hostile text cannot drive the terminal). */
+static void put_clean(const char *s) {
+  for (; s && *s; s++) putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+}
+
+/* `hub brief`: the briefing for people — the headline, then each section with its items. */
+static int do_brief(hub *h, int json) {
+  cJSON *req = cJSON_CreateObject(), *res;
+  const cJSON *b, *sec, *it, *items;
+  char when[32];
+  cJSON_AddStringToObject(req, "cmd", "brief");
+  cJSON_AddNumberToObject(req, "now", (double)hub_now_ms());
+  res = hub_callj(h, req);
+  cJSON_Delete(req);
+  if (json || !res || cJSON_GetObjectItemCaseSensitive(res, "error")) return emit("brief", res);
+  b = cJSON_GetObjectItemCaseSensitive(res, "brief");
+  items = cJSON_GetObjectItemCaseSensitive(b, "items");
+  {
+    time_t t = (time_t)(num_of(b, "at") / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+  }
+  if (strcmp(str_of(b, "source"), "llm") == 0) {
+    printf("Briefing, written by ");
+    put_clean(str_of(b, "model"));
+    printf(" at %s\n\n", when);
+  } else {
+    printf("Briefing, assembled on this device at %s\n\n", when);
+  }
+  put_clean(str_of(b, "headline"));
+  putchar('\n');
+  cJSON_ArrayForEach(sec, cJSON_GetObjectItemCaseSensitive(b, "sections")) {
+    printf("\n");
+    put_clean(str_of(sec, "title"));
+    printf(" (%.0f in all)\n", num_of(cJSON_GetObjectItemCaseSensitive(b, "counts"), str_of(sec, "kind")));
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(sec, "items")) {
+      const cJSON *item = cJSON_GetObjectItemCaseSensitive(items, str_of(it, "key"));
+      printf("  %s#%.0f  ", str_of(item, "repo"), num_of(item, "number"));
+      put_clean(str_of(item, "title"));
+      printf("\n      ");
+      put_clean(str_of(it, "reason"));
+      putchar('\n');
+    }
   }
   cJSON_Delete(res);
   return 0;
@@ -434,7 +486,7 @@ static int do_sql(hub *h, int argc, char **argv) {
 static const struct { const char *name; int min, max; } cmds[] = {
     {"sync", 0, 0}, {"cards", 0, 1}, {"top", 0, 1}, {"card", 1, 1}, {"stats", 0, 0}, {"last-run", 0, 0},
     {"settings", 0, 1}, {"tip", 0, 0}, {"tip-feedback", 2, 3}, {"tip-stats", 0, 0}, {"tip-eval", 0, 4},
-    {"gfi-ufg", 1, 1}, {"sql", 1, 2}, {"call", 1, 1},
+    {"gfi-ufg", 1, 1}, {"sql", 1, 2}, {"call", 1, 1}, {"brief", 0, 1},
 };
 
 static int run(hub *h, int argc, char **argv) {
@@ -462,6 +514,10 @@ static int run(hub *h, int argc, char **argv) {
     int rc = key ? simple(h, "card", "card", "key", key, 1) : 1;
     free(key);
     return rc;
+  }
+  if (strcmp(c, "brief") == 0) {
+    if (argc > 2 && strcmp(argv[2], "--json") != 0) return usage("brief takes only --json");
+    return do_brief(h, argc > 2);
   }
   if (strcmp(c, "stats") == 0) return simple(h, "stats", "stats", NULL, NULL, 0);
   if (strcmp(c, "last-run") == 0) return simple(h, "last-run", "last_run", NULL, NULL, 0);

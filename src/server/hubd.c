@@ -25,6 +25,13 @@
  * with the demo data (35 cards): RSS 13 MB idle (2.4 MB anonymous, the rest shared libraries),
  * 16 MB under wrk -t2 -c20 on /api/cards.json.
  *
+ * The LLM (briefing, AI queue) is configured by HUB_LLM_PROVIDER, HUB_LLM_BASE_URL,
+ * HUB_LLM_MODEL, HUB_LLM_API_KEY (llm.h), read once at start-up (a change needs a restart); the
+ * key is then wiped from the environment. Unset provider: no LLM, the rule-built briefing stands.
+ * The scheduler runs hubd_brief_run / hubd_aiqueue_run (brief_llm.h) from its own thread with
+ * hubd_api_ai_env(&api) (the writer as the door to the core) under api.ai_running, as POST
+ * /api/brief and POST /api/ai do.
+ *
  * Hook for the scheduler (issue 13, item 2): post jobs with hubd_writer_post(writer, fn, arg,
  * done) from a scheduler thread started next to the writer in main() below, and share
  * api.sync_running as the no-overlap guard for ingest runs.
@@ -43,6 +50,7 @@
 #include <sodium.h>
 #include "hub.h"
 #include "sqlite3.h"
+#include "brief_llm.h"
 #include "http.h"
 #include "hubd_config.h"
 #include "hubd_log.h"
@@ -127,7 +135,9 @@ static void usage(FILE *f) {
         "hub's native server: serves the PWA's files and a JSON API over the core's commands.\n"
         "API (all but /healthz need \"Authorization: Bearer <api_key>\"): GET /healthz, GET /api/cards.json,\n"
         "GET /api/stats.json, GET /api/runs, POST /api/call (one core command), POST /api/sync,\n"
-        "DELETE /api/data. SIGTERM stops (within 5 s), SIGHUP reloads the configuration.\n",
+        "POST /api/brief, POST /api/ai, DELETE /api/data. SIGTERM stops (within 5 s), SIGHUP reloads\n"
+        "the configuration. The LLM: HUB_LLM_PROVIDER (openai|ollama|anthropic; unset: none),\n"
+        "HUB_LLM_BASE_URL, HUB_LLM_MODEL, HUB_LLM_API_KEY, read at start-up only.\n",
         f);
   hubd_config_usage(f);
 }
@@ -218,6 +228,19 @@ static void reload(int argc, char **argv, const hubd_env *env, hubd_config *cur,
            "api_key", cur->has_api_key ? "set" : "none", "note", restart, (char *)NULL);
 }
 
+/* Loads the LLM configuration from the environment, then wipes and removes the key there.
+ * Returns 0 (*have says whether one is configured), or -1 with err. */
+static int load_llm(hub_llm_config *llm, int *have, char *err, size_t errlen) {
+  hub_llm_cfg_status st = hub_llm_config_load(llm, hub_llm_getenv, NULL, err, errlen);
+  char *key = getenv("HUB_LLM_API_KEY");
+  if (key) {
+    sodium_memzero(key, strlen(key));
+    unsetenv("HUB_LLM_API_KEY");
+  }
+  *have = st == HUB_LLM_CFG_OK;
+  return st == HUB_LLM_CFG_BAD ? -1 : 0;
+}
+
 /* Strips --help/--version/--seal from argv into flags; returns the new argc. */
 static int take_modes(int argc, char **argv, int *help, int *version, int *seal) {
   int i, n = 1;
@@ -241,15 +264,17 @@ int main(int argc, char **argv) {
   hubd_readers *readers = NULL;
   hubd_http *http = NULL;
   hubd_http_opts ho;
+  hub_llm_config llm;
   unsigned char key[32];
   char err[512], portbuf[16], *token = NULL;
   unsigned port = 0;
-  int help, version, seal, rc = 1, sig = 0, have_cfg = 0;
+  int help, version, seal, rc = 1, sig = 0, have_cfg = 0, have_llm = 0;
   sigset_t sigs;
   pthread_t wd;
 
   memset(&api, 0, sizeof api);
   memset(&up, 0, sizeof up);
+  memset(&llm, 0, sizeof llm);
   pthread_mutex_init(&up.mu, NULL);
   argc = take_modes(argc, argv, &help, &version, &seal);
   if (help) {
@@ -297,6 +322,11 @@ int main(int argc, char **argv) {
   }
   upstream_set(&up, token, &cfg);
   token = NULL;
+  if (load_llm(&llm, &have_llm, err, sizeof err)) {
+    hubd_log(HUBD_LOG_ERROR, "start_failed", "message", err, (char *)NULL);
+    rc = 2;
+    goto done;
+  }
   /* the writer's handle first: it creates and migrates the database the readers then open */
   if (hub_open(cfg.db, NULL, &wh, err, sizeof err)) {
     hubd_log(HUBD_LOG_ERROR, "start_failed", "db", cfg.db, "message", err, (char *)NULL);
@@ -317,6 +347,8 @@ int main(int argc, char **argv) {
   api.upstream = upstream_copy;
   api.upstream_ud = &up;
   atomic_init(&api.sync_running, 0);
+  atomic_init(&api.ai_running, 0);
+  api.llm = have_llm ? &llm : NULL;
   if (hubd_routes_init(&api)) goto oom;
   memset(&ho, 0, sizeof ho);
   ho.listen = cfg.listen;
@@ -335,7 +367,8 @@ int main(int argc, char **argv) {
   snprintf(portbuf, sizeof portbuf, "%u", port);
   hubd_log(HUBD_LOG_INFO, "start", "version", HUBD_VERSION, "listen", cfg.listen, "port", portbuf, "db", cfg.db,
            "root", cfg.root, "api_key", cfg.has_api_key ? "set" : "none", "github_token",
-           up.token ? "set" : "none", (char *)NULL);
+           up.token ? "set" : "none", "llm", have_llm ? hub_llm_provider_name(llm.provider) : "none", "llm_model",
+           have_llm ? llm.model : NULL, (char *)NULL);
   if (!cfg.has_api_key)
     hubd_log(HUBD_LOG_WARN, "no_api_key", "message", "HUBD_API_KEY is not set: every /api/ request is refused",
              (char *)NULL);
@@ -366,6 +399,7 @@ done:
   hubd_secret_free(token);
   hubd_secret_free(up.token);
   free(up.api);
+  hub_llm_config_free(&llm);
   pthread_mutex_destroy(&up.mu);
   if (have_cfg) hubd_config_free(&cfg);
   hubd_env_free(env);

@@ -24,10 +24,12 @@ static const struct {
 } read_only[] = {
     {"cards", NULL},     {"card", NULL},     {"stats", NULL},        {"last_run", NULL},
     {"tip_stats", NULL}, {"tip_eval", NULL}, {"gfi_repos", "repos"}, {"settings", "set"},
+    {"brief", "refresh"}, {"queue", NULL},   {"ai", NULL},
 };
 
 /* Commands only hubd itself sends: it drives syncs (POST /api/sync, later the scheduler). */
-static const char *const driver_only[] = {"sync_start", "sync_next", "sync_feed", "sync_abort"};
+static const char *const driver_only[] = {"sync_start", "sync_next", "sync_feed", "sync_abort",
+                                          "brief_llm",  "ai_claim",  "ai_done"};
 
 int hubd_cmd_class(const char *json, size_t len) {
   cJSON *req = cJSON_ParseWithLength(json, len);
@@ -260,7 +262,7 @@ static int r_call(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, si
   int cls = hubd_cmd_class(body, len);
   (void)arg, (void)ud;
   if (cls < 0) {
-    *out = error_json("bad_request", "hubd drives syncs itself: use POST /api/sync");
+    *out = error_json("bad_request", "hubd drives syncs and AI work itself: use POST /api/sync, /api/brief or /api/ai");
     return 400;
   }
   *out = cls ? hubd_readers_call(api->readers, body, len, hubd_writer_generation(api->writer)) : hubd_writer_call(api->writer, body, len);
@@ -324,6 +326,67 @@ static int r_sync(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, si
   return hubd_status_of(*out);
 }
 
+/* ---- POST /api/brief, POST /api/ai: AI work on this thread, the core through the writer ------- */
+
+static char *writer_call(void *ud, const char *json, size_t len) { return hubd_writer_call(ud, json, len); }
+
+hubd_ai_env hubd_api_ai_env(hubd_api *api) {
+  hubd_ai_env e;
+  memset(&e, 0, sizeof e);
+  e.call = writer_call;
+  e.call_ud = api->writer;
+  e.llm = api->llm;
+  e.stop = hubd_writer_stopping(api->writer);
+  return e;
+}
+
+/* Runs fn once at a time (409 otherwise) and answers {"run": its result, extra}. */
+static int ai_route(hubd_api *api, int brief, char **out) {
+  hubd_ai_env env = hubd_api_ai_env(api);
+  int expected = 0;
+  cJSON *run, *r;
+  if (!atomic_compare_exchange_strong(&api->ai_running, &expected, 1)) {
+    *out = error_json("conflict", "AI work is already running");
+    return 409;
+  }
+  run = brief ? hubd_brief_run(&env) : hubd_aiqueue_run(&env, HUBD_AI_BUDGET_MS);
+  atomic_store(&api->ai_running, 0);
+  if (run && cJSON_GetObjectItemCaseSensitive(run, "error") && !cJSON_GetObjectItemCaseSensitive(run, "hash")) {
+    *out = cJSON_PrintUnformatted(run); /* the core could not build the briefing */
+    cJSON_Delete(run);
+    return hubd_status_of(*out);
+  }
+  r = cJSON_CreateObject();
+  hub__put(r, "run", run);
+  if (brief) {
+    cJSON *req = cJSON_CreateObject(), *b;
+    char *in, *res;
+    cJSON_AddStringToObject(req, "cmd", "brief");
+    cJSON_AddNumberToObject(req, "now", (double)hub_now_ms());
+    in = cJSON_PrintUnformatted(req);
+    res = in ? hubd_readers_call(api->readers, in, strlen(in), hubd_writer_generation(api->writer)) : NULL;
+    b = res ? cJSON_Parse(res) : NULL;
+    hub__put(r, "brief", cJSON_DetachItemFromObject(b, "brief"));
+    cJSON_Delete(b);
+    hub_free(res);
+    cJSON_free(in);
+    cJSON_Delete(req);
+  }
+  *out = cJSON_PrintUnformatted(r);
+  cJSON_Delete(r);
+  return *out ? 200 : 503;
+}
+
+static int r_brief(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, size_t len, char **out) {
+  (void)arg, (void)ud, (void)body, (void)len;
+  return ai_route(api, 1, out);
+}
+
+static int r_ai(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, size_t len, char **out) {
+  (void)arg, (void)ud, (void)body, (void)len;
+  return ai_route(api, 0, out);
+}
+
 /* ---- DELETE /api/data ------------------------------------------------------------------------ */
 
 /* TODO(lead): "delete everything" needs a core command that purges items, runs, settings, tip
@@ -349,6 +412,8 @@ static const hubd_route routes[] = {
     {"GET", "/api/runs", 1, 0, r_runs},
     {"POST", "/api/call", 1, HUBD_CALL_BODY_MAX, r_call},
     {"POST", "/api/sync", 1, 0, r_sync},
+    {"POST", "/api/brief", 1, 0, r_brief},
+    {"POST", "/api/ai", 1, 0, r_ai},
     {"DELETE", "/api/data", 1, 0, r_purge},
 };
 

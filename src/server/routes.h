@@ -11,9 +11,14 @@
  *                             answer is reused for HUBD_CARDS_CACHE_MS unless the writer ran a
  *                             job since (scores move by the hour; the core costs ~40 µs a card)
  *   GET    /api/stats.json   stats
- *   GET    /api/runs         last_run (until the core has a `runs` list command)
+ *   GET    /api/runs         last_run (until the core has a `runs` list command), with the AI
+ *                             queue's counts ("queue")
  *   POST   /api/call         the body is one core command; readers or writer by the list below
  *   POST   /api/sync         one ingest on the writer (hub_sync_run); answers with the run
+ *   POST   /api/brief        refresh the briefing and refine it with the LLM (hubd_brief_run,
+ *                             on this thread; the core through the writer); answers with the
+ *                             run and the briefing now served
+ *   POST   /api/ai           one run of the AI queue (hubd_aiqueue_run, HUBD_AI_BUDGET_MS)
  *   DELETE /api/data         "delete everything" — a hook until the core has a purge command
  *
  * Ownership: response bodies are released with hub_free.
@@ -24,6 +29,8 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "brief_llm.h"
+#include "llm.h"
 #include "readers.h"
 #include "writer.h"
 
@@ -49,11 +56,19 @@ typedef struct {
   void (*upstream)(void *ud, char **token, char **api, int64_t *max_wait_ms);
   void *upstream_ud;
   atomic_int sync_running; /* one sync at a time (the scheduler will share this guard) */
+  const hub_llm_config *llm; /* NULL: no LLM (HUB_LLM_PROVIDER unset) */
+  atomic_int ai_running;     /* one briefing refinement or queue run at a time */
   struct hubd_cards_cache *cache; /* made by hubd_routes_init */
 } hubd_api;
 
 /* Prepares api's private state (the cards micro-cache). Returns 0, or -1 on OOM. */
 int hubd_routes_init(hubd_api *api);
+
+/* The env through which hubd's AI work reaches the core: the writer (hubd_writer_call), the LLM
+ * configured, hubd's stop flag. For the scheduler: run hubd_brief_run / hubd_aiqueue_run with it
+ * on the scheduler's thread, guarded by api->ai_running (one AI run at a time, shared with
+ * POST /api/brief and POST /api/ai). */
+hubd_ai_env hubd_api_ai_env(hubd_api *api);
 
 /* Releases what hubd_routes_init made. */
 void hubd_routes_free(hubd_api *api);

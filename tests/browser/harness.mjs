@@ -35,13 +35,14 @@ async function startPortProc(bin, args, portFile) {
 }
 
 export class Env {
-  // scenario dirs for the fake upstream; config: first-visit defaults written to config.json
-  static async start({ scenarios = ['tests/exchanges/demo'], config = true } = {}) {
+  // scenario dirs for the fake upstream; config: first-visit defaults written to config.json;
+  // fresh: recorded times moved so the newest is an hour old (as `make run` shows the demo)
+  static async start({ scenarios = ['tests/exchanges/demo'], config = true, fresh = false } = {}) {
     const env = new Env();
     env.dir = mkdtempSync(join(tmpdir(), 'hub-browser-'));
     env.www = join(env.dir, 'www');
     cpSync('build/web', env.www, { recursive: true });
-    const fakeArgs = [];
+    const fakeArgs = fresh ? ['--fresh'] : [];
     for (const s of scenarios) fakeArgs.push('--dir', s);
     env.fake = await startPortProc('build/fake_upstream', fakeArgs, join(env.dir, 'api-port'));
     env.api = `http://127.0.0.1:${env.fake.port}`;
