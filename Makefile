@@ -204,6 +204,9 @@ $(B)/asan/bandit_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/bandit_test.c test
 # the search language (src/api/query.c) on its own and against SQLite
 $(B)/asan/query_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/query_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+# triage, its commands, the query in cards and the outbox to GitHub (src/triage/, api/inbox.c)
+$(B)/asan/triage_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/triage_test.c tests/testutil.c tests/replay.c)
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/fake_llm: $(call obj,$(B)/native,tests/fake_llm.c $(CJSON_DIR)/cJSON.c)
 	$(Q)$(CC) -o $@ $^ -lmicrohttpd -lpthread
 $(B)/asan/llm_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/llm_test.c src/server/llm.c src/server/llm_curl.c src/server/transport_curl.c tests/testutil.c tests/replay.c)
@@ -237,7 +240,7 @@ $(B)/web/.stamp: $(WEB_SRC) $(W)/hub.mjs $(W)/hub.wasm
 run: native web
 	@sh tests/run_demo.sh
 
-test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandit_test $(B)/asan/tangled_test $(B)/asan/gfi_test $(B)/asan/ufg_test $(B)/asan/query_test $(B)/asan/hub $(B)/asan/llm_test $(B)/fake_llm \
+test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandit_test $(B)/asan/tangled_test $(B)/asan/gfi_test $(B)/asan/ufg_test $(B)/asan/query_test $(B)/asan/triage_test $(B)/asan/hub $(B)/asan/llm_test $(B)/fake_llm \
       $(B)/asan/webpush_test $(B)/fake_push $(B)/asan/hubd
 	@sh tests/run_tests.sh
 

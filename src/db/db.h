@@ -10,6 +10,9 @@
  *   at_*                         sources/atproto.c
  *   repos, gfi_issues            sources/gfi.c
  *   tip_*                        tip/
+ *   triage, triage_log, searches triage/triage.c
+ *   outbox                       triage/outbox.c
+ *   gh_threads                   sources/github.c (read by triage/ to know an item's thread)
  * The schema (every CREATE) lives in db/schema.c, one migration per step, each naming the
  * module it is for.
  *

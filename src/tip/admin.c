@@ -8,6 +8,7 @@
 #include <string.h>
 #include "db/db.h"
 #include "tip/tip_int.h"
+#include "triage/triage.h"
 
 
 cJSON *hub__tip_stats_cmd(hub *h, const cJSON *req) {
@@ -108,7 +109,7 @@ cJSON *hub__tip_reset_cmd(hub *h, const cJSON *req) {
   if (hub__db_begin(h)) goto db;
   if ((models = hub__db_run(h, "DELETE FROM tip_models WHERE user=?", "t", user)) < 0) goto db_tx;
   if (logs && (decisions = hub__db_run(h, "DELETE FROM tip_decisions WHERE user=?", "t", user)) < 0) goto db_tx;
-  if (items && (states = hub__db_run(h, "DELETE FROM tip_item_state WHERE user=?", "t", user)) < 0) goto db_tx;
+  if (items && (states = hub__triage_forget_dismissed(h)) < 0) goto db_tx; /* done/snoozed: the inbox's */
   if (hub__db_commit(h)) goto db;
   res = cJSON_CreateObject();
   cJSON_AddBoolToObject(res, "ok", 1);
