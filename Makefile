@@ -210,6 +210,9 @@ $(B)/asan/console_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/console_test.c te
 # the search language (src/api/query.c) on its own and against SQLite
 $(B)/asan/query_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/query_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+# triage, its commands, the query in cards and the outbox to GitHub (src/triage/, api/inbox.c)
+$(B)/asan/triage_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/triage_test.c tests/testutil.c tests/replay.c)
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/fake_llm: $(call obj,$(B)/native,tests/fake_llm.c $(CJSON_DIR)/cJSON.c)
 	$(Q)$(CC) -o $@ $^ -lmicrohttpd -lpthread
 $(B)/asan/llm_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/llm_test.c src/server/llm.c src/server/llm_curl.c src/server/transport_curl.c tests/testutil.c tests/replay.c)
@@ -250,6 +253,7 @@ run: native web
 
 # Everything the tests run (one per line, so additions merge cleanly).
 TEST_BINS := \
+  $(B)/asan/triage_test \
   $(B)/asan/unit_test \
   $(B)/asan/fixture_test \
   $(B)/asan/bandit_test \

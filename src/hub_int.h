@@ -6,11 +6,12 @@
  *   src/db       SQLite: open + migrations, statement cache and binder, settings (kv)
  *   src/rank     the importance score (pure) and the weights it is given
  *   src/items    the only writer of items and their reasons
+ *   src/triage   the user's state of each item (read, done, snoozed, …), undo, the outbox
  *   src/sync     the sans-I/O run engine: queue, statuses, retries, limits, validators, runs
  *   src/sources  GitHub, tangled (AT Protocol), good-first-issue lists; the source registry
  *   src/tip      one tip: features, policies, LinUCB, logs, offline evaluation, simulator
  *   src/brief    the briefing (rules, one schema, cache) and the AI queue
- *   src/api      the command table, hub_call, settings, cards, meta
+ *   src/api      the command table, hub_call, settings, cards, search, triage commands, meta
  * Each module's header says what it owns. struct hub holds one pointer per module that keeps
  * state between calls; a module touches only its own field.
  */

@@ -22,9 +22,10 @@
 #define TEXT "(i.title LIKE ? ESCAPE '\\' OR i.body LIKE ? ESCAPE '\\')"
 #define REASON "(EXISTS (SELECT 1 FROM item_reasons r WHERE r.item_id = i.id AND r.code = ?))"
 #define HIDE                                                                                    \
-  "(t.done_at IS NULL AND coalesce(t.snoozed_until, 0) <= :now AND coalesce(t.muted, 0) = 0"   \
-  " AND coalesce(t.dismissed, 0) = 0)"
+  "((t.done_at IS NULL OR coalesce(i.updated_at, 0) * 1000 > t.done_at)"                      \
+  " AND coalesce(t.snoozed_until, 0) <= :now AND coalesce(t.muted, 0) = 0 AND coalesce(t.dismissed, 0) = 0)"
 #define BYRANK "i.rank DESC, i.id"
+#define DONE "(t.done_at IS NOT NULL AND coalesce(i.updated_at, 0) * 1000 <= t.done_at)"
 
 /* Parameters joined with " | " (test values never contain it). New string (free()). */
 static char *join_params(const hub__query *q) {
@@ -72,15 +73,15 @@ static void test_compile_table(void) {
       {"is:unread", "(coalesce(t.read, 1 - i.unread) = 0)", BYRANK, ""},
       {"is:read", "(coalesce(t.read, 1 - i.unread) = 1)", BYRANK, ""},
       {"is:saved", "(t.saved = 1)", BYRANK, ""},
-      {"is:done", "(t.done_at IS NOT NULL)", BYRANK, ""},
+      {"is:done", DONE "", BYRANK, ""},
       {"is:Snoozed", "(t.snoozed_until > :now)", BYRANK, ""},
       {"is:muted", "(t.muted = 1)", BYRANK, ""},
       {"is:dismissed", "(t.dismissed = 1)", BYRANK, ""},
       {"source:github",
-       "(i.source = 'github' AND EXISTS (SELECT 1 FROM item_reasons r WHERE r.item_id = i.id AND r.code <> 'gfi'))",
+       "(i.source = 'github' AND EXISTS (SELECT 1 FROM item_reasons r WHERE r.item_id = i.id AND r.code NOT IN ('gfi', 'gfi_search')))",
        BYRANK, ""},
       {"source:tangled", "(i.source = 'tangled')", BYRANK, ""},
-      {"source:GFI", "(EXISTS (SELECT 1 FROM item_reasons r WHERE r.item_id = i.id AND r.code = 'gfi'))", BYRANK, ""},
+      {"source:GFI", "(EXISTS (SELECT 1 FROM item_reasons r WHERE r.item_id = i.id AND r.code IN ('gfi', 'gfi_search')))", BYRANK, ""},
       {"sort:updated", "1", "coalesce(i.updated_at, i.created_at) DESC, i.id", ""},
       {"sort:created-asc", "1", "i.created_at ASC, i.id", ""},
       {"sort:Score-DESC", "1", "i.rank DESC, i.id", ""},
@@ -90,7 +91,7 @@ static void test_compile_table(void) {
       {"50_000 a\\b", TEXT " AND " TEXT, BYRANK, "%50\\_000% | %50\\_000% | %a\\\\b% | %a\\\\b%"},
       {"12:30", TEXT, BYRANK, "%12:30% | %12:30%"},
       {"-label:bug", LABEL " IS NOT 1", BYRANK, "\"bug\""},
-      {"-is:done", "(t.done_at IS NOT NULL) IS NOT 1", BYRANK, ""},
+      {"-is:done", DONE " IS NOT 1", BYRANK, ""},
       {"-crash", TEXT " IS NOT 1", BYRANK, "%crash% | %crash%"},
       {"-\"two words\"", TEXT " IS NOT 1", BYRANK, "%two words% | %two words%"},
       {"--x", TEXT " IS NOT 1", BYRANK, "%-x% | %-x%"},
@@ -243,14 +244,14 @@ static void test_hide_and_flags(void) {
       {"", HIDE, HUB__QF_HIDE | HUB__QF_NOW, 0, 0},
       {"is:open", "(i.state = 'open') AND " HIDE, HUB__QF_HIDE | HUB__QF_NOW, 1u << HUB__QIS_OPEN, 0},
       {"a OR b", "(" TEXT " OR " TEXT ") AND " HIDE, HUB__QF_HIDE | HUB__QF_NOW | HUB__QF_TEXT | HUB__QF_OR, 0, 0},
-      {"-is:done", "(t.done_at IS NOT NULL) IS NOT 1 AND " HIDE, HUB__QF_HIDE | HUB__QF_NOW, 0, 1u << HUB__QIS_DONE},
+      {"-is:done", DONE " IS NOT 1 AND " HIDE, HUB__QF_HIDE | HUB__QF_NOW, 0, 1u << HUB__QIS_DONE},
       {"is:unread", "(coalesce(t.read, 1 - i.unread) = 0) AND " HIDE, HUB__QF_HIDE | HUB__QF_NOW, 1u << HUB__QIS_UNREAD, 0},
-      {"is:done", "(t.done_at IS NOT NULL)", 0, 1u << HUB__QIS_DONE, 0},
+      {"is:done", DONE "", 0, 1u << HUB__QIS_DONE, 0},
       {"is:saved sort:updated", "(t.saved = 1)", HUB__QF_SORT, 1u << HUB__QIS_SAVED, 0},
       {"is:snoozed", "(t.snoozed_until > :now)", HUB__QF_NOW, 1u << HUB__QIS_SNOOZED, 0},
       {"is:muted -is:dismissed", "(t.muted = 1) AND (t.dismissed = 1) IS NOT 1", 0, 1u << HUB__QIS_MUTED,
        1u << HUB__QIS_DISMISSED},
-      {"is:pr OR is:done", "(i.kind = 'pull') OR (t.done_at IS NOT NULL)", HUB__QF_OR,
+      {"is:pr OR is:done", "(i.kind = 'pull') OR " DONE, HUB__QF_OR,
        (1u << HUB__QIS_PR) | (1u << HUB__QIS_DONE), 0},
   };
   size_t k;

@@ -8,6 +8,7 @@
 #include "testutil.h"
 
 int tu_passed, tu_failed;
+cJSON *tu_requests;
 
 cJSON *tu_call(hub *h, const char *fmt, ...) {
   va_list ap;
@@ -127,7 +128,7 @@ cJSON *tu_sync(hub *h, replay *r, int64_t *now, tu_fault_fn fault, void *ud, tu_
       const cJSON *e, *hobj = cJSON_GetObjectItemCaseSensitive(f, "headers");
       replay_response resp;
       const char *neterr = NULL;
-      const char *url = tu_str(f, "url");
+      const char *url = tu_str(f, "url"), *method = tu_str(f, "method"), *body = tu_str(f, "body");
       char *feed, *out;
       cJSON_ArrayForEach(e, hobj) {
         if (nh < 16 && cJSON_IsString(e)) {
@@ -137,8 +138,16 @@ cJSON *tu_sync(hub *h, replay *r, int64_t *now, tu_fault_fn fault, void *ud, tu_
         }
       }
       memset(&resp, 0, sizeof resp);
-      if (replay_answer(r, "GET", url, hdrs, nh, &resp)) abort();
+      if (replay_answer(r, method ? method : "GET", url, hdrs, nh, &resp)) abort();
       if (fault) fault(ud, st->requests, url, &resp, &neterr);
+      if (tu_requests) {
+        cJSON *lg = cJSON_CreateObject();
+        cJSON_AddStringToObject(lg, "method", method ? method : "?");
+        cJSON_AddStringToObject(lg, "url", url ? url : "?");
+        if (body) cJSON_AddStringToObject(lg, "body", body);
+        cJSON_AddNumberToObject(lg, "status", neterr ? 0 : resp.status);
+        cJSON_AddItemToArray(tu_requests, lg);
+      }
       st->requests++;
       *now += 5;
       feed = tu_feed_request((int64_t)tu_num(f, "id"), *now, &resp, neterr);

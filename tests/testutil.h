@@ -48,6 +48,10 @@ typedef struct {
   int64_t max_wait_ms;/* longest single wait */
 } tu_stats;
 
+/* When not NULL, tu_sync appends every request it answers to this array:
+ * {"method","url"[,"body"],"status"} (status 0 for a simulated network error). */
+extern cJSON *tu_requests;
+
 /* Drives one whole sync: sync_start, then sync_next/answer/sync_feed until done. The
  * simulated clock *now advances 5 ms per request and jumps to wait_until when asked.
  * Returns the final response's "run" object (detached; caller frees) or NULL on error. */

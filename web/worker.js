@@ -68,7 +68,7 @@ async function perform(f) {
   const timer = setTimeout(() => ctl.abort(), f.timeout_ms || 30000);
   try {
     const res = await fetch(f.url, {
-      method: f.method, headers: f.headers, signal: ctl.signal,
+      method: f.method, headers: f.headers, body: f.body ?? undefined, signal: ctl.signal,
       cache: 'no-store', credentials: 'omit', redirect: 'error', referrerPolicy: 'no-referrer',
     });
     const headers = {};

@@ -1,7 +1,8 @@
 /*
- * cards.c — what the inbox shows (api layer): the ranked cards, one card with its body as a
- * safe markdown tree and the factors of its score, the header's statistics, and the sync runs.
- * Everything here reads; runs_prune is the one write (old run records).
+ * cards.c — what the inbox shows (api layer): the cards a query selects (api/select.c) with
+ * their triage state, one card with its body as a safe markdown tree and the factors of its
+ * score, the header's statistics, and the sync runs. Everything here reads; runs_prune is the
+ * one write (old run records).
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,11 +13,8 @@
 #include "brief/brief.h"
 #include "api/api.h"
 
-static int now_s_of(const cJSON *req, int64_t *now_s) {
-  int64_t ms;
-  if (hub__json_int(req, "now", 0, 9000000000000000LL, &ms) != 1) return -1;
-  *now_s = ms / 1000;
-  return 0;
+static int now_of(const cJSON *req, int64_t *now_ms) {
+  return hub__json_int(req, "now", 0, 9000000000000000LL, now_ms) == 1 ? 0 : -1;
 }
 
 static cJSON *json_or_empty(const unsigned char *t) {
@@ -30,10 +28,18 @@ static void add_text(cJSON *o, const char *k, sqlite3_stmt *st, int i) {
   else cJSON_AddNullToObject(o, k);
 }
 
-#define CARD_COLS                                                                             \
-  "id,key,source,repo,number,kind,title,state,author,labels,comments,reactions,created_at,"   \
-  "updated_at,url,unread,rank,assignees,first_seen,last_seen,body,coalesce(updated_at,created_at,first_seen)," \
-  "activity"
+/* Columns 0–22 are the item (15: GitHub's unread flag, which the stored rank used); 23– its
+ * triage state (see triage/triage.h) and its latest outbox entry still pending or dropped. */
+#define CARD_COLS                                                                                    \
+  "i.id,i.key,i.source,i.repo,i.number,i.kind,i.title,i.state,i.author,i.labels,i.comments,"         \
+  "i.reactions,i.created_at,i.updated_at,i.url,i.unread,i.rank,i.assignees,i.first_seen,i.last_seen," \
+  "i.body,coalesce(i.updated_at,i.created_at,i.first_seen),i.activity,"                              \
+  "coalesce(1 - t.read, i.unread),coalesce(t.saved, 0),t.snoozed_until,"                             \
+  "t.done_at IS NOT NULL AND coalesce(i.updated_at, 0) * 1000 <= t.done_at,coalesce(t.muted, 0),"    \
+  "coalesce(t.dismissed, 0)," OUTBOX_COL("o.state") "," OUTBOX_COL("coalesce(o.last_error, o.note)")
+#define OUTBOX_COL(what)                                                                             \
+  "(SELECT " what " FROM outbox o WHERE o.item_id = i.id AND o.state IN ('pending', 'dropped')"       \
+  " ORDER BY o.id DESC LIMIT 1)"
 
 /* The factors of the card's score, as its explanation shows them. */
 static cJSON *factors_json(hub *h, sqlite3_stmt *st, int64_t id, int64_t now_s) {
@@ -80,8 +86,30 @@ static void ai_json(hub *h, cJSON *c, const char *key) {
   hub_free(repo);
 }
 
-static cJSON *card_json(hub *h, sqlite3_stmt *st, int64_t now_s, int detail) {
+/* The card's triage state: read, saved, snoozed_until (while it lasts), done, muted,
+ * dismissed, and "outbox" {state, note} while GitHub has not been told or refused. */
+static void triage_json(cJSON *c, sqlite3_stmt *st, int64_t now_ms) {
+  int64_t until = sqlite3_column_int64(st, 25);
+  cJSON_AddBoolToObject(c, "unread", sqlite3_column_int(st, 23));
+  cJSON_AddBoolToObject(c, "read", !sqlite3_column_int(st, 23));
+  cJSON_AddBoolToObject(c, "saved", sqlite3_column_int(st, 24));
+  if (sqlite3_column_type(st, 25) != SQLITE_NULL && until > now_ms) cJSON_AddNumberToObject(c, "snoozed_until", (double)until);
+  else cJSON_AddNullToObject(c, "snoozed_until");
+  cJSON_AddBoolToObject(c, "done", sqlite3_column_int(st, 26));
+  cJSON_AddBoolToObject(c, "muted", sqlite3_column_int(st, 27));
+  cJSON_AddBoolToObject(c, "dismissed", sqlite3_column_int(st, 28));
+  if (sqlite3_column_type(st, 29) != SQLITE_NULL) {
+    cJSON *o = cJSON_AddObjectToObject(c, "outbox");
+    if (o) {
+      add_text(o, "state", st, 29);
+      add_text(o, "note", st, 30);
+    }
+  }
+}
+
+static cJSON *card_json(hub *h, sqlite3_stmt *st, int64_t now_ms, int detail) {
   const hub__weights *w = hub__weights_get(h);
+  int64_t now_s = now_ms / 1000;
   cJSON *c = cJSON_CreateObject();
   int64_t id = sqlite3_column_int64(st, 0);
   if (!c) return NULL;
@@ -99,7 +127,7 @@ static cJSON *card_json(hub *h, sqlite3_stmt *st, int64_t now_s, int detail) {
   cJSON_AddNumberToObject(c, "created_at", (double)sqlite3_column_int64(st, 12));
   cJSON_AddNumberToObject(c, "updated_at", (double)sqlite3_column_int64(st, 13));
   add_text(c, "url", st, 14);
-  cJSON_AddBoolToObject(c, "unread", sqlite3_column_int(st, 15));
+  triage_json(c, st, now_ms);
   hub__put(c, "reasons", hub__items_reasons_json(h, id));
   cJSON_AddNumberToObject(c, "score", hub__score_at(w, sqlite3_column_double(st, 16), now_s));
   if (detail) {
@@ -116,60 +144,56 @@ static cJSON *card_json(hub *h, sqlite3_stmt *st, int64_t now_s, int detail) {
 }
 
 cJSON *hub__api_cards(hub *h, const cJSON *req) {
-  /* "from": which route brought the item — one item can be several at once */
-  static const struct { const char *name, *sql; } from[] = {
-      {"all", "SELECT " CARD_COLS " FROM items WHERE state='open' ORDER BY rank DESC, id LIMIT ?"},
-      {"github", "SELECT " CARD_COLS " FROM items WHERE state='open' AND source='github' AND EXISTS (SELECT 1 FROM "
-                 "item_reasons r WHERE r.item_id=items.id AND r.code NOT IN ('gfi','gfi_search')) "
-                 "ORDER BY rank DESC, id LIMIT ?"},
-      {"tangled", "SELECT " CARD_COLS " FROM items WHERE state='open' AND source='tangled' ORDER BY rank DESC, id LIMIT ?"},
-      {"gfi", "SELECT " CARD_COLS " FROM items WHERE state='open' AND EXISTS (SELECT 1 FROM item_reasons r WHERE "
-              "r.item_id=items.id AND r.code IN ('gfi','gfi_search')) ORDER BY rank DESC, id LIMIT ?"},
-  };
-  int64_t now_s, limit = HUB_CARDS_MAX;
-  const char *f = hub__json_str(req, "from");
-  size_t i, pick = 0;
+  int64_t now_ms, limit = HUB_CARDS_MAX, total;
+  const cJSON *fj = cJSON_GetObjectItemCaseSensitive(req, "from"), *qj = cJSON_GetObjectItemCaseSensitive(req, "q");
+  hub__sel sel;
   sqlite3_stmt *st;
-  cJSON *r, *arr;
+  cJSON *r, *arr, *err;
   int lr;
-  if (now_s_of(req, &now_s)) return hub__error_json(HUB_E_BAD_REQUEST, "cards needs \"now\" (ms)");
+  if (now_of(req, &now_ms)) return hub__error_json(HUB_E_BAD_REQUEST, "cards needs \"now\" (ms)");
   lr = hub__json_int(req, "limit", 1, INT64_MAX / 2, &limit);
   if (lr < 0) return hub__error_json(HUB_E_BAD_TYPE, "\"limit\" must be a positive number");
   if (limit > HUB_CARDS_MAX) limit = HUB_CARDS_MAX;
-  if (cJSON_GetObjectItemCaseSensitive(req, "from")) {
-    for (i = 0; f && i < sizeof from / sizeof from[0]; i++)
-      if (strcmp(f, from[i].name) == 0) pick = i + 1;
-    if (!pick) return hub__error_json(HUB_E_BAD_REQUEST, "\"from\" must be all, github, tangled or gfi");
-    pick--;
+  if (fj && !cJSON_IsString(fj)) return hub__error_json(HUB_E_BAD_REQUEST, "\"from\" must be all, github, tangled or gfi");
+  if (qj && !cJSON_IsString(qj) && !cJSON_IsNull(qj)) return hub__error_field(HUB_E_BAD_TYPE, "q", "\"q\" must be a string");
+  if ((err = hub__sel_compile(cJSON_IsString(qj) ? qj->valuestring : NULL, fj ? fj->valuestring : NULL, &sel)) != NULL)
+    return err;
+  st = hub__sel_prepare(h, &sel, CARD_COLS, 1, now_ms, limit);
+  if (!st) {
+    hub__sel_free(&sel);
+    return hub__error_json(HUB_E_DB, h->errmsg);
   }
-  st = hub__db_q(h, from[pick].sql, "i", limit);
-  if (!st) return hub__error_json(HUB_E_DB, h->errmsg);
   r = cJSON_CreateObject();
   arr = cJSON_AddArrayToObject(r, "cards");
-  while (sqlite3_step(st) == SQLITE_ROW) hub__push(arr, card_json(h, st, now_s, 0));
+  while (sqlite3_step(st) == SQLITE_ROW) hub__push(arr, card_json(h, st, now_ms, 0));
   hub__db_done(h, st);
+  /* the total: the list itself when it was not cut short, else a count (up to HUB_COUNT_MAX) */
+  total = cJSON_GetArraySize(arr);
+  if (total >= limit) total = hub__sel_count(h, &sel, now_ms, HUB_COUNT_MAX + 1);
+  hub__sel_free(&sel);
+  if (total < 0) {
+    cJSON_Delete(r);
+    return hub__error_json(HUB_E_DB, h->errmsg);
+  }
+  cJSON_AddNumberToObject(r, "total", (double)(total > HUB_COUNT_MAX ? HUB_COUNT_MAX : total));
+  if (total > HUB_COUNT_MAX) cJSON_AddTrueToObject(r, "total_capped");
   return r;
 }
 
-/* The number of open cards each "from" filter shows (capped at HUB_CARDS_MAX like the list). */
-static cJSON *counts_json(hub *h) {
-  static const char *const sql =
-      "SELECT count(*),"
-      " count(CASE WHEN source='github' AND EXISTS (SELECT 1 FROM item_reasons r WHERE r.item_id=items.id AND"
-      "  r.code NOT IN ('gfi','gfi_search')) THEN 1 END),"
-      " count(CASE WHEN source='tangled' THEN 1 END),"
-      " count(CASE WHEN EXISTS (SELECT 1 FROM item_reasons r WHERE r.item_id=items.id AND"
-      "  r.code IN ('gfi','gfi_search')) THEN 1 END) FROM items WHERE state='open'";
+/* The number of cards each "from" filter shows in the inbox (capped at HUB_CARDS_MAX like the
+ * list). */
+static cJSON *counts_json(hub *h, int64_t now_ms) {
   static const char *const names[] = {"all", "github", "tangled", "gfi"};
-  sqlite3_stmt *st = hub__db_q(h, sql, NULL);
   cJSON *o = cJSON_CreateObject();
-  int i;
-  if (st && o && sqlite3_step(st) == SQLITE_ROW)
-    for (i = 0; i < 4; i++) {
-      int64_t n = sqlite3_column_int64(st, i);
-      cJSON_AddNumberToObject(o, names[i], (double)(n > HUB_CARDS_MAX ? HUB_CARDS_MAX : n));
-    }
-  hub__db_done(h, st);
+  size_t i;
+  for (i = 0; o && i < sizeof names / sizeof names[0]; i++) {
+    hub__sel sel;
+    cJSON *err = hub__sel_compile(NULL, names[i], &sel);
+    int64_t n = err ? -1 : hub__sel_count(h, &sel, now_ms, HUB_CARDS_MAX);
+    cJSON_Delete(err);
+    if (!err) hub__sel_free(&sel);
+    if (n >= 0) cJSON_AddNumberToObject(o, names[i], (double)(n > HUB_CARDS_MAX ? HUB_CARDS_MAX : n));
+  }
   return o;
 }
 
@@ -177,8 +201,10 @@ static cJSON *counts_json(hub *h) {
  * filter, how many each filter has, the header's statistics and the last run. */
 cJSON *hub__api_first_screen(hub *h, const cJSON *req) {
   cJSON *r = hub__api_cards(h, req), *part;
+  int64_t now_ms = 0;
   if (!r || cJSON_GetObjectItem(r, "error")) return r;
-  hub__put(r, "counts", counts_json(h));
+  hub__json_int(req, "now", 0, 9000000000000000LL, &now_ms);
+  hub__put(r, "counts", counts_json(h, now_ms));
   part = hub__api_stats(h, req);
   hub__put(r, "stats", cJSON_DetachItemFromObject(part, "stats"));
   cJSON_Delete(part);
@@ -189,17 +215,17 @@ cJSON *hub__api_first_screen(hub *h, const cJSON *req) {
 }
 
 cJSON *hub__api_card(hub *h, const cJSON *req) {
-  int64_t now_s;
+  int64_t now_ms;
   const char *key = hub__json_str(req, "key");
   sqlite3_stmt *st;
   cJSON *r = NULL;
-  if (now_s_of(req, &now_s)) return hub__error_json(HUB_E_BAD_REQUEST, "card needs \"now\" (ms)");
+  if (now_of(req, &now_ms)) return hub__error_json(HUB_E_BAD_REQUEST, "card needs \"now\" (ms)");
   if (!key) return hub__error_json(HUB_E_BAD_REQUEST, "card needs \"key\"");
-  st = hub__db_q(h, "SELECT " CARD_COLS " FROM items WHERE key=?", "t", key);
+  st = hub__db_q(h, "SELECT " CARD_COLS " FROM items i LEFT JOIN triage t ON t.item_id = i.id WHERE i.key=?", "t", key);
   if (!st) return hub__error_json(HUB_E_DB, h->errmsg);
   if (sqlite3_step(st) == SQLITE_ROW) {
     r = cJSON_CreateObject();
-    hub__put(r, "card", card_json(h, st, now_s, 1));
+    hub__put(r, "card", card_json(h, st, now_ms, 1));
   }
   hub__db_done(h, st);
   return r ? r : hub__error_json(HUB_E_NOT_FOUND, "no item with that key");
@@ -207,9 +233,10 @@ cJSON *hub__api_card(hub *h, const cJSON *req) {
 
 cJSON *hub__api_stats(hub *h, const cJSON *req) {
   sqlite3_stmt *st = hub__db_q(h,
-                               "SELECT count(*), count(CASE WHEN state='open' THEN 1 END),"
-                               " count(CASE WHEN reactions>0 THEN 1 END), count(DISTINCT repo),"
-                               " count(CASE WHEN unread AND state='open' THEN 1 END) FROM items",
+                               "SELECT count(*), count(CASE WHEN i.state='open' THEN 1 END),"
+                               " count(CASE WHEN i.reactions>0 THEN 1 END), count(DISTINCT i.repo),"
+                               " count(CASE WHEN coalesce(1 - t.read, i.unread) AND i.state='open' THEN 1 END)"
+                               " FROM items i LEFT JOIN triage t ON t.item_id = i.id",
                                NULL);
   cJSON *r, *o;
   (void)req;

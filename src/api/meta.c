@@ -2,13 +2,15 @@
  * meta.c — the meta command (api layer): everything the page would otherwise retype, from the
  * tables that declare it once — commands and whether they write, settings with their kinds,
  * defaults and checks, sources, reason codes with their words, error codes, the tip's feature
- * names, and the limits the page must respect (the largest body it may feed).
+ * names, the triage actions, and the limits the page must respect (the largest body it may
+ * feed, a bulk action, saved searches, a query).
  */
 #include "db/db.h"
 #include "items/items.h"
 #include "sources/sources.h"
 #include "tip/tip_int.h"
 #include "brief/brief.h"
+#include "triage/triage.h"
 #include "api/api.h"
 
 static const char *const kinds[] = {"string", "secret", "bool", "number", "list", "map", "choice"};
@@ -113,6 +115,8 @@ cJSON *hub__api_meta(hub *h, const cJSON *req) {
     cJSON_AddStringToObject(e, "message", hub__err_msg((hub_err)i));
     hub__push(a, e);
   }
+  a = cJSON_AddArrayToObject(r, "triage_actions");
+  for (i = 0; a && i < HUB_TA__COUNT; i++) hub__push(a, cJSON_CreateString(hub__triage_actions[i]));
   a = cJSON_AddArrayToObject(r, "tip_features");
   for (i = 0; a && i < TIP_D; i++) {
     cJSON *e = cJSON_CreateObject();
@@ -128,6 +132,11 @@ cJSON *hub__api_meta(hub *h, const cJSON *req) {
     cJSON_AddNumberToObject(lim, "body", HUB_MAX_BODY);
     cJSON_AddNumberToObject(lim, "request", (double)HUB_MAX_REQUEST);
     cJSON_AddNumberToObject(lim, "cards", HUB_CARDS_MAX);
+    cJSON_AddNumberToObject(lim, "triage", HUB_TRIAGE_MAX);
+    cJSON_AddNumberToObject(lim, "searches", HUB_SEARCHES_MAX);
+    cJSON_AddNumberToObject(lim, "search_name", HUB_SEARCH_NAME_MAX);
+    cJSON_AddNumberToObject(lim, "query", HUB_QUERY_MAX_LEN);
+    cJSON_AddNumberToObject(lim, "undo", HUB_TRIAGE_UNDO_DEPTH);
   }
   return r;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include "hub_int.h"
 #include "api/query.h"
+#include "triage/triage.h"
 
 /* ---- the default schema ------------------------------------------------------------------
  * Tables: items i; item_reasons r(item_id, code, detail) queried per EXISTS; triage t
@@ -30,7 +31,9 @@
  * first ends in a comma.
  * is:unread / is:read: the local triage read flag when set, else GitHub's unread flag.
  * is:closed includes merged pulls (as on GitHub); is:merged is merged only.
- * is:done is t.done_at set (the triage module clears it when the item returns on update).
+ * is:done is t.done_at set and the item not updated since (i.updated_at is in seconds, t.*
+ * times in ms): an item updated upstream after it was marked done returns by itself.
+ * source:github / source:gfi split on the good-first reasons (gfi, gfi_search).
  * hide: the inbox's default — not done, not snoozed now, not muted, not dismissed. */
 #define REASON_EXISTS "EXISTS (SELECT 1 FROM item_reasons r WHERE r.item_id = i.id AND "
 #define JSON_NORM(x) "replace(replace(lower(" x "), '\\\\', char(1)), '\\\"', char(2))"
@@ -52,21 +55,20 @@ const hub__query_schema hub__query_default_schema = {
         "coalesce(t.read, 1 - i.unread) = 0",  /* unread */
         "coalesce(t.read, 1 - i.unread) = 1",  /* read */
         "t.saved = 1",                         /* saved */
-        "t.done_at IS NOT NULL",               /* done */
+        "t.done_at IS NOT NULL AND coalesce(i.updated_at, 0) * 1000 <= t.done_at", /* done */
         "t.snoozed_until > :now",              /* snoozed */
         "t.muted = 1",                         /* muted */
         "t.dismissed = 1",                     /* dismissed */
     },
     {
-        "i.source = 'github' AND " REASON_EXISTS "r.code <> 'gfi')",
+        "i.source = 'github' AND " REASON_EXISTS "r.code NOT IN ('gfi', 'gfi_search'))",
         "i.source = 'tangled'",
-        REASON_EXISTS "r.code = 'gfi')",
+        REASON_EXISTS "r.code IN ('gfi', 'gfi_search'))",
     },
     {"i.rank", "coalesce(i.updated_at, i.created_at)", "i.created_at"},
     HUB__QSORT_SCORE,
     "i.id",
-    "t.done_at IS NULL AND coalesce(t.snoozed_until, 0) <= :now AND coalesce(t.muted, 0) = 0"
-    " AND coalesce(t.dismissed, 0) = 0",
+    HUB_TRIAGE_VISIBLE_SQL,
 };
 
 /* ---- terms ------------------------------------------------------------------------------ */

@@ -54,7 +54,8 @@
   X(TOKEN_REJECTED, "token_rejected", "token rejected")            \
   X(RATE_LIMITED, "rate_limited", "rate-limited")                  \
   X(OFFLINE, "offline", "offline")                                 \
-  X(UPSTREAM, "upstream", "unexpected upstream answer")
+  X(UPSTREAM, "upstream", "unexpected upstream answer")            \
+  X(BAD_QUERY, "bad_query", "the search query cannot be read")
 
 typedef enum {
 #define X(name, code, msg) HUB_E_##name,

@@ -23,6 +23,7 @@
 #include "db/db.h"
 #include "items/items.h"
 #include "brief/brief.h"
+#include "triage/triage.h"
 
 #define DAY_MS 86400000LL
 #define RECENT_DAYS 3 /* "new activity" on your own work */
@@ -73,14 +74,14 @@ static void ctx_free(ctx *x) {
 
 /* ---- reading the items ------------------------------------------------------------------ */
 
-/* The open items the briefing reads, best first. TODO(triage): once the triage table lands,
- * this is the one place to exclude items marked done or snoozed (point it at the triage
- * filter); nothing else in this module reads items. */
-static sqlite3_stmt *open_items(hub *h) {
+/* The open items the briefing reads, best first: those the inbox shows (the triage rule —
+ * nothing done, snoozed, muted or dismissed). Nothing else in this module reads items. */
+static sqlite3_stmt *open_items(hub *h, int64_t now_ms) {
   return hub__db_q(h,
-                   "SELECT id,key,repo,number,kind,title,labels,comments,reactions,created_at,updated_at,url,"
-                   "unread,source,state,hash FROM items WHERE state='open' ORDER BY rank DESC, key LIMIT ?",
-                   "i", (int64_t)HUB_BRIEF_SCAN);
+                   "SELECT i.id,i.key,i.repo,i.number,i.kind,i.title,i.labels,i.comments,i.reactions,i.created_at,"
+                   "i.updated_at,i.url,i.unread,i.source,i.state,i.hash FROM items i LEFT JOIN triage t ON "
+                   "t.item_id=i.id WHERE i.state='open' AND " HUB_TRIAGE_VISIBLE_SQL " ORDER BY i.rank DESC, i.key LIMIT ?",
+                   "ii", now_ms, (int64_t)HUB_BRIEF_SCAN);
 }
 
 static int load_reasons(hub *h, cand *c) {
@@ -97,8 +98,8 @@ static int load_reasons(hub *h, cand *c) {
   return rc;
 }
 
-static int load(hub *h, ctx *x) {
-  sqlite3_stmt *st = open_items(h);
+static int load(hub *h, ctx *x, int64_t now_ms) {
+  sqlite3_stmt *st = open_items(h, now_ms);
   int rc = 0;
   if (!st) return -1;
   x->c = hub__malloc(HUB_BRIEF_SCAN * sizeof *x->c);
@@ -448,7 +449,7 @@ fail:
 static int prepare(hub *h, int64_t now_ms, ctx *x) {
   memset(x, 0, sizeof *x);
   x->day = now_ms / DAY_MS;
-  if (load(h, x)) return -1;
+  if (load(h, x, now_ms)) return -1;
   classify(x);
   return 0;
 }

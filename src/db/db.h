@@ -15,6 +15,9 @@
  * user's data (like a migration, it owns no table and changes them all).
  *   briefings                    brief/brief.c
  *   ai_queue, ai_outputs         brief/aiqueue.c
+ *   triage, triage_log, searches triage/triage.c
+ *   outbox                       triage/outbox.c
+ *   gh_threads                   sources/github.c (read by triage/ to know an item's thread)
  * The schema (every CREATE) lives in db/schema.c, one migration per step, each naming the
  * module it is for.
  *

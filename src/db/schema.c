@@ -165,6 +165,44 @@ const char *const hub__migrations[] = {
     "CREATE TABLE ai_outputs(kind TEXT NOT NULL, entity TEXT NOT NULL, hash TEXT NOT NULL,"
     "  json TEXT NOT NULL, model TEXT, created_at INTEGER NOT NULL, PRIMARY KEY(kind, entity))"
     "  WITHOUT ROWID;"),
+    /* 10: triage (triage/triage.c: triage, triage_log, searches; triage/outbox.c: outbox) and the
+     * notification thread of each GitHub item (sources/github.c: gh_threads). Times in ms except
+     * gh_threads.updated_at (s, as GitHub's). The tip's per-item state becomes triage state:
+     * done → done_at, snoozed → snoozed_until, dismissed → dismissed (any user's). */
+    ("CREATE TABLE triage(item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,"
+    "  read INTEGER,"                      /* NULL: GitHub's unread flag stands; 0 unread; 1 read */
+    "  read_at INTEGER,"                   /* when read was last set */
+    "  done_at INTEGER, snoozed_until INTEGER,"
+    "  saved INTEGER NOT NULL DEFAULT 0, muted INTEGER NOT NULL DEFAULT 0,"
+    "  dismissed INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL);"
+    "CREATE INDEX triage_done ON triage(done_at) WHERE done_at IS NOT NULL;"
+    "CREATE TABLE triage_log(id INTEGER PRIMARY KEY, batch INTEGER NOT NULL,"
+    "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE, action TEXT NOT NULL,"
+    "  before TEXT,"                       /* the triage row before, as JSON; NULL: none */
+    "  at INTEGER NOT NULL);"
+    "CREATE INDEX triage_log_batch ON triage_log(batch);"
+    "CREATE TABLE searches(pos INTEGER PRIMARY KEY, name TEXT NOT NULL, q TEXT NOT NULL);"
+    "CREATE TABLE outbox(id INTEGER PRIMARY KEY,"
+    "  item_id INTEGER REFERENCES items(id) ON DELETE SET NULL,"
+    "  thread_id TEXT,"                    /* NULL for read_all */
+    "  action TEXT NOT NULL,"              /* read | done | mute | read_all */
+    "  method TEXT NOT NULL, path TEXT NOT NULL, body TEXT,"
+    "  batch INTEGER NOT NULL,"            /* the triage batch that queued it */
+    "  state TEXT NOT NULL DEFAULT 'pending'," /* pending | sent | dropped | cancelled */
+    "  cancelled_by INTEGER,"              /* the batch that cancelled it (undo brings it back) */
+    "  superseded_by INTEGER,"             /* the entry that made it unnecessary */
+    "  attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, note TEXT,"
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE INDEX outbox_state ON outbox(state, id);"
+    "CREATE INDEX outbox_thread ON outbox(thread_id, state);"
+    "CREATE INDEX outbox_item ON outbox(item_id);"
+    "CREATE TABLE gh_threads(item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,"
+    "  thread_id TEXT NOT NULL, updated_at INTEGER);"
+    "INSERT INTO triage(item_id,done_at,snoozed_until,dismissed,updated_at)"
+    "  SELECT item_id, max(CASE WHEN state='done' THEN at END),"
+    "  max(CASE WHEN state='snoozed' THEN until END), max(state='dismissed'), max(at)"
+    "  FROM tip_item_state GROUP BY item_id;"
+    "DROP TABLE tip_item_state;"),
 };
 
 const int hub__n_migrations = (int)(sizeof hub__migrations / sizeof hub__migrations[0]);

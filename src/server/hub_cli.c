@@ -3,11 +3,17 @@
  * libcurl. Every subcommand is one or more JSON commands through hub_call(); results are
  * JSON on stdout, failures a one-line message on stderr and a non-zero exit status.
  *
- *   hub sync            one sync pass (GitHub notifications, searches, watched repos)
- *   hub cards [N]       the ranked cards (top 200 by default)
- *   hub top [N]         the same as a plain-text table for people (default 20)
+ *   hub sync            one sync pass: first the outbox (what triage must tell GitHub), then
+ *                       GitHub notifications, searches, watched repos, tangled, good-first lists
+ *   hub cards [N] [-q QUERY]   the cards a search shows (the inbox by default; top 200)
+ *   hub top [N] [-q QUERY]     the same as a plain-text table for people (default 20)
  *   hub card KEY        one card with its body and the factors of its score; KEY as `hub top`
- *                       prints it (owner/repo#N), a full key, or a GitHub/tangled URL
+ *                       prints it (owner/repo#N), a full key, or a GitHub/tangled URL. Opening
+ *                       a card marks it read (not on a read-only database)
+ *   hub done|read|unread|undone|save|unsave|mute|unmute|dismiss|unsnooze KEY… | -q QUERY
+ *   hub snooze KEY… | -q QUERY --until WHEN    triage (WHEN as for tip-feedback)
+ *   hub undo            undo the latest triage action (one bulk action is one)
+ *   hub outbox          what GitHub is still to be told, and what was told lately
  *   hub stats           tracked / open / with reactions / repos
  *   hub brief [--json]  the briefing: the LLM's (cached by hubd) when fresh and valid for the
  *                       current items, else the one the rules assemble here; text, or JSON
@@ -45,10 +51,14 @@
 
 static const char usage_text[] =
     "usage: hub COMMAND [ARGS]\n"
-    "  sync                      one sync pass (GitHub, tangled, good-first-issue lists)\n"
-    "  top [N]                   the top N cards as a table (20)\n"
-    "  cards [N]                 the ranked cards as JSON (200)\n"
-    "  card KEY                  one card: KEY as top prints it (owner/repo#N) or a URL\n"
+    "  sync                      one sync pass (the outbox, GitHub, tangled, good-first-issue lists)\n"
+    "  top [N] [-q QUERY]        the top N cards as a table (20); QUERY: repo: org: author: label:\n"
+    "                            reason: is: source: sort: words, -negation, \"quotes\", OR\n"
+    "  cards [N] [-q QUERY]      the cards as JSON (200)\n"
+    "  card KEY                  one card: KEY as top prints it (owner/repo#N) or a URL; marks it read\n"
+    "  done|read|unread|undone|save|unsave|mute|unmute|dismiss|unsnooze KEY... | -q QUERY\n"
+    "  snooze KEY... | -q QUERY --until WHEN   1h, tonight, tomorrow, next-week, ISO time or ms\n"
+    "  undo | outbox             undo the latest triage action | what GitHub is still to be told\n"
     "  brief [--json]            the briefing: a headline and sections (text, or JSON)\n"
     "  stats | last-run          header numbers | the last sync's statistics\n"
     "  settings [JSON]           show or change settings\n"
@@ -77,7 +87,8 @@ static int arg_int(const char *s, long lo, long hi, long *out) {
   return 0;
 }
 
-/* Prints a result; returns 0, or 1 after a one-line message when it is an error. */
+/* Prints a result; returns 0, or 1 after a one-line message when it is an error (2 for a
+ * query that cannot be read: bad usage, with the byte it stops at). */
 static int emit(const char *what, cJSON *res) {
   const cJSON *err = cJSON_GetObjectItemCaseSensitive(res, "error");
   char *out;
@@ -87,9 +98,16 @@ static int emit(const char *what, cJSON *res) {
   }
   if (err) {
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(err, "message");
-    fprintf(stderr, "hub: %s: %s\n", what, cJSON_IsString(m) ? m->valuestring : "failed");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(err, "code");
+    const cJSON *pos = cJSON_GetObjectItemCaseSensitive(err, "position");
+    int bad_query = cJSON_IsString(code) && strcmp(code->valuestring, "bad_query") == 0;
+    if (cJSON_IsNumber(pos))
+      fprintf(stderr, "hub: %s: %s (at byte %d of the query)\n", what, cJSON_IsString(m) ? m->valuestring : "failed",
+              (int)pos->valuedouble);
+    else
+      fprintf(stderr, "hub: %s: %s\n", what, cJSON_IsString(m) ? m->valuestring : "failed");
     cJSON_Delete(res);
-    return 1;
+    return bad_query ? 2 : 1;
   }
   out = cJSON_Print(res);
   if (out) puts(out);
@@ -121,12 +139,13 @@ static double num_of(const cJSON *o, const char *k) {
 
 /* Prints cards as a table: score, kind, repo#number, title, reasons. Control characters in
  * titles are shown as '?' so hostile text cannot drive the terminal. */
-static int do_top(hub *h, long n) {
+static int do_top(hub *h, long n, const char *q) {
   cJSON *req = cJSON_CreateObject(), *res, *c;
   const cJSON *cards;
   cJSON_AddStringToObject(req, "cmd", "cards");
   cJSON_AddNumberToObject(req, "now", (double)hub_now_ms());
   cJSON_AddNumberToObject(req, "limit", (double)n);
+  if (q) cJSON_AddStringToObject(req, "q", q);
   res = hub_callj(h, req);
   cJSON_Delete(req);
   if (!res || cJSON_GetObjectItemCaseSensitive(res, "error")) return emit("top", res);
@@ -482,36 +501,116 @@ static int do_sql(hub *h, int argc, char **argv) {
   return 0;
 }
 
+/* ---- triage ------------------------------------------------------------------------------ */
+
+static const char *const triage_actions[] = {"read", "unread", "done", "undone", "snooze", "unsnooze",
+                                             "save", "unsave", "mute", "unmute", "dismiss"};
+
+static int triage_action(const char *c) {
+  size_t i;
+  for (i = 0; i < sizeof triage_actions / sizeof triage_actions[0]; i++)
+    if (strcmp(c, triage_actions[i]) == 0) return 1;
+  return 0;
+}
+
+/* hub cards|top [N] [-q QUERY]. */
+static int do_cards(hub *h, int argc, char **argv) {
+  int top = argv[1][0] == 't', i, rc, have_n = 0;
+  long n = top ? 20 : 200;
+  const char *q = NULL;
+  cJSON *req;
+  for (i = 2; i < argc; i++) {
+    if (strcmp(argv[i], "-q") == 0 && i + 1 < argc && !q) q = argv[++i];
+    else if (!have_n && arg_int(argv[i], 1, 200, &n) == 0) have_n = 1;
+    else return usage("cards|top [N] [-q QUERY]: N is a whole number from 1 to 200");
+  }
+  if (top) return do_top(h, n, q);
+  req = cJSON_CreateObject();
+  cJSON_AddStringToObject(req, "cmd", "cards");
+  cJSON_AddNumberToObject(req, "now", (double)hub_now_ms());
+  cJSON_AddNumberToObject(req, "limit", (double)n);
+  if (q) cJSON_AddStringToObject(req, "q", q);
+  rc = emit("cards", hub_callj(h, req));
+  cJSON_Delete(req);
+  return rc;
+}
+
+/* After `hub card`: the card is read. Quiet — a read-only database is no error here. */
+static void mark_read(hub *h, const char *key) {
+  cJSON *req = cJSON_CreateObject(), *keys = cJSON_AddArrayToObject(req, "keys");
+  cJSON_AddStringToObject(req, "cmd", "triage");
+  cJSON_AddNumberToObject(req, "now", (double)hub_now_ms());
+  cJSON_AddStringToObject(req, "action", "read");
+  cJSON_AddItemToArray(keys, cJSON_CreateString(key));
+  cJSON_Delete(hub_callj(h, req));
+  cJSON_Delete(req);
+}
+
+/* hub ACTION KEY… | -q QUERY [--until WHEN]. Usage errors exit 2. */
+static int do_triage(hub *h, int argc, char **argv) {
+  const char *action = argv[1], *q = NULL, *when = NULL;
+  cJSON *req = cJSON_CreateObject(), *keys = cJSON_CreateArray();
+  int64_t now = hub_now_ms(), until = 0;
+  int i, rc = 2;
+  for (i = 2; i < argc; i++) {
+    if (strcmp(argv[i], "-q") == 0 && i + 1 < argc && !q) {
+      q = argv[++i];
+    } else if (strcmp(argv[i], "--until") == 0 && i + 1 < argc && !when) {
+      when = argv[++i];
+    } else if (argv[i][0] == '-') {
+      rc = usage("ACTION KEY... | ACTION -q QUERY (snooze: --until WHEN)");
+      goto done;
+    } else {
+      char *k = card_key(argv[i]);
+      if (k) cJSON_AddItemToArray(keys, cJSON_CreateString(k));
+      free(k);
+    }
+  }
+  if (!q == !cJSON_GetArraySize(keys) || (when && strcmp(action, "snooze") != 0) ||
+      (!when && strcmp(action, "snooze") == 0)) {
+    rc = usage(strcmp(action, "snooze") == 0 ? "snooze KEY... | -q QUERY --until WHEN"
+                                             : "ACTION KEY... | ACTION -q QUERY (only snooze takes --until)");
+    goto done;
+  }
+  if (when && (until = snooze_until(when, now)) <= now) {
+    fprintf(stderr, "hub: snooze: \"%s\" is not a time to snooze until (1h, tonight, tomorrow, next-week, an ISO time or ms)\n", when);
+    goto done;
+  }
+  cJSON_AddStringToObject(req, "cmd", "triage");
+  cJSON_AddNumberToObject(req, "now", (double)now);
+  cJSON_AddStringToObject(req, "action", action);
+  if (q) cJSON_AddStringToObject(req, "query", q);
+  else {
+    cJSON_AddItemToObject(req, "keys", keys);
+    keys = NULL;
+  }
+  if (until) cJSON_AddNumberToObject(req, "until", (double)until);
+  rc = emit(action, hub_callj(h, req));
+done:
+  cJSON_Delete(keys);
+  cJSON_Delete(req);
+  return rc;
+}
+
 /* The subcommands: name, least and most arguments after the name. */
 static const struct { const char *name; int min, max; } cmds[] = {
-    {"sync", 0, 0}, {"cards", 0, 1}, {"top", 0, 1}, {"card", 1, 1}, {"stats", 0, 0}, {"last-run", 0, 0},
+    {"sync", 0, 0}, {"cards", 0, 3}, {"top", 0, 3}, {"card", 1, 1}, {"stats", 0, 0}, {"last-run", 0, 0},
     {"settings", 0, 1}, {"tip", 0, 0}, {"tip-feedback", 2, 3}, {"tip-stats", 0, 0}, {"tip-eval", 0, 4},
     {"gfi-ufg", 1, 1}, {"sql", 1, 2}, {"call", 1, 1}, {"brief", 0, 1},
+    {"gfi-ufg", 1, 1}, {"call", 1, 1}, {"undo", 0, 0}, {"outbox", 0, 0},
+    {"read", 1, 1002}, {"unread", 1, 1002}, {"done", 1, 1002}, {"undone", 1, 1002}, {"snooze", 1, 1004},
+    {"unsnooze", 1, 1002}, {"save", 1, 1002}, {"unsave", 1, 1002}, {"mute", 1, 1002}, {"unmute", 1, 1002},
+    {"dismiss", 1, 1002},
 };
 
 static int run(hub *h, int argc, char **argv) {
   const char *c = argv[1];
-  long n;
   if (strcmp(c, "sync") == 0) return do_sync(h);
-  if (strcmp(c, "cards") == 0 || strcmp(c, "top") == 0) {
-    int top = c[0] == 't';
-    n = top ? 20 : 200;
-    if (argc > 2 && arg_int(argv[2], 1, 200, &n)) return usage("N is a whole number from 1 to 200");
-    if (top) return do_top(h, n);
-    {
-      cJSON *req = cJSON_CreateObject();
-      int rc;
-      cJSON_AddStringToObject(req, "cmd", "cards");
-      cJSON_AddNumberToObject(req, "now", (double)hub_now_ms());
-      cJSON_AddNumberToObject(req, "limit", (double)n);
-      rc = emit("cards", hub_callj(h, req));
-      cJSON_Delete(req);
-      return rc;
-    }
-  }
+  if (strcmp(c, "cards") == 0 || strcmp(c, "top") == 0) return do_cards(h, argc, argv);
   if (strcmp(c, "card") == 0) {
     char *key = card_key(argv[2]);
     int rc = key ? simple(h, "card", "card", "key", key, 1) : 1;
+    if (rc == 0) mark_read(h, key); /* opening a card marks it read */
     free(key);
     return rc;
   }
@@ -519,6 +618,9 @@ static int run(hub *h, int argc, char **argv) {
     if (argc > 2 && strcmp(argv[2], "--json") != 0) return usage("brief takes only --json");
     return do_brief(h, argc > 2);
   }
+  if (triage_action(c)) return do_triage(h, argc, argv);
+  if (strcmp(c, "undo") == 0) return simple(h, "undo", "undo", NULL, NULL, 1);
+  if (strcmp(c, "outbox") == 0) return simple(h, "outbox", "outbox", NULL, NULL, 0);
   if (strcmp(c, "stats") == 0) return simple(h, "stats", "stats", NULL, NULL, 0);
   if (strcmp(c, "last-run") == 0) return simple(h, "last-run", "last_run", NULL, NULL, 0);
   if (strcmp(c, "settings") == 0) return do_settings(h, argc, argv);

@@ -13,7 +13,8 @@
 /* Milliseconds since the epoch from the real clock. */
 int64_t hub_now_ms(void);
 
-/* Performs one planned request (an element of sync_next's "fetch" array) and returns the
+/* Performs one planned request (an element of sync_next's "fetch" array: its method, URL,
+ * headers and, for a change upstream, its body) and returns the
  * matching sync_feed request object without "now" (the caller adds it), or NULL on OOM.
  * Network failures become {"error": "..."}; a body over max_body becomes
  * {"status":N,"body_too_large":true}. The caller frees the result with cJSON_Delete. */

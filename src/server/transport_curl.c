@@ -104,6 +104,8 @@ cJSON *hub_transport_perform(const cJSON *req, size_t max_body) {
   const cJSON *hdrs = cJSON_GetObjectItemCaseSensitive(req, "headers"), *e;
   const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "id");
   const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(req, "timeout_ms");
+  const cJSON *method = cJSON_GetObjectItemCaseSensitive(req, "method");
+  const cJSON *rbody = cJSON_GetObjectItemCaseSensitive(req, "body");
   cJSON *feed = cJSON_CreateObject(), *rh = cJSON_CreateObject();
   struct curl_slist *list = NULL;
   CURL *c = NULL;
@@ -123,6 +125,14 @@ cJSON *hub_transport_perform(const cJSON *req, size_t max_body) {
   c = curl_easy_init();
   if (!c) goto oom;
   curl_easy_setopt(c, CURLOPT_URL, url->valuestring);
+  /* a change upstream (the triage outbox): the core's method, and its body when it has one */
+  if (cJSON_IsString(method) && strcmp(method->valuestring, "GET") != 0) {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method->valuestring);
+    if (cJSON_IsString(rbody)) {
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, rbody->valuestring);
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(rbody->valuestring));
+    }
+  }
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "hub/0.1 (+libcurl)");
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);

@@ -1361,4 +1361,4 @@ static int tg_limits(const hub__task *t, const cJSON *headers, int64_t now, hub_
 }
 
 const hub__source hub__tangled_source = {"tangled", "tangled", tg_start, NULL, tg_parse, NULL,
-                                         tg_headers, tg_bucket, tg_limits, NULL, NULL};
+                                         tg_headers, tg_bucket, tg_limits, NULL, NULL, NULL};

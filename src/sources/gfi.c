@@ -981,7 +981,7 @@ static void gfi_scope(void *state, const hub__task *t, char out[65]) {
 }
 
 const hub__source hub__gfi_source = {"gfi", "good first issues", gfi_start, gfi_finish, gfi_parse, NULL,
-                                     gfi_headers, gfi_bucket, gfi_limits, gfi_refused, gfi_scope};
+                                     gfi_headers, gfi_bucket, gfi_limits, gfi_refused, gfi_scope, NULL};
 
 /* ---- the gfi_repos command ---------------------------------------------------------------- */
 

@@ -10,6 +10,11 @@
  * and watched repositories' open issues. Item key: "<web host>/<owner>/<repo>#<number>",
  * from html_url, so every route to the same issue or pull lands on one row. Every field is
  * type-checked; a wrong type fails the whole page (the engine rolls the batch back).
+ *
+ * Owns table gh_threads: the notification thread of each item (its id and updated_at), which
+ * the triage outbox needs to tell GitHub that a thread was read, done or muted. A thread that
+ * GitHub reports unread with activity after the user's local "read" gives the unread flag
+ * back to GitHub (triage/triage.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +23,7 @@
 #include "rank/rank.h"
 #include "base/ids.h"
 #include "sources/sources.h"
+#include "triage/triage.h"
 
 enum { T_USER, T_NOTIF, T_SUBJECT, T_SEARCH, T_REPO };
 
@@ -158,6 +164,24 @@ static hub__reason map_reason(const char *r) {
   return HUB_R_notified;
 }
 
+/* Remembers item id's notification thread; an unread thread with new activity takes back a
+ * local "read" that came before it. 0 or -1. */
+static int note_thread(hub *h, const cJSON *th, int64_t id, int unread, int idx) {
+  const cJSON *tj = cJSON_GetObjectItemCaseSensitive(th, "id");
+  const char *tid = cJSON_IsString(tj) ? tj->valuestring : NULL; /* GitHub sends a string */
+  int64_t upd = 0;
+  int has_upd = 0;
+  if (hub__gh_time(h, th, "updated_at", &upd, &has_upd, idx)) return -1;
+  if (!tid || !*tid || strlen(tid) > 30 || strspn(tid, "0123456789") != strlen(tid)) return 0; /* not usable */
+  if (hub__db_run(h,
+                  "INSERT INTO gh_threads(item_id,thread_id,updated_at) VALUES(?1,?2,nullif(?3,0))"
+                  " ON CONFLICT(item_id) DO UPDATE SET thread_id=excluded.thread_id,updated_at=excluded.updated_at"
+                  " WHERE thread_id IS NOT excluded.thread_id OR updated_at IS NOT excluded.updated_at",
+                  "iti", id, tid, has_upd ? upd : 0) < 0)
+    return -1;
+  return unread && has_upd ? hub__triage_upstream_unread(h, id, hub__mul_sat(upd, 1000)) : 0;
+}
+
 /* One notification thread: the item as far as the thread tells, and its subject planned. */
 static int put_thread(hub *h, hub__run *r, const cJSON *th, int idx, int64_t now) {
   const cJSON *subject = cJSON_GetObjectItemCaseSensitive(th, "subject");
@@ -212,7 +236,7 @@ static int put_thread(hub *h, hub__run *r, const cJSON *th, int idx, int64_t now
   it.unread = cJSON_IsTrue(unread);
   it.url = html;
   it.reason = (int)map_reason(reason);
-  if (hub__items_put(h, &it, now / 1000, &res, &id)) goto done;
+  if (hub__items_put(h, &it, now / 1000, &res, &id) || note_thread(h, th, id, it.unread, idx)) goto done;
   hub__run_count(r, res, id);
   /* the subject itself: comments, reactions, labels, state (conditional, often free) */
   rc = hub__run_enqueue(h, r, &hub__github_source, T_SUBJECT, surl, NULL, HUB_TASK_GONE_OK);
@@ -317,4 +341,4 @@ static void gh_scope(void *state, const hub__task *t, char out[65]) {
 }
 
 const hub__source hub__github_source = {"github", "GitHub", gh_start, gh_finish, gh_parse, gh_answered,
-                                        gh_headers, gh_bucket, gh_limits, gh_refused, gh_scope};
+                                        gh_headers, gh_bucket, gh_limits, gh_refused, gh_scope, NULL};

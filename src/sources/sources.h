@@ -18,6 +18,7 @@ extern const int hub__source_count;
 extern const hub__source hub__github_source; /* github.c */
 extern const hub__source hub__tangled_source; /* atproto.c */
 extern const hub__source hub__gfi_source;     /* gfi.c */
+extern const hub__source hub__outbox_source;  /* outbox.c: the triage outbox, sent first */
 
 /* The gfi_repos command (gfi.c): the listed repositories, or with "repos" an import of a list
  * read natively (up-for-grabs) in one batch. */

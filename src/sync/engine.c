@@ -14,8 +14,13 @@
  *   5xx, 408, network errors: up to 3 retries with exponential backoff and jitter
  *   offline  (the driver says no response could be had) the run ends at once as "offline"
  * Waits longer than the run's max_wait_ms end the run as rate-limited (the driver never
- * decides that). A run's status: "ok"; "partial" when some request failed; "error" when the
- * run was stopped or every request failed; "offline"; "aborted".
+ * decides that). A task that changes something upstream (method PATCH/PUT/DELETE/POST, with a
+ * body) is planned with its method and body, is never conditional, keeps no validator, follows
+ * no next page and is never remembered as gone; a 204/205 without a body (or any empty 2xx to
+ * such a task) reaches parse() as NULL. A task that ends without a 2xx is reported to its
+ * source (hub__source.failed).
+ * A run's status: "ok"; "partial" when some request failed; "error" when the run was stopped
+ * or every request failed; "offline"; "aborted".
  */
 #include <math.h>
 #include <stdio.h>
@@ -34,8 +39,9 @@
 #define MAX_PAGE 100000
 
 typedef struct task {
-  hub__task pub;  /* what the source sees; url and arg point at the owned copies */
-  char *url, *arg;
+  hub__task pub;  /* what the source sees; url, arg and body point at the owned copies */
+  char *url, *arg, *body;
+  char method[8];
   int src;        /* index into the run's sources */
   int attempts;   /* retries used after 5xx / network errors */
   int rate_waits; /* waits after 403/429 */
@@ -88,6 +94,7 @@ static void task_free(task *t) {
   if (!t) return;
   hub_free(t->url);
   hub_free(t->arg);
+  hub_free(t->body);
   hub_free(t);
 }
 
@@ -139,52 +146,82 @@ static int gone_now(hub *h, const char *url, int64_t at) {
   return hub__db_int(h, "SELECT count(*) FROM gone WHERE url=? AND until>?", "ti", 0, url, at) > 0;
 }
 
+/* 1 for a request that only reads (conditional, validators, next pages, gone things). */
+static int is_get(const task *t) { return strcmp(t->method, "GET") == 0; }
+
+/* The key of a request in the run's set of planned ones: the URL for a GET, else
+ * "METHOD URL". New string or NULL. */
+static char *seen_key(const char *method, const char *url) {
+  return strcmp(method, "GET") == 0 ? hub__strdup(url) : hub__printf("%s %s", method, url);
+}
+
 int hub__run_enqueue(hub *h, hub__run *r, const hub__source *src, int kind, const char *url,
                      const char *arg, unsigned flags) {
-  task *t;
-  int si = src_index(r, src);
-  char msg[160];
+  return hub__run_enqueue_req(h, r, src, kind, "GET", url, NULL, arg, flags);
+}
+
+int hub__run_enqueue_req(hub *h, hub__run *r, const hub__source *src, int kind, const char *method,
+                         const char *url, const char *body, const char *arg, unsigned flags) {
+  task *t = NULL;
+  int si = src_index(r, src), get = strcmp(method, "GET") == 0, rc = 0;
+  char msg[160], *key = NULL;
   if (si < 0) {
     hub__set_err(h, "a task for a source not in this run");
     return -1;
   }
-  if (cJSON_GetObjectItemCaseSensitive(r->seen, url)) return 0;
+  if (strlen(method) >= sizeof t->method || strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(method)) {
+    hub__set_err(h, "a task with an unusable method");
+    return -1;
+  }
+  key = seen_key(method, url);
+  if (!key) goto oom;
+  if (cJSON_GetObjectItemCaseSensitive(r->seen, key)) goto done;
   if (!hub__url_usable(url)) {
     snprintf(msg, sizeof msg, "not requested: only https:// (or http:// on this machine) URLs are fetched");
     hub__run_note(r, url, msg);
-    return 0;
+    goto done;
   }
-  if (gone_now(h, url, r->started_ms)) {
+  if (get && gone_now(h, url, r->started_ms)) {
     int cur = r->cur;
     r->cur = si;
     hub__run_skip(r, "gone upstream (404/410); asked again tomorrow");
     r->cur = cur;
-    return 0;
+    goto done;
   }
   if (r->ntasks >= HUB_MAX_TASKS) {
     hub__set_err(h, "more than %d requests planned in one run", HUB_MAX_TASKS);
-    return -1;
+    rc = -1;
+    goto done;
   }
   t = hub__malloc(sizeof *t);
   if (!t) goto oom;
   memset(t, 0, sizeof *t);
   t->src = si;
+  snprintf(t->method, sizeof t->method, "%s", method);
   t->url = hub__strdup(url);
   t->arg = arg ? hub__strdup(arg) : NULL;
-  if (!t->url || (arg && !t->arg) || !cJSON_AddTrueToObject(r->seen, url)) goto oom;
+  t->body = body && !get ? hub__strdup(body) : NULL;
+  if (!t->url || (arg && !t->arg) || (body && !get && !t->body) || !cJSON_AddTrueToObject(r->seen, key)) goto oom;
   t->pub.kind = kind;
   t->pub.url = t->url;
   t->pub.arg = t->arg;
   t->pub.flags = flags;
+  t->pub.method = t->method;
+  t->pub.body = t->body;
   if (r->tail) r->tail->next = t;
   else r->head = t;
   r->tail = t;
   r->ntasks++;
-  return 0;
+  t = NULL;
+  goto done;
 oom:
   task_free(t);
+  t = NULL;
   hub__set_err(h, "out of memory");
-  return -1;
+  rc = -1;
+done:
+  hub_free(key);
+  return rc;
 }
 
 const hub__task *hub__run_find(hub__run *r, const hub__source *src, int kind, const char *arg) {
@@ -575,6 +612,7 @@ static int add_request_headers(hub *h, hub__run *r, task *t, cJSON *hdrs) {
   validator v;
   char scope[65];
   if (s->headers && s->headers(h, r, r->state[t->src], &t->pub, hdrs)) return -1;
+  if (!is_get(t)) return 0; /* a change is never conditional */
   scope_of(r, t, scope);
   if (validator_get(h, scope, t->url, &v)) return -1;
   if ((t->pub.flags & HUB_TASK_IF_MODIFIED) && v.lastmod) cJSON_AddStringToObject(hdrs, "If-Modified-Since", v.lastmod);
@@ -599,8 +637,9 @@ static cJSON *plan(hub *h, hub__run *r) {
   r->cur = t->src;
   hub__event(h, "sync.request", t->url, 0, "t", "source", r->src[t->src]->name);
   cJSON_AddNumberToObject(q, "id", (double)r->inflight_id);
-  cJSON_AddStringToObject(q, "method", "GET");
+  cJSON_AddStringToObject(q, "method", t->method);
   cJSON_AddStringToObject(q, "url", t->url);
+  if (t->body) cJSON_AddStringToObject(q, "body", t->body);
   cJSON_AddStringToObject(q, "source", r->src[t->src]->name);
   hdrs = cJSON_AddObjectToObject(q, "headers");
   cJSON_AddNumberToObject(q, "timeout_ms", 30000);
@@ -656,8 +695,11 @@ static void retry_later(hub__run *r, task *t, int64_t now, int64_t base_ms) {
   push_front(r, t);
 }
 
-static void fail(hub__run *r, task *t, const char *msg) {
+/* t ends without a 2xx: a note on the run, the source told (status 0: no answer). */
+static void fail(hub *h, hub__run *r, task *t, int status, const char *msg, int64_t now) {
+  const hub__source *s = r->src[t->src];
   hub__run_note(r, t->url, msg);
+  if (s->failed) s->failed(h, r, r->state[t->src], &t->pub, status, msg, now);
   task_free(t);
 }
 
@@ -689,11 +731,11 @@ static int follow(hub *h, hub__run *r, task *t, const char *next) {
   return hub__run_enqueue(h, r, r->src[t->src], t->pub.kind, next, t->arg, t->pub.flags & ~HUB_TASK_IF_MODIFIED);
 }
 
-static void on_network_error(hub__run *r, task *t, const char *err, int offline, int64_t now) {
+static void on_network_error(hub *h, hub__run *r, task *t, const char *err, int offline, int64_t now) {
   char msg[400];
   if (offline) {
     snprintf(msg, sizeof msg, "offline: %.200s", err);
-    fail(r, t, msg);
+    fail(h, r, t, 0, msg, now);
     r->stop = 1;
     r->code = HUB_E_OFFLINE;
     return;
@@ -704,7 +746,7 @@ static void on_network_error(hub__run *r, task *t, const char *err, int offline,
     return;
   }
   snprintf(msg, sizeof msg, "network error after %d retries: %.300s", HUB_MAX_RETRIES, err);
-  fail(r, t, msg);
+  fail(h, r, t, 0, msg, now);
 }
 
 static int on_not_modified(hub *h, hub__run *r, task *t, const cJSON *headers, int64_t now) {
@@ -723,8 +765,29 @@ static int on_not_modified(hub *h, hub__run *r, task *t, const cJSON *headers, i
   return rc;
 }
 
+/* A 204/205 without a body, or any empty 2xx to a change upstream: parse() sees NULL, in one
+ * batch like any answer. */
+static int on_empty(hub *h, hub__run *r, task *t, int status, const cJSON *headers, int64_t now) {
+  const hub__source *s = r->src[t->src];
+  char msg[600];
+  if (hub__db_begin(h)) {
+    task_free(t);
+    return -1;
+  }
+  if (s->parse(h, r, r->state[t->src], &t->pub, NULL, headers, now) ||
+      (s->answered && s->answered(h, r, r->state[t->src], &t->pub, status, headers, now)) || hub__db_commit(h)) {
+    hub__db_rollback(h);
+    snprintf(msg, sizeof msg, "%.500s; nothing from this response was stored", h->errmsg);
+    fail(h, r, t, status, msg, now);
+    return 0;
+  }
+  task_free(t);
+  return 0;
+}
+
 /* Parses and stores a 2xx body in one batch; on failure nothing of it stays. */
-static int on_success(hub *h, hub__run *r, task *t, const cJSON *req, const cJSON *headers, int64_t now) {
+static int on_success(hub *h, hub__run *r, task *t, int status, const cJSON *req, const cJSON *headers,
+                      int64_t now) {
   const hub__source *s = r->src[t->src];
   const cJSON *body_j = cJSON_GetObjectItemCaseSensitive(req, "body");
   const char *b = cJSON_IsString(body_j) ? body_j->valuestring : "";
@@ -734,11 +797,12 @@ static int on_success(hub *h, hub__run *r, task *t, const cJSON *req, const cJSO
   char *next, msg[700], scope[65], *clean = NULL;
   if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "body_too_large")) || blen > HUB_MAX_BODY) {
     snprintf(msg, sizeof msg, "response body is over the %u-byte limit; nothing stored", (unsigned)HUB_MAX_BODY);
-    fail(r, t, msg);
+    fail(h, r, t, status, msg, now);
     return 0;
   }
+  if ((status == 204 || status == 205 || !is_get(t)) && blen == 0) return on_empty(h, r, t, status, headers, now);
   if (hub__json_clean(b, blen, &clean) < 0) {
-    fail(r, t, "out of memory reading the response; nothing stored");
+    fail(h, r, t, status, "out of memory reading the response; nothing stored", now);
     return 0;
   }
   if (clean) { /* invalid UTF-8, \u0000 or a lone surrogate: replaced by U+FFFD, the rest kept */
@@ -753,10 +817,10 @@ static int on_success(hub *h, hub__run *r, task *t, const cJSON *req, const cJSO
   if (!body) {
     snprintf(msg, sizeof msg, "invalid JSON in the response (at byte %zu of %zu); nothing stored",
              end && end >= b ? (size_t)(end - b) : (size_t)0, blen);
-    fail(r, t, msg);
+    fail(h, r, t, status, msg, now);
     return 0;
   }
-  next = hub__link_next(hdr(headers, "link"));
+  next = is_get(t) ? hub__link_next(hdr(headers, "link")) : NULL;
   scope_of(r, t, scope);
   if (hub__db_begin(h)) {
     hub_free(next);
@@ -768,8 +832,10 @@ static int on_success(hub *h, hub__run *r, task *t, const cJSON *req, const cJSO
     cJSON *extra = r->per[t->src].extra ? cJSON_Duplicate(r->per[t->src].extra, 1) : NULL;
     int bad = s->parse(h, r, r->state[t->src], &t->pub, body, headers, now) ||
               (s->answered && s->answered(h, r, r->state[t->src], &t->pub, 200, headers, now)) ||
-              validator_put(h, scope, t->url, hdr(headers, "etag"), hdr(headers, "last-modified"), next) ||
-              hub__db_run(h, "DELETE FROM gone WHERE url=?", "t", t->url) < 0 || hub__db_commit(h);
+              (is_get(t) &&
+               (validator_put(h, scope, t->url, hdr(headers, "etag"), hdr(headers, "last-modified"), next) ||
+                hub__db_run(h, "DELETE FROM gone WHERE url=?", "t", t->url) < 0)) ||
+              hub__db_commit(h);
     if (bad) {
       hub__db_rollback(h);
       r->n_new = snap.n_new; r->n_updated = snap.n_updated; r->n_unchanged = snap.n_unchanged;
@@ -780,7 +846,7 @@ static int on_success(hub *h, hub__run *r, task *t, const cJSON *req, const cJSO
       snprintf(msg, sizeof msg, "%.500s; nothing from this response was stored", h->errmsg);
       hub_free(next);
       cJSON_Delete(body);
-      fail(r, t, msg);
+      fail(h, r, t, status, msg, now);
       return 0;
     }
     cJSON_Delete(extra);
@@ -809,11 +875,11 @@ static int gone(hub *h, hub__run *r, task *t, int status, int64_t now) {
   return 0;
 }
 
-static void rate_wait(hub__run *r, task *t, int64_t at, int64_t now) {
+static void rate_wait(hub *h, hub__run *r, task *t, int status, int64_t at, int64_t now) {
   char msg[80];
   if (t->rate_waits >= HUB_MAX_RATE_WAITS) {
     snprintf(msg, sizeof msg, "still rate-limited after %d waits; gave up", HUB_MAX_RATE_WAITS);
-    fail(r, t, msg);
+    fail(h, r, t, status, msg, now);
     return;
   }
   t->rate_waits++;
@@ -839,29 +905,29 @@ static int on_refusal(hub *h, hub__run *r, task *t, int status, const cJSON *req
   cJSON_Delete(body);
   if (verdict == HUB_REFUSE_FATAL || (verdict == HUB_REFUSE_DEFAULT && status == 401)) {
     if (!out.message[0]) snprintf(out.message, sizeof out.message, "credentials rejected (%d)", status);
-    fail(r, t, out.message);
+    fail(h, r, t, status, out.message, now);
     r->stop = 1;
     r->code = out.code != HUB_E_OK ? out.code : HUB_E_TOKEN_REJECTED;
   } else if (verdict == HUB_REFUSE_RATE ||
              (verdict == HUB_REFUSE_DEFAULT && (status == 429 || ((status == 403 || status == 503) && ra >= 0)))) {
-    rate_wait(r, t, ra >= 0 ? ra : out.retry_at_ms, now);
+    rate_wait(h, r, t, status, ra >= 0 ? ra : out.retry_at_ms, now);
   } else if (verdict == HUB_REFUSE_SKIP) {
-    fail(r, t, out.message[0] ? out.message : "skipped");
+    fail(h, r, t, status, out.message[0] ? out.message : "skipped", now);
   } else if (status >= 500 || status == 408) {
     if (t->attempts < HUB_MAX_RETRIES) {
       t->attempts++;
       retry_later(r, t, now, 1000);
     } else {
       snprintf(msg, sizeof msg, "server error %d after %d retries", status, HUB_MAX_RETRIES);
-      fail(r, t, msg);
+      fail(h, r, t, status, msg, now);
     }
-  } else if ((status == 404 || status == 410) && (t->pub.flags & HUB_TASK_GONE_OK)) {
+  } else if ((status == 404 || status == 410) && (t->pub.flags & HUB_TASK_GONE_OK) && is_get(t)) {
     rc = gone(h, r, t, status, now);
   } else {
     snprintf(msg, sizeof msg, "%d %s; skipped", status,
              status == 403 ? "forbidden" : status == 404 ? "not found" : status == 410 ? "gone"
              : status == 422 ? "unprocessable" : "unexpected status");
-    fail(r, t, msg);
+    fail(h, r, t, status, msg, now);
   }
   return rc;
 }
@@ -893,7 +959,7 @@ cJSON *hub__sync_feed(hub *h, const cJSON *req) {
   r->per[t->src].n_requests++;
   hub__event(h, "sync.answer", t->url, now, "iiit", "status", err ? (int64_t)0 : status, "bytes", (int64_t)(cJSON_IsString(body_j) ? strlen(body_j->valuestring) : 0), "charged", (int64_t)(!err && status != 304), "error", err);
   if (err) {
-    on_network_error(r, t, err, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "offline")), now);
+    on_network_error(h, r, t, err, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "offline")), now);
     rc = 0;
   } else {
     track_limits(r, t, headers, now);
@@ -903,7 +969,7 @@ cJSON *hub__sync_feed(hub *h, const cJSON *req) {
     }
     if (status == 304 || (status >= 200 && status < 300)) r->n_answered++;
     if (status == 304) rc = on_not_modified(h, r, t, headers, now);
-    else if (status >= 200 && status < 300) rc = on_success(h, r, t, req, headers, now);
+    else if (status >= 200 && status < 300) rc = on_success(h, r, t, (int)status, req, headers, now);
     else rc = on_refusal(h, r, t, (int)status, req, headers, now);
   }
   if (rc) hub__run_note(r, NULL, h->errmsg);

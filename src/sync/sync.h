@@ -35,6 +35,10 @@ typedef struct hub__task {
   const char *url;   /* absolute URL of the current page */
   const char *arg;   /* source-specific, may be NULL */
   unsigned flags;
+  const char *method; /* "GET" (conditional, validators kept, next pages followed), or a
+                         method that changes something upstream: "PATCH", "PUT", "DELETE",
+                         "POST" (never conditional, no validators, no next page, never gone) */
+  const char *body;   /* the request body of a non-GET task, or NULL */
 } hub__task;
 
 /* Rate-limit headers as a source reads them. reset_ms is absolute. */
@@ -64,8 +68,9 @@ typedef struct hub__source {
    * or -1 (h->errmsg). */
   int (*start)(hub *h, hub__run *r, const cJSON *opts, int64_t now_ms, void **state);
   void (*finish)(void *state);
-  /* Reads a 2xx body of t inside the batch transaction; may enqueue. 0, or -1 with a one-line
-   * message in h->errmsg (the batch is rolled back, earlier data stays). */
+  /* Reads a 2xx body of t inside the batch transaction; may enqueue. body is NULL for a 204
+   * or 205 answer without a body (and any empty 2xx to a non-GET task). 0, or -1 with a
+   * one-line message in h->errmsg (the batch is rolled back, earlier data stays). */
   int (*parse)(hub *h, hub__run *r, void *state, const hub__task *t, const cJSON *body,
                const cJSON *headers, int64_t now_ms);
   /* After a 2xx (inside the batch) or a 304; may be NULL. 0 or -1. */
@@ -82,6 +87,11 @@ typedef struct hub__source {
                           const cJSON *body, int64_t now_ms, hub__refused *out);
   /* The credential scope validators of t are kept under (64 hex digits or a short word). */
   void (*scope)(void *state, const hub__task *t, char out[65]);
+  /* t ended without a 2xx: after its retries, a refusal, a network error or going offline
+   * (status is the last HTTP status, 0 for no answer; msg is the run's note for it). Outside
+   * any batch; may write. May be NULL. */
+  void (*failed)(hub *h, hub__run *r, void *state, const hub__task *t, int status, const char *msg,
+                 int64_t now_ms);
 } hub__source;
 
 /* ---- the commands (called by the api layer with the registry of sources) --------------- */
@@ -99,6 +109,11 @@ void hub__sync_free(hub *h);
  * ceiling (h->errmsg). */
 int hub__run_enqueue(hub *h, hub__run *r, const hub__source *src, int kind, const char *url,
                      const char *arg, unsigned flags);
+/* The same for a request with a method ("GET", "PATCH", "PUT", "DELETE", "POST") and an
+ * optional body (copied; sent as is — the source's headers say its type). A non-GET task is
+ * planned once per method and URL in a run, and is never skipped as gone. */
+int hub__run_enqueue_req(hub *h, hub__run *r, const hub__source *src, int kind, const char *method,
+                         const char *url, const char *body, const char *arg, unsigned flags);
 /* The queued task of src with kind and arg, or NULL (the pointer is valid until the next
  * engine call). */
 const hub__task *hub__run_find(hub__run *r, const hub__source *src, int kind, const char *arg);

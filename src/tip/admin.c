@@ -9,6 +9,7 @@
 #include "db/db.h"
 #include "tip/tip_int.h"
 #include "base/events.h"
+#include "triage/triage.h"
 
 
 cJSON *hub__tip_stats_cmd(hub *h, const cJSON *req) {
@@ -109,7 +110,7 @@ cJSON *hub__tip_reset_cmd(hub *h, const cJSON *req) {
   if (hub__db_begin(h)) goto db;
   if ((models = hub__db_run(h, "DELETE FROM tip_models WHERE user=?", "t", user)) < 0) goto db_tx;
   if (logs && (decisions = hub__db_run(h, "DELETE FROM tip_decisions WHERE user=?", "t", user)) < 0) goto db_tx;
-  if (items && (states = hub__db_run(h, "DELETE FROM tip_item_state WHERE user=?", "t", user)) < 0) goto db_tx;
+  if (items && (states = hub__triage_forget_dismissed(h)) < 0) goto db_tx; /* done/snoozed: the inbox's */
   if (hub__db_commit(h)) goto db;
   hub__event(h, "tip.reset", user, 0, "iii", "models", (int64_t)models, "decisions", (int64_t)decisions, "item_states", (int64_t)states);
   res = cJSON_CreateObject();

@@ -56,9 +56,10 @@ static int load_candidates(hub *h, const char *user, int64_t now_ms, const tip_c
                  " coalesce(i.created_at, i.first_seen), coalesce(i.updated_at, i.created_at, i.first_seen),"
                  " i.rank, i.author, i.repo,"
                  " (SELECT group_concat(code, ',') FROM item_reasons r WHERE r.item_id = i.id)"
-                 " FROM items i WHERE i.state = 'open' AND NOT EXISTS (SELECT 1 FROM tip_item_state s"
-                 "  WHERE s.user = ?1 AND s.item_id = i.id AND (s.state = 'dismissed'"
-                 "   OR (s.state = 'done' AND s.item_hash = i.hash) OR (s.state = 'snoozed' AND s.until > ?2)))"
+                 " FROM items i LEFT JOIN triage t ON t.item_id = i.id WHERE i.state = 'open'"
+                 " AND (t.done_at IS NULL OR coalesce(i.updated_at, 0) * 1000 > t.done_at)" /* triage.h */
+                 " AND coalesce(t.snoozed_until, 0) <= ?2 AND coalesce(t.muted, 0) = 0"
+                 " AND coalesce(t.dismissed, 0) = 0" /* ?1 (user) is no longer needed: state is shared */
                  " ORDER BY i.rank DESC, i.id LIMIT ?3",
                  "tii", user, now_ms, (int64_t)HUB_TIP_MAX_CANDIDATES);
   if (!st) {

@@ -10,6 +10,7 @@
 #include "db/db.h"
 #include "tip/tip_int.h"
 #include "tip/insight.h"
+#include "triage/triage.h"
 
 static int parse_features(const char *text, double *x) {
   cJSON *a = text ? cJSON_Parse(text) : NULL, *e;
@@ -85,15 +86,17 @@ static int record(hub *h, const fb *f, double r, int *dup) {
              : 0;
 }
 
-/* done / snooze / dismiss set the item's tip state. */
+/* done / snooze / dismiss are the item's triage state, as in the inbox (one batch: undo
+ * restores it; a done tells GitHub for a notification thread). */
 static int item_state(hub *h, const fb *f) {
-  static const char *const states[] = {"done", "snoozed", "dismissed"};
+  static const hub__triage_action acts[] = {HUB_TA_DONE, HUB_TA_SNOOZE, HUB_TA_DISMISS};
+  int64_t batch;
+  int queued = 0;
   if (!f->has_item || f->reaction > 2) return 0;
-  return hub__db_run(h, "INSERT OR REPLACE INTO tip_item_state(user,item_id,state,until,item_hash,at)"
-                        " VALUES(?1,?2,?3,nullif(?4,0),(SELECT hash FROM items WHERE id=?2),?5)",
-                     "titii", f->user, f->item_id, states[f->reaction], f->until, f->now_ms) < 0
-             ? -1
-             : 0;
+  batch = hub__triage_batch_new(h);
+  if (batch < 0 || hub__triage_apply(h, batch, f->item_id, acts[f->reaction], f->until, f->now_ms, &queued) < 0)
+    return -1;
+  return hub__triage_batch_end(h, batch);
 }
 
 /* One LinUCB update from the logged features. 1 learned, 0 could not, -1 database error. */

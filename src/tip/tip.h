@@ -74,7 +74,7 @@
  * contract, the user's LinUCB model), choose.c (the tip command), feedback.c (reactions),
  * admin.c (stats, reset, policy configuration), ope.c (offline evaluation), sim.c (the
  * simulator), bandit.c (LinUCB's linear algebra). Tables owned: tip_models, tip_decisions,
- * tip_reactions, tip_item_state, tip_policies.
+ * tip_reactions, tip_policies. An item's done / snoozed / dismissed state is triage state (triage/).
  */
 #ifndef HUB_TIP_H
 #define HUB_TIP_H
