@@ -201,6 +201,9 @@ $(B)/asan/ufg_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/ufg_test.c src/server
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lyaml -lm
 $(B)/asan/bandit_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/bandit_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+# scheduled jobs (src/sync/jobs.c) on a simulated clock, and the core fixes that came with them
+$(B)/asan/jobs_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/jobs_test.c tests/testutil.c tests/replay.c)
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lpthread -lm
 # the search language (src/api/query.c) on its own and against SQLite
 $(B)/asan/query_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/query_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
@@ -237,7 +240,7 @@ $(B)/web/.stamp: $(WEB_SRC) $(W)/hub.mjs $(W)/hub.wasm
 run: native web
 	@sh tests/run_demo.sh
 
-test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandit_test $(B)/asan/tangled_test $(B)/asan/gfi_test $(B)/asan/ufg_test $(B)/asan/query_test $(B)/asan/hub $(B)/asan/llm_test $(B)/fake_llm \
+test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandit_test $(B)/asan/tangled_test $(B)/asan/gfi_test $(B)/asan/ufg_test $(B)/asan/query_test $(B)/asan/jobs_test $(B)/asan/hub $(B)/asan/llm_test $(B)/fake_llm \
       $(B)/asan/webpush_test $(B)/fake_push $(B)/asan/hubd
 	@sh tests/run_tests.sh
 

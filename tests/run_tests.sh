@@ -7,6 +7,7 @@
 #   same-rows native and wasm dumps compared row for row
 #   bandit    the one-tip recommender: math, rewards, persistence, OBD estimators
 #   query     the inbox search language: SQL text, error positions, SQLite results, fuzz
+#   jobs      scheduled jobs on a simulated clock: slots, jitter, claims, coalescing, canary
 #   llm       hubd's LLM client against the fake LLM server (tests/fake_llm.c) on 127.0.0.1
 #   webpush   Web Push sending (src/server/webpush.c) incl. libcurl to build/fake_push
 #   e2e       the `hub` CLI (ASan build) against the fake upstream server on 127.0.0.1
@@ -51,6 +52,7 @@ run_suite tangled $B/asan/tangled_test "$OUT/native"
 run_suite gfi $B/asan/gfi_test "$OUT/native"
 run_suite ufg $B/asan/ufg_test
 run_suite query $B/asan/query_test
+run_suite jobs $B/asan/jobs_test
 run_suite llm $B/asan/llm_test $B/fake_llm
 run_suite webpush $B/asan/webpush_test
 run_suite wasm node --no-experimental-fetch $B/wasm/fixture_test.js "$OUT/wasm"

@@ -164,6 +164,15 @@ void hub__db_close(hub *h) {
   h->db = NULL;
 }
 
+int hub__db_changed_elsewhere(hub *h) {
+  int64_t v;
+  if (!h->db) return 0;
+  v = hub__db_int(h, "PRAGMA data_version", NULL, 0);
+  if (v == 0 || v == h->data_version) return 0;
+  h->data_version = v;
+  return 1;
+}
+
 int hub__db_begin(hub *h) { return hub__db_exec(h, "BEGIN IMMEDIATE"); }
 int hub__db_commit(hub *h) {
   if (hub__db_exec(h, "COMMIT")) {

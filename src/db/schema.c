@@ -130,6 +130,11 @@ const char *const hub__migrations[] = {
     "UPDATE settings SET k='github.next_poll_ms' WHERE k='notif_next_poll_ms';"
     "UPDATE settings SET k='github.reconciled_ms' WHERE k='notif_reconcile_ms';"
     "INSERT OR REPLACE INTO settings(k,v) VALUES('state.rescore','1');"),
+    /* 8: scheduled jobs (sync/jobs.c) — one row per job and slot (ms, UTC): claimed as
+     * "running" before the work starts, so a slot never runs twice, even after a crash */
+    ("CREATE TABLE job_runs(job TEXT NOT NULL, slot INTEGER NOT NULL, status TEXT NOT NULL,"
+    "  started INTEGER NOT NULL, finished INTEGER, coalesced INTEGER NOT NULL DEFAULT 0,"
+    "  stats TEXT NOT NULL DEFAULT '{}', error TEXT, PRIMARY KEY(job, slot)) WITHOUT ROWID;"),
 };
 
 const int hub__n_migrations = (int)(sizeof hub__migrations / sizeof hub__migrations[0]);
