@@ -73,7 +73,7 @@ CORE_SRC := $(filter-out src/server/%,$(wildcard src/*/*.c))
 CLI_SRC  := src/server/hub_cli.c src/server/transport_curl.c src/server/upforgrabs.c
 HUBD_SRC := src/server/hubd.c src/server/http.c src/server/static.c src/server/routes.c \
             src/server/writer.c src/server/readers.c src/server/secrets.c src/server/hubd_config.c \
-            src/server/hubd_log.c src/server/transport_curl.c
+            src/server/hubd_log.c src/server/sched.c src/server/transport_curl.c
 HUBD_LIBS := -lmicrohttpd -lcurl -lsodium -lpthread -lm
 TP_SRC   := $(SQLITE_DIR)/sqlite3.c $(CJSON_DIR)/cJSON.c $(MD4C_DIR)/md4c.c
 TEST_SRC := tests/unit_test.c tests/fixture_test.c tests/replay.c tests/testutil.c
