@@ -2,10 +2,10 @@
 #
 # Targets:
 #   make            deps + native core, the `hub` CLI, the test tools and the wasm module
-#   make run        build, start the fake upstream with the recorded demo data, sync, print cards
+#   make run        build, start hubd on 127.0.0.1 with the fake upstream replaying the demo; print the URL
 #   make test       build and run every test: unit + fixture tests natively under ASan+UBSan,
 #                   the same fixture tests in wasm under node, an end-to-end `hub sync`
-#   make bench      benchmarks (not part of the tests): ingest, ranking, module size
+#   make bench      benchmarks (not part of the tests): ingest, ranking, module size, hubd vs nginx
 #   make web        the self-contained static app in build/web (copy it to any static host)
 #   make deps       install missing Debian packages; fetch pinned third-party sources (sha256-checked)
 #   make clean      remove build/ (keeps downloaded sources in build/dl)
@@ -37,7 +37,7 @@ DEB_PACKAGES := cc:build-essential emcc:emscripten curl-config:libcurl4-openssl-
                 /usr/include/microhttpd.h:libmicrohttpd-dev node:nodejs npm:npm \
                 /usr/bin/chromium:chromium /usr/include/yaml.h:libyaml-dev \
                 /usr/include/openssl/evp.h:libssl-dev \
-                /usr/include/sodium.h:libsodium-dev sqlite3:sqlite3 wrk:wrk
+                /usr/include/sodium.h:libsodium-dev sqlite3:sqlite3 wrk:wrk /usr/sbin/nginx:nginx-light
 
 SQLITE_DIR := $(TP)/sqlite
 CJSON_DIR  := $(TP)/cjson
@@ -244,7 +244,7 @@ test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandi
       $(B)/asan/webpush_test $(B)/fake_push $(B)/asan/hubd
 	@sh tests/run_tests.sh
 
-bench: native wasm
+bench: native wasm web
 	@sh tests/run_bench.sh
 
 clean:

@@ -133,6 +133,7 @@ int hub__db_open(hub *h, const char *path, const char *vfs) {
     hub_free(bad);
     return -1;
   }
+  sqlite3_db_release_memory(h->db); /* the quick_check read every page: keep none of them */
   if (h->readonly) {
     if (version < hub__n_migrations) {
       hub__set_err(h, "database %s is read-only and needs an upgrade (schema %lld → %d)", path,

@@ -10,6 +10,9 @@
 #include "hub_int.h"
 #include "readers.h"
 
+#define HUBD_STR2(x) #x
+#define HUBD_STR(x) HUBD_STR2(x)
+
 typedef struct {
   hub *h;
 } slot;
@@ -41,6 +44,9 @@ hubd_readers *hubd_readers_open(const char *db, unsigned n, char *err, size_t er
       hubd_readers_close(r);
       return NULL;
     }
+    /* a small page cache per reader: memory stays bounded as readers × this, while the file's
+     * pages stay in the OS cache shared by all (a driver-side setting of the handle's SQLite) */
+    sqlite3_exec(r->all[r->n].h->db, "PRAGMA cache_size=-" HUBD_STR(HUBD_READER_CACHE_KB), NULL, NULL, NULL);
     r->free_list[r->nfree++] = &r->all[r->n];
   }
   return r;

@@ -21,6 +21,9 @@
 #ifndef HUBD_READERS_MAX
 #define HUBD_READERS_MAX 16 /* handles in the pool at most */
 #endif
+#ifndef HUBD_READER_CACHE_KB
+#define HUBD_READER_CACHE_KB 256 /* each reader's SQLite page cache (the OS caches the file too) */
+#endif
 #ifndef HUBD_READER_WAIT_MS
 #define HUBD_READER_WAIT_MS 5000 /* longest wait for a free handle before a "busy" error */
 #endif
