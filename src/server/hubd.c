@@ -22,11 +22,13 @@
  * Memory bound (defaults): max_connections (128) threads, each with a HUBD_THREAD_STACK
  * (512 KiB of address space; a request touches a few dozen KiB) and HUBD_CONN_MEMORY (32 KiB)
  * for its request head; + HUBD_BODY_BUDGET (8 MiB) of request bodies in flight, each at most
- * HUBD_CALL_BODY_MAX (1 MiB); + (readers (4) + the writer) SQLite connections × SQLite's default
- * page cache (2 MiB each at most); + HUBD_CARDS_CACHE_SLOTS (8) cached cards answers and one
- * answer per connection being sent (≤ HUB_CARDS_MAX cards, ~0.3 MiB). Measured on a 2-core VM
- * with the demo data (35 cards): RSS 13 MB idle (2.4 MB anonymous, the rest shared libraries),
- * 16 MB under wrk -t2 -c20 on /api/cards.json.
+ * HUBD_CALL_BODY_MAX (1 MiB); + SQLite page caches: readers (4) × HUBD_READER_CACHE_KB (256 KiB)
+ * and the writer's 2 MiB (released after every sync or scheduled job, with glibc's free heap);
+ * + HUBD_CARDS_CACHE_SLOTS (8) cached cards answers and one answer per connection being sent
+ * (≤ HUB_CARDS_MAX cards, ~90 KiB with 200 cards); malloc limited to two arenas. Measured with
+ * 5,000 issues in the database (tests/bench_hubd.sh): RSS 14 MB idle after an ingest (3 MB
+ * anonymous; the rest is shared libraries: libcrypto, gnutls, libc…), 18 MB at peak under
+ * wrk -t2 -c20 on /api/cards.json (20.5 MB with the answer cache off).
  */
 #include <errno.h>
 #include <fcntl.h>
