@@ -2,10 +2,10 @@
 #
 # Targets:
 #   make            deps + native core, the `hub` CLI, the test tools and the wasm module
-#   make run        build, start the fake upstream with the recorded demo data, sync, print cards
+#   make run        build, start hubd on 127.0.0.1 with the fake upstream replaying the demo; print the URL
 #   make test       build and run every test: unit + fixture tests natively under ASan+UBSan,
 #                   the same fixture tests in wasm under node, an end-to-end `hub sync`
-#   make bench      benchmarks (not part of the tests): ingest, ranking, module size
+#   make bench      benchmarks (not part of the tests): ingest, ranking, module size, hubd vs nginx
 #   make web        the self-contained static app in build/web (copy it to any static host)
 #   make deps       install missing Debian packages; fetch pinned third-party sources (sha256-checked)
 #   make clean      remove build/ (keeps downloaded sources in build/dl)
@@ -37,7 +37,7 @@ DEB_PACKAGES := cc:build-essential emcc:emscripten curl-config:libcurl4-openssl-
                 /usr/include/microhttpd.h:libmicrohttpd-dev node:nodejs npm:npm \
                 /usr/bin/chromium:chromium /usr/include/yaml.h:libyaml-dev \
                 /usr/include/openssl/evp.h:libssl-dev \
-                /usr/include/sodium.h:libsodium-dev sqlite3:sqlite3 wrk:wrk
+                /usr/include/sodium.h:libsodium-dev sqlite3:sqlite3 wrk:wrk /usr/sbin/nginx:nginx-light
 
 SQLITE_DIR := $(TP)/sqlite
 CJSON_DIR  := $(TP)/cjson
@@ -75,7 +75,7 @@ CORE_SRC := $(filter-out src/server/%,$(wildcard src/*/*.c))
 CLI_SRC  := src/server/hub_cli.c src/server/transport_curl.c src/server/upforgrabs.c
 HUBD_SRC := src/server/hubd.c src/server/http.c src/server/static.c src/server/routes.c \
             src/server/writer.c src/server/readers.c src/server/secrets.c src/server/hubd_config.c \
-            src/server/hubd_log.c src/server/transport_curl.c src/server/llm.c src/server/llm_curl.c \
+            src/server/hubd_log.c src/server/sched.c src/server/transport_curl.c src/server/llm.c src/server/llm_curl.c \
             src/server/brief_llm.c
 HUBD_LIBS := -lmicrohttpd -lcurl -lsodium -lpthread -lm
 TP_SRC   := $(SQLITE_DIR)/sqlite3.c $(CJSON_DIR)/cJSON.c $(MD4C_DIR)/md4c.c
@@ -207,6 +207,9 @@ $(B)/asan/bandit_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/bandit_test.c test
 # the insight console's core: read-only SQL, bootstrap intervals, events, export/import
 $(B)/asan/console_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/console_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+# scheduled jobs (src/sync/jobs.c) on a simulated clock, and the core fixes that came with them
+$(B)/asan/jobs_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/jobs_test.c tests/testutil.c tests/replay.c)
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lpthread -lm
 # the search language (src/api/query.c) on its own and against SQLite
 $(B)/asan/query_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/query_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
@@ -253,6 +256,7 @@ run: native web
 
 # Everything the tests run (one per line, so additions merge cleanly).
 TEST_BINS := \
+  $(B)/asan/jobs_test \
   $(B)/asan/triage_test \
   $(B)/asan/unit_test \
   $(B)/asan/fixture_test \
@@ -274,7 +278,7 @@ TEST_BINS := \
 test: native wasm web $(TEST_BINS)
 	@sh tests/run_tests.sh
 
-bench: native wasm
+bench: native wasm web
 	@sh tests/run_bench.sh
 
 clean:

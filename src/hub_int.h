@@ -38,6 +38,7 @@ struct hub {
   struct hub__run *run;
   struct hub__weights *weights;
   struct hub__events *events;
+  int64_t data_version;         /* db/db.c: PRAGMA data_version when last checked (0: never) */
 };
 
 /* Writes a formatted message into h->errmsg (truncated to fit). */

@@ -6,7 +6,10 @@
 # accepted, no traversal, no listing); the Bearer key; CORS and preflight; the body cap;
 # a slow client does not block others; POST /api/sync then /api/cards.json in `hub cards`
 # order; secrets at rest; SIGHUP reloads CORS without dropping a connection; SIGTERM during a
-# sync exits within 5 s with an intact database; ASan finds nothing.
+# sync exits within 5 s with an intact database; ASan finds nothing. The scheduler: a scheduled
+# run happens and is recorded; no overlap when a run is slow; missed slots run once after a
+# restart; kill -9 during ingestion 20 times, then integrity, nothing committed lost, the next
+# run completes; SIGTERM during a scheduled run.
 set -u
 W=$1
 HUBD=${HUBD_BIN:-build/asan/hubd}
@@ -26,6 +29,8 @@ wait_for() { i=0; while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt 200 ]; do sl
 gone() { i=0; while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; ! kill -0 "$1" 2>/dev/null; }
 
 rm -rf "$W" && mkdir -p "$W"
+# sections 1-10 drive syncs themselves: no scheduled syncs there (section 11 turns them on)
+export HUBD_SCHEDULE_INGEST=off HUBD_SCHEDULE_GFI=off
 PIDS=""
 trap 'for p in $PIDS; do kill $p 2>/dev/null; done' EXIT INT TERM
 
@@ -325,6 +330,101 @@ check '[ "$ST" = 200 ] && [ "$(jget run.status < "$W/b.sync4")" = ok ] && grep -
 check '! grep -aq sealed-token-xyz "$W"/hub.db* "$W"/*.log' "the unsealed token is neither stored nor logged"
 kill -TERM $HPID; gone $HPID; wait $HPID; rc=$?
 check '[ $rc = 0 ] && ! grep -q "AddressSanitizer\|LeakSanitizer" "$W/hubd3.log"' "second instance stops cleanly (rc=$rc)"
+
+# ---- 11. the scheduler ---------------------------------------------------------------------------------
+# count FILE PATTERN: matching lines; wait_count FILE PATTERN N: up to 30 s for at least N of them
+count() { grep -c "$2" "$1" 2>/dev/null || true; }
+wait_count() { i=0; while [ "$(count "$1" "$2")" -lt "$3" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done; [ "$(count "$1" "$2")" -ge "$3" ]; }
+sq() { sqlite3 "$S" "$1"; }
+now_ms() { date +%s%3N; }
+curl -s -X POST "$API/_fake/reset" > /dev/null
+S=$W/sched.db
+start_sched() { # start_sched LOG: hubd on $S, ingest every 2 s, no jitter, no lists
+  HUBD_API_KEY=$KEY GITHUB_TOKEN=test-token HUBD_SCHEDULE_INGEST=2s HUBD_SCHEDULE_GFI=off HUBD_SCHED_JITTER_S=0 \
+    start_hubd "$1" --db "$S"
+}
+start_sched "$W/sched.log"
+SP=$HPID
+# a scheduled run happens and is recorded
+wait_count "$W/sched.log" "event=job_end job=ingest .*status=ok" 1
+req jobs -H "$AUTH" "$BASE/api/jobs"
+RUN=$(jget jobs.0.last.stats.run < "$W/b.jobs")
+check '[ "$ST" = 200 ] && [ "$(jget jobs.0.job < "$W/b.jobs")" = ingest ] && [ "$(jget jobs.0.schedule < "$W/b.jobs")" = 2s ] && [ "$(jget jobs.0.last.status < "$W/b.jobs")" = ok ]' "a scheduled ingest runs and GET /api/jobs shows it recorded ($ST $(head -c 300 "$W/b.jobs"))"
+check '[ -n "$RUN" ] && [ "$(sq "SELECT status FROM runs WHERE id=$RUN")" = ok ] && [ "$(sq "SELECT count(*) FROM items")" -gt 10 ]' "the job's record names its sync run, recorded ok, with the items stored (run $RUN)"
+check '[ "$(jget jobs.2.job < "$W/b.jobs")" = diagnostics ] && [ "$(jget jobs.2.last.status < "$W/b.jobs")" = ok ] && [ "$(jget jobs.2.last.stats.quick_check < "$W/b.jobs")" = ok ] && [ "$(jget jobs.2.last.stats.tables.items < "$W/b.jobs")" -ge 0 ]' "the diagnostics canary ran at start and recorded quick_check and table counts"
+check '[ "$(jget jobs.3.job < "$W/b.jobs")" = cleanup ] && [ "$(jget jobs.1.schedule < "$W/b.jobs")" = off ] && [ "$(jget jobs.1.last < "$W/b.jobs")" = null ]' "cleanup is scheduled; an off job never ran"
+check '[ "$(jget jobs.0.next_at < "$W/b.jobs")" -gt "$(jget jobs.0.last.slot < "$W/b.jobs")" ]' "the next due time is after the last slot"
+# no overlap when a run is slow: requests take 1.5 s for a while, slots keep coming every 2 s
+n0=$(count "$W/sched.log" "event=job_end job=ingest")
+curl -s -X POST "$API/_fake/fault?kind=slow&count=6&delay_ms=1500" > /dev/null
+wait_count "$W/sched.log" "event=job_start job=ingest" $((n0 + 2))
+sleep 0.5
+req overlap2 -X POST -H "$AUTH" "$BASE/api/sync"
+check '[ "$ST" = 409 ]' "POST /api/sync while a scheduled run is slow → 409 ($ST)"
+wait_count "$W/sched.log" "event=job_end job=ingest .*status=ok" $((n0 + 4))
+check '[ "$(sq "SELECT count(*) FROM job_runs a JOIN job_runs b ON a.job=b.job AND a.slot<b.slot WHERE a.job='"'ingest'"' AND b.started<a.finished")" = 0 ]' "no two ingest runs overlap (each starts after the previous finished)"
+check '[ "$(sq "SELECT count(*) FROM runs a JOIN runs b ON a.id<b.id WHERE b.started<a.finished")" = 0 ]' "no two sync runs overlap at all"
+check '[ "$(sq "SELECT max(coalesced) FROM job_runs WHERE job='"'ingest'"'")" -ge 1 ]' "slots that passed during the slow run coalesced into the next ($(sq "SELECT group_concat(coalesced) FROM job_runs WHERE job='ingest'"))"
+check '! grep "event=job_\(start\|end\) job=ingest" "$W/sched.log" | awk "{print \$3}" | uniq -d | grep -q .' "the log alternates job_start / job_end: never two ingest runs at once"
+# SIGTERM during a scheduled run: exits in time, the job is recorded as aborted
+n0=$(count "$W/sched.log" "event=job_start job=ingest")
+curl -s -X POST "$API/_fake/fault?kind=slow&count=100&delay_ms=10000" > /dev/null
+wait_count "$W/sched.log" "event=job_start job=ingest" $((n0 + 1))
+sleep 0.3
+kill -TERM $SP
+gone $SP; rc=$?
+wait $SP; rc2=$?
+T_STOP=$(now_ms)
+check '[ $rc = 0 ] && [ $rc2 = 0 ] && grep -q event=stopped "$W/sched.log"' "SIGTERM during a scheduled run: exit 0 within 5 s"
+check '[ "$(sq "SELECT status FROM job_runs WHERE job='"'ingest'"' ORDER BY slot DESC LIMIT 1")" = aborted ] && [ "$(sq "SELECT status FROM runs ORDER BY id DESC LIMIT 1")" = aborted ]' "… the job and its sync run are recorded as aborted"
+curl -s -X POST "$API/_fake/reset" > /dev/null
+# down for 5 s (two slots or more): after the restart, one run for them all
+sleep 5
+start_sched "$W/sched2.log"
+SP=$HPID
+wait_count "$W/sched2.log" "event=job_end job=ingest" 1
+FIRST=$(sq "SELECT min(slot) FROM job_runs WHERE job='ingest' AND slot>$T_STOP")
+check '[ -n "$FIRST" ] && [ "$(sq "SELECT count(*) FROM job_runs WHERE job='"'ingest'"' AND slot>$T_STOP AND slot<=(SELECT started FROM job_runs WHERE job='"'ingest'"' AND slot=$FIRST)")" = 1 ] && [ "$(sq "SELECT coalesced FROM job_runs WHERE job='"'ingest'"' AND slot=$FIRST")" -ge 2 ]' "missed slots run once after a restart ($(sq "SELECT coalesced FROM job_runs WHERE job='ingest' AND slot=$FIRST") coalesced)"
+check 'grep -q "event=job_end job=ingest .*status=ok" "$W/sched2.log"' "… and that run completes"
+kill -TERM $SP; gone $SP; wait $SP; rc=$?
+check '[ $rc = 0 ] && ! grep -q "AddressSanitizer\|LeakSanitizer\|runtime error" "$W/sched.log" "$W/sched2.log"' "the scheduler's instances stop cleanly, ASan quiet"
+
+# kill -9 during ingestion, 20 times: a 2,000-issue scenario whose requests take 60 ms each
+node tests/bench_scenario.mjs "$W/scen" 20 > "$W/scen.settings"
+build/fake_upstream --dir "$W/scen" --port 0 --port-file "$W/bport" > "$W/bfake.log" 2>&1 &
+BF=$!; PIDS="$PIDS $BF"
+wait_for "$W/bport" .
+BAPI=http://127.0.0.1:$(cat "$W/bport")
+S=$W/kill.db
+HUB_DB=$S $HUB settings "$(cat "$W/scen.settings")" > /dev/null
+: > "$W/k.prev"
+lost=0; badic=0; mid=0; n=0
+while [ $n -lt 20 ]; do
+  n=$((n + 1))
+  curl -s -X POST "$BAPI/_fake/reset" > /dev/null
+  curl -s -X POST "$BAPI/_fake/fault?kind=slow&count=1000&delay_ms=60" > /dev/null
+  HUBD_API_KEY=$KEY GITHUB_TOKEN=t HUB_GITHUB_API=$BAPI HUBD_SCHEDULE_INGEST=1s HUBD_SCHEDULE_GFI=off HUBD_SCHED_JITTER_S=0 \
+    HUBD_SCHEDULE_DIAGNOSTICS=off start_hubd "$W/kill.log" --db "$S" || break
+  wait_count "$W/kill.log" "event=job_start job=ingest" 1
+  sleep 0.$(( (n * 37) % 9 + 1 ))
+  kill -9 $HPID; wait $HPID 2>/dev/null
+  grep -q "event=job_end job=ingest" "$W/kill.log" || mid=$((mid + 1))
+  [ "$(sq "PRAGMA integrity_check")" = ok ] || badic=$((badic + 1))
+  { sq "SELECT 'item '||key FROM items"; sq "SELECT 'job '||job||' '||slot FROM job_runs"; sq "SELECT 'run '||id FROM runs WHERE status<>'running'"; } | LC_ALL=C sort > "$W/k.now"
+  [ -z "$(LC_ALL=C comm -23 "$W/k.prev" "$W/k.now")" ] || lost=$((lost + 1))
+  mv "$W/k.now" "$W/k.prev"
+done
+check '[ $n = 20 ] && [ $mid -ge 18 ]' "kill -9 during ingestion 20 times ($mid of them before the run ended)"
+check '[ $badic = 0 ]' "PRAGMA integrity_check ok after every kill ($badic bad)"
+check '[ $lost = 0 ]' "nothing committed before a kill is lost: items, job records, finished runs ($lost kills lost rows)"
+check '[ "$(sq "SELECT count(*) FROM job_runs WHERE job='"'ingest'"' AND status='"'interrupted'"'")" -ge 17 ] && [ "$(sq "SELECT count(*) FROM runs WHERE status='"'aborted'"'")" -ge 17 ]' "the killed runs are recorded as interrupted (jobs) and aborted (runs) at the next start"
+curl -s -X POST "$BAPI/_fake/reset" > /dev/null
+HUBD_API_KEY=$KEY GITHUB_TOKEN=t HUB_GITHUB_API=$BAPI HUBD_SCHEDULE_INGEST=1s HUBD_SCHEDULE_GFI=off HUBD_SCHED_JITTER_S=0 \
+  start_hubd "$W/kill2.log" --db "$S"
+wait_count "$W/kill2.log" "event=job_end job=ingest .*status=ok" 1
+check '[ "$(sq "SELECT count(*) FROM items")" = 2000 ] && [ "$(sq "PRAGMA integrity_check")" = ok ]' "after the kills the next run completes: all 2,000 issues stored ($(sq "SELECT count(*) FROM items"))"
+kill -TERM $HPID; gone $HPID; wait $HPID; rc=$?
+check '[ $rc = 0 ] && ! grep -q "AddressSanitizer\|LeakSanitizer\|runtime error" "$W/kill2.log"' "… and hubd stops cleanly"
 
 echo "$P passed, $F failed"
 [ "$F" = 0 ]

@@ -1,6 +1,7 @@
 #!/bin/sh
 # run_bench.sh — `make bench`: the same benchmark program natively and in wasm (node), one
-# table with their ratios, plus the wasm module's size. Timings are best-of-5 where noted.
+# table with their ratios, the wasm module's size, and hubd's figures (tests/bench_hubd.sh: wrk against
+# nginx, memory, ingest through hubd vs the CLI). Timings are best-of-5 where noted.
 set -u
 B=build
 mkdir -p $B/out
@@ -10,6 +11,7 @@ $B/bench_bandit > $B/out/bandit-native.txt || { echo "native bandit bench failed
 node --no-experimental-fetch $B/wasm/bench_bandit.js > $B/out/bandit-wasm.txt || { echo "wasm bandit bench failed"; exit 1; }
 node tests/browser/bench.mjs > $B/out/bench-browser.txt || { echo "browser bench failed"; exit 1; }
 STORAGE_ONLY=bench node tests/browser/storage.test.mjs > $B/out/bench-opfs.txt || { echo "OPFS bench failed"; exit 1; }
+sh tests/bench_hubd.sh > $B/out/bench-hubd.txt || { echo "hubd bench failed"; exit 1; }
 v() { awk -v k="$1" '$1==k {print $2}' "$2"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 IN=$(v ingest_rate $B/out/bench-native.txt); IW=$(v ingest_rate $B/out/bench-wasm.txt)
@@ -40,6 +42,20 @@ printf "| browser / native                                          | %14s |\n" 
 printf "| cold start to first card, 5,000 items, SW warm (median 7) | %11s ms |\n" "$(v cold_start_first_card_ms $BR)"
 printf "| triage-sized commit on OPFS, p50                          | %11s ms |\n" "$(v opfs_commit_p50_ms $B/out/bench-opfs.txt)"
 printf "| triage-sized commit on OPFS, p95                          | %11s ms |\n" "$(v opfs_commit_p95_ms $B/out/bench-opfs.txt)"
+H=$B/out/bench-hubd.txt
+NG=$(v nginx_rps $H)
+echo
+echo "| hubd (loopback, 5,000 issues in the db, wrk)                  | value            |"
+echo "|---------------------------------------------------------------|------------------|"
+printf "| ingest 5,000 issues: hubd (POST /api/sync)                    | %9s it/s   |\n" "$(v ingest_hubd_rate $H)"
+printf "| ingest 5,000 issues: CLI (hub sync)                           | %9s it/s   |\n" "$(v ingest_cli_rate $H)"
+printf "| /api/cards.json (%s bytes), 20 conn.: nginx, same bytes       | %9s req/s  |\n" "$(v cards_bytes $H)" "$NG"
+printf "|   hubd, answer cached 1 s (default) — ratio to nginx          | %9s req/s  %s× |\n" "$(v hubd_cached_rps $H)" "$(ratio "$(v hubd_cached_rps $H)" "$NG")"
+printf "|   hubd, uncached (cards_cache_ms = 0) — ratio to nginx        | %9s req/s  %s× |\n" "$(v hubd_uncached_rps $H)" "$(ratio "$(v hubd_uncached_rps $H)" "$NG")"
+printf "| p99, 20 conn.: nginx / hubd cached / hubd uncached (ms)       | %s / %s / %s |\n" "$(v nginx_p99_ms $H)" "$(v hubd_cached_p99_ms $H)" "$(v hubd_uncached_p99_ms $H)"
+printf "| p99, 1 conn.:  nginx / hubd cached / hubd uncached (ms)       | %s / %s / %s |\n" "$(v nginx_c1_p99_ms $H)" "$(v hubd_cached_c1_p99_ms $H)" "$(v hubd_uncached_c1_p99_ms $H)"
+printf "| hubd RSS idle after the ingest (anonymous part)               | %6s kB (%s) |\n" "$(v rss_idle_kb $H)" "$(v rss_idle_anon_kb $H)"
+printf "| hubd RSS peak under load: cached / uncached                   | %s / %s kB |\n" "$(v rss_load_cached_kb $H)" "$(v rss_load_uncached_kb $H)"
 echo
 echo "| one tip (LinUCB, d=16, 200 candidates)     | native        | wasm (node)   | wasm/native |"
 echo "|--------------------------------------------|---------------|---------------|-------------|"

@@ -10,6 +10,7 @@
 #   console   the insight console's core: read-only SQL refusals and caps, bootstrap intervals,
 #             the event ring, the tip's console commands, export → purge → import
 #   triage    read/done/snooze/… and undo, bulk, the query in cards, the outbox to GitHub
+#   jobs      scheduled jobs on a simulated clock: slots, jitter, claims, coalescing, canary
 #   llm       hubd's LLM client against the fake LLM server (tests/fake_llm.c) on 127.0.0.1
 #   brief     the briefing and the AI queue in the core: rules, the one schema, cache, queue
 #   brief-llm hubd's AI driver over the core against the fake LLM: refinement, fallbacks, queue runs
@@ -59,6 +60,7 @@ run_suite ufg $B/asan/ufg_test
 run_suite query $B/asan/query_test
 run_suite console $B/asan/console_test
 run_suite triage $B/asan/triage_test
+run_suite jobs $B/asan/jobs_test
 run_suite llm $B/asan/llm_test $B/fake_llm
 run_suite brief $B/asan/brief_test
 run_suite brief-llm $B/asan/brief_llm_test $B/fake_llm

@@ -13,6 +13,7 @@
 #include "rank/rank.h"
 #include "items/items.h"
 #include "sources/sources.h"
+#include "sync/jobs.h"
 #include "tip/tip.h"
 #include "tip/insight.h"
 #include "base/events.h"
@@ -112,6 +113,9 @@ char *hub_call_n(hub *h, const char *request_json, size_t len) {
     return print_or_oom(hub__error_json(HUB_E_BAD_JSON, msg));
   }
   h->errmsg[0] = 0;
+  /* another connection (hubd's writer, the CLI) may have changed settings: drop what this
+   * handle derived from them */
+  if (hub__db_changed_elsewhere(h)) hub__weights_invalidate(h);
   res = dispatch(h, req);
   hub__console_note(h, req, res);
   cJSON_Delete(req);

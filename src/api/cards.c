@@ -11,6 +11,7 @@
 #include "items/items.h"
 #include "sync/sync.h"
 #include "brief/brief.h"
+#include "sync/jobs.h"
 #include "api/api.h"
 
 static int now_of(const cJSON *req, int64_t *now_ms) {
@@ -269,13 +270,15 @@ cJSON *hub__api_runs(hub *h, const cJSON *req) {
 
 cJSON *hub__api_runs_prune(hub *h, const cJSON *req) {
   int64_t before;
-  int n;
+  int n, jn;
   cJSON *r;
   if (hub__json_int(req, "before", 0, 9000000000000000LL, &before) != 1)
     return hub__error_json(HUB_E_BAD_REQUEST, "runs_prune needs \"before\" (ms)");
   n = hub__runs_prune(h, before);
-  if (n < 0) return hub__error_json(HUB_E_DB, h->errmsg);
+  jn = n < 0 ? -1 : hub__jobs_prune(h, before);
+  if (n < 0 || jn < 0) return hub__error_json(HUB_E_DB, h->errmsg);
   r = cJSON_CreateObject();
   cJSON_AddNumberToObject(r, "deleted", n);
+  cJSON_AddNumberToObject(r, "jobs_deleted", jn);
   return r;
 }

@@ -5,16 +5,22 @@
  * hub__malloc/hub__realloc/hub_free, so a test can make the N-th allocation fail
  * (hub_alloc_fail_at) and check that nothing leaks or corrupts. SQLite keeps its own
  * allocator.
+ *
+ * Threads: hubd calls the core from several threads (one writer, readers), so the counter and
+ * the failure point are per thread (_Thread_local: one TLS access per allocation, no atomic
+ * read-modify-write, no sharing between cores). A test that fails the N-th allocation counts
+ * the allocations of its own thread.
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "hub.h"
 #include "base/base.h"
 
-static long alloc_count;
-static long alloc_fail_at;
+static _Thread_local long alloc_count;
+static _Thread_local long alloc_fail_at;
 
 void hub_alloc_fail_at(long n) { alloc_fail_at = n > 0 ? alloc_count + n : 0; }
 long hub_alloc_count(void) { return alloc_count; }
@@ -73,13 +79,19 @@ void hub__push(cJSON *a, cJSON *item) {
 static void *cjson_malloc(size_t n) { return hub__malloc(n); }
 
 void hub__mem_init(void) {
-  static int done;
+  static atomic_int state; /* 0 not done, 1 being done by one thread, 2 done */
+  int expected = 0;
   cJSON_Hooks hooks;
-  if (done) return;
+  if (atomic_load(&state) == 2) return;
+  if (!atomic_compare_exchange_strong(&state, &expected, 1)) {
+    while (atomic_load(&state) != 2) {
+    } /* another thread is setting the hooks: a few instructions */
+    return;
+  }
   hooks.malloc_fn = cjson_malloc;
   hooks.free_fn = hub_free;
   cJSON_InitHooks(&hooks);
-  done = 1;
+  atomic_store(&state, 2);
 }
 
 /* ---- buffers --------------------------------------------------------------------------- */

@@ -133,6 +133,7 @@ int hub__db_open(hub *h, const char *path, const char *vfs) {
     hub_free(bad);
     return -1;
   }
+  sqlite3_db_release_memory(h->db); /* the quick_check read every page: keep none of them */
   if (h->readonly) {
     if (version < hub__n_migrations) {
       hub__set_err(h, "database %s is read-only and needs an upgrade (schema %lld → %d)", path,
@@ -162,6 +163,15 @@ void hub__db_close(hub *h) {
   }
   sqlite3_close(h->db);
   h->db = NULL;
+}
+
+int hub__db_changed_elsewhere(hub *h) {
+  int64_t v;
+  if (!h->db) return 0;
+  v = hub__db_int(h, "PRAGMA data_version", NULL, 0);
+  if (v == 0 || v == h->data_version) return 0;
+  h->data_version = v;
+  return 1;
 }
 
 int hub__db_begin(hub *h) { return hub__db_exec(h, "BEGIN IMMEDIATE"); }

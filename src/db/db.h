@@ -7,6 +7,7 @@
  *   items, item_reasons          items/items.c
  *   contributors                 rank/weights.c
  *   validators, runs, gone       sync/engine.c, sync/runs.c
+ *   job_runs                     sync/jobs.c
  *   at_*                         sources/atproto.c
  *   repos, gfi_issues            sources/gfi.c
  *   tip_*                        tip/
@@ -44,6 +45,10 @@
 int hub__db_open(hub *h, const char *path, const char *vfs);
 /* Finalizes every cached statement and closes the database. Safe to call twice. */
 void hub__db_close(hub *h);
+/* 1 when another connection committed to the database since the last call (PRAGMA
+ * data_version, cheap: no page is read) — the moment to drop caches derived from it; also 1 on
+ * the first call. 0 otherwise, and on error. */
+int hub__db_changed_elsewhere(hub *h);
 /* The number of schema steps this build knows (PRAGMA user_version after migrating). */
 int hub__db_schema_version(void);
 

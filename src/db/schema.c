@@ -203,6 +203,11 @@ const char *const hub__migrations[] = {
     "  max(CASE WHEN state='snoozed' THEN until END), max(state='dismissed'), max(at)"
     "  FROM tip_item_state GROUP BY item_id;"
     "DROP TABLE tip_item_state;"),
+    /* 11: scheduled jobs (sync/jobs.c) — one row per job and slot (ms, UTC): claimed as
+     * "running" before the work starts, so a slot never runs twice, even after a crash */
+    ("CREATE TABLE job_runs(job TEXT NOT NULL, slot INTEGER NOT NULL, status TEXT NOT NULL,"
+    "  started INTEGER NOT NULL, finished INTEGER, coalesced INTEGER NOT NULL DEFAULT 0,"
+    "  stats TEXT NOT NULL DEFAULT '{}', error TEXT, PRIMARY KEY(job, slot)) WITHOUT ROWID;"),
 };
 
 const int hub__n_migrations = (int)(sizeof hub__migrations / sizeof hub__migrations[0]);

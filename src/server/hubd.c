@@ -2,7 +2,8 @@
  * hubd.c — hub's native server: start-up, configuration, signals and shutdown (native driver
  * layer). The pieces: http.c (libmicrohttpd: static files, API, auth, CORS, limits), routes.c
  * (routes → core commands), writer.c (the one writer thread), readers.c (read-only handles),
- * secrets.c (tokens at rest), hubd_config.c, hubd_log.c.
+ * sched.c (the scheduler: ingest, good-first-issue lists, diagnostics, cleanup), secrets.c
+ * (tokens at rest), hubd_config.c, hubd_log.c.
  *
  *   hubd [--config FILE] [--listen ADDR:PORT] [--db PATH] [--root DIR] [--port-file F]
  *        [--log-level L]          serve
@@ -13,17 +14,21 @@
  * sync aborts its transfer and records the run as aborted), queued writes are refused, open
  * connections are closed; a watchdog ends the process at HUBD_STOP_DEADLINE_MS regardless
  * (SQLite rolls back an unfinished transaction at the next open). SIGHUP re-reads the config
- * file and applies the CORS list, the API key, the log level and the upstream token/API base
- * without dropping connections; other changes need a restart and are logged as such.
+ * file and applies the CORS list, the API key, the log level, the upstream token/API base and
+ * the schedules without dropping connections; other changes need a restart and are logged as
+ * such. Stopping order: no new connections, the scheduler's timer, the writer (its job in
+ * progress ends), answers in flight, connections.
  *
  * Memory bound (defaults): max_connections (128) threads, each with a HUBD_THREAD_STACK
  * (512 KiB of address space; a request touches a few dozen KiB) and HUBD_CONN_MEMORY (32 KiB)
  * for its request head; + HUBD_BODY_BUDGET (8 MiB) of request bodies in flight, each at most
- * HUBD_CALL_BODY_MAX (1 MiB); + (readers (4) + the writer) SQLite connections × SQLite's default
- * page cache (2 MiB each at most); + HUBD_CARDS_CACHE_SLOTS (8) cached cards answers and one
- * answer per connection being sent (≤ HUB_CARDS_MAX cards, ~0.3 MiB). Measured on a 2-core VM
- * with the demo data (35 cards): RSS 13 MB idle (2.4 MB anonymous, the rest shared libraries),
- * 16 MB under wrk -t2 -c20 on /api/cards.json.
+ * HUBD_CALL_BODY_MAX (1 MiB); + SQLite page caches: readers (4) × HUBD_READER_CACHE_KB (256 KiB)
+ * and the writer's 2 MiB (released after every sync or scheduled job, with glibc's free heap);
+ * + HUBD_CARDS_CACHE_SLOTS (8) cached cards answers and one answer per connection being sent
+ * (≤ HUB_CARDS_MAX cards, ~90 KiB with 200 cards); malloc limited to two arenas. Measured with
+ * 5,000 issues in the database (tests/bench_hubd.sh): RSS 14 MB idle after an ingest (3 MB
+ * anonymous; the rest is shared libraries: libcrypto, gnutls, libc…), 18 MB at peak under
+ * wrk -t2 -c20 on /api/cards.json (20.5 MB with the answer cache off).
  *
  * The LLM (briefing, AI queue) is configured by HUB_LLM_PROVIDER, HUB_LLM_BASE_URL,
  * HUB_LLM_MODEL, HUB_LLM_API_KEY (llm.h), read once at start-up (a change needs a restart); the
@@ -31,13 +36,12 @@
  * The scheduler runs hubd_brief_run / hubd_aiqueue_run (brief_llm.h) from its own thread with
  * hubd_api_ai_env(&api) (the writer as the door to the core) under api.ai_running, as POST
  * /api/brief and POST /api/ai do.
- *
- * Hook for the scheduler (issue 13, item 2): post jobs with hubd_writer_post(writer, fn, arg,
- * done) from a scheduler thread started next to the writer in main() below, and share
- * api.sync_running as the no-overlap guard for ingest runs.
  */
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -56,6 +60,7 @@
 #include "hubd_log.h"
 #include "readers.h"
 #include "routes.h"
+#include "sched.h"
 #include "secrets.h"
 #include "transport.h"
 #include "writer.h"
@@ -195,9 +200,19 @@ static void *watchdog(void *arg) {
   return NULL;
 }
 
+static void sched_conf(const hubd_config *cfg, hubd_sched_conf *sc) {
+  sc->ingest = cfg->schedule_ingest;
+  sc->gfi = cfg->schedule_gfi;
+  sc->diagnostics = cfg->schedule_diagnostics;
+  sc->cleanup = cfg->schedule_cleanup;
+  sc->jitter_s = cfg->sched_jitter_s;
+  sc->cleanup_keep_days = cfg->cleanup_keep_days;
+}
+
 /* SIGHUP: rebuilds the configuration and applies what can change live. */
 static void reload(int argc, char **argv, const hubd_env *env, hubd_config *cur, hubd_http *http, upstream_live *u,
-                   const unsigned char key[32]) {
+                   const unsigned char key[32], hubd_sched *sched) {
+  hubd_sched_conf sc;
   hubd_config next;
   char err[512], *token = NULL;
   const char *restart = NULL;
@@ -206,6 +221,13 @@ static void reload(int argc, char **argv, const hubd_env *env, hubd_config *cur,
     return;
   }
   if (load_token(&next, key, &token, err, sizeof err)) {
+    hubd_config_free(&next);
+    hubd_log(HUBD_LOG_ERROR, "reload_failed", "message", err, (char *)NULL);
+    return;
+  }
+  sched_conf(&next, &sc);
+  if (hubd_sched_set(sched, &sc, err, sizeof err)) {
+    hubd_secret_free(token);
     hubd_config_free(&next);
     hubd_log(HUBD_LOG_ERROR, "reload_failed", "message", err, (char *)NULL);
     return;
@@ -263,6 +285,8 @@ int main(int argc, char **argv) {
   hubd_writer *writer = NULL;
   hubd_readers *readers = NULL;
   hubd_http *http = NULL;
+  hubd_sched *sched = NULL;
+  hubd_sched_conf sc;
   hubd_http_opts ho;
   hub_llm_config llm;
   unsigned char key[32];
@@ -272,6 +296,12 @@ int main(int argc, char **argv) {
   sigset_t sigs;
   pthread_t wd;
 
+#ifdef __GLIBC__
+  /* glibc gives each thread that allocates an arena of its own (up to 8 per core), and freed
+   * memory stays in them: with a thread per connection that is most of the resident set under
+   * load. Two arenas keep contention low and memory bounded. */
+  mallopt(M_ARENA_MAX, 2);
+#endif
   memset(&api, 0, sizeof api);
   memset(&up, 0, sizeof up);
   memset(&llm, 0, sizeof llm);
@@ -349,6 +379,7 @@ int main(int argc, char **argv) {
   atomic_init(&api.sync_running, 0);
   atomic_init(&api.ai_running, 0);
   api.llm = have_llm ? &llm : NULL;
+  api.cards_cache_ms = cfg.cards_cache_ms;
   if (hubd_routes_init(&api)) goto oom;
   memset(&ho, 0, sizeof ho);
   ho.listen = cfg.listen;
@@ -363,6 +394,14 @@ int main(int argc, char **argv) {
     goto done;
   }
   if (hubd_http_set_policy(http, cfg.cors_origins, cfg.has_api_key, cfg.api_key_sha256)) goto oom;
+  sched_conf(&cfg, &sc);
+  sched = hubd_sched_start(&api, &sc, err, sizeof err);
+  if (!sched) {
+    hubd_log(HUBD_LOG_ERROR, "start_failed", "message", err, (char *)NULL);
+    rc = 2;
+    goto done;
+  }
+  api.sched = sched;
   if (cfg.port_file) write_port_file(cfg.port_file, port);
   snprintf(portbuf, sizeof portbuf, "%u", port);
   hubd_log(HUBD_LOG_INFO, "start", "version", HUBD_VERSION, "listen", cfg.listen, "port", portbuf, "db", cfg.db,
@@ -375,12 +414,13 @@ int main(int argc, char **argv) {
 
   for (;;) {
     if (sigwait(&sigs, &sig) != 0) continue;
-    if (sig == SIGHUP) reload(argc, argv, env, &cfg, http, &up, key);
+    if (sig == SIGHUP) reload(argc, argv, env, &cfg, http, &up, key, sched);
     else break;
   }
   hubd_log(HUBD_LOG_INFO, "stopping", "signal", sig == SIGTERM ? "TERM" : "INT", (char *)NULL);
   if (pthread_create(&wd, NULL, watchdog, NULL) == 0) pthread_detach(wd);
   hubd_http_quiesce(http);  /* no new connections */
+  hubd_sched_stop(sched);   /* no new scheduled jobs */
   hubd_writer_stop(writer); /* the job in progress ends (a sync aborts), queued ones are refused */
   hubd_http_drain(http, HUBD_DRAIN_MS); /* their answers go out */
   hubd_http_stop(http);     /* open connections end */
@@ -392,6 +432,9 @@ oom:
   hubd_log(HUBD_LOG_ERROR, "start_failed", "message", "out of memory", (char *)NULL);
 done:
   hubd_http_stop(http);
+  hubd_sched_stop(sched);
+  hubd_writer_stop(writer);
+  hubd_sched_free(sched);
   hubd_writer_free(writer);
   hubd_readers_close(readers);
   hubd_routes_free(&api);

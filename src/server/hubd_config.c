@@ -46,6 +46,13 @@ static const setting settings[] = {
     {"timeout_s", "HUBD_TIMEOUT_S", NULL, "15", "idle connection timeout in seconds", T_UINT, F(timeout_s)},
     {"readers", "HUBD_READERS", NULL, "4", "read-only database handles for HTTP readers", T_UINT, F(readers)},
     {"sync_max_wait_s", "HUBD_SYNC_MAX_WAIT_S", NULL, "60", "longest rate-limit wait inside one sync", T_UINT, F(sync_max_wait_s)},
+    {"schedule_ingest", "HUBD_SCHEDULE_INGEST", NULL, "1h", "sync GitHub + tangled: off, 30s|5m|1h|7d, @daily or cron (UTC)", T_STR, F(schedule_ingest)},
+    {"schedule_gfi", "HUBD_SCHEDULE_GFI", NULL, "6h", "sync the good-first-issue lists (same forms)", T_STR, F(schedule_gfi)},
+    {"schedule_diagnostics", "HUBD_SCHEDULE_DIAGNOSTICS", NULL, "5m", "the canary: quick_check, tables, run health", T_STR, F(schedule_diagnostics)},
+    {"schedule_cleanup", "HUBD_SCHEDULE_CLEANUP", NULL, "0 4 * * 0", "delete old run records (Sundays 04:00 UTC)", T_STR, F(schedule_cleanup)},
+    {"sched_jitter_s", "HUBD_SCHED_JITTER_S", NULL, "60", "a run starts up to this late (at most a tenth of its period)", T_UINT, F(sched_jitter_s)},
+    {"cleanup_keep_days", "HUBD_CLEANUP_KEEP_DAYS", NULL, "30", "cleanup deletes run records older than this", T_UINT, F(cleanup_keep_days)},
+    {"cards_cache_ms", "HUBD_CARDS_CACHE_MS", NULL, "1000", "reuse a /api/cards.json answer this long (0: off)", T_UINT, F(cards_cache_ms)},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -357,7 +364,7 @@ void hubd_config_usage(FILE *f) {
   fputs("settings (file key = value < environment < flag):\n", f);
   for (i = 0; i < NSETTINGS; i++) {
     const setting *s = &settings[i];
-    fprintf(f, "  %-20s %-24s %-12s %s%s%s%s\n", s->key, s->env, s->flag ? s->flag : "", s->help,
+    fprintf(f, "  %-21s %-26s %-12s %s%s%s%s\n", s->key, s->env, s->flag ? s->flag : "", s->help,
             s->def ? " [" : "", s->def ? s->def : "", s->def ? "]" : "");
   }
 }

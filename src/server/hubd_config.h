@@ -43,6 +43,8 @@ typedef struct {
   hubd_log_level log_level;
   unsigned max_connections, per_ip_connections, timeout_s, readers;
   unsigned sync_max_wait_s;
+  char *schedule_ingest, *schedule_gfi, *schedule_diagnostics, *schedule_cleanup; /* sched.h */
+  unsigned sched_jitter_s, cleanup_keep_days, cards_cache_ms;
   char *config_file;       /* the --config file, if any (kept for SIGHUP) */
 } hubd_config;
 

@@ -10,16 +10,17 @@
 #include "hub_int.h"
 #include "readers.h"
 
+#define HUBD_STR2(x) #x
+#define HUBD_STR(x) HUBD_STR2(x)
+
 typedef struct {
   hub *h;
-  unsigned long gen; /* the writer's generation when h was opened */
 } slot;
 
 struct hubd_readers {
   pthread_mutex_t mu;
   pthread_cond_t freed;
   unsigned n, nfree;
-  char *db;
   slot all[HUBD_READERS_MAX];
   slot *free_list[HUBD_READERS_MAX];
 };
@@ -38,23 +39,20 @@ hubd_readers *hubd_readers_open(const char *db, unsigned n, char *err, size_t er
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
   pthread_cond_init(&r->freed, &ca);
   pthread_condattr_destroy(&ca);
-  r->db = strdup(db);
-  if (!r->db) {
-    snprintf(err, errlen, "out of memory");
-    hubd_readers_close(r);
-    return NULL;
-  }
   for (r->n = 0; r->n < n; r->n++) {
     if (hub_open(db, NULL, &r->all[r->n].h, err, errlen)) {
       hubd_readers_close(r);
       return NULL;
     }
+    /* a small page cache per reader: memory stays bounded as readers × this, while the file's
+     * pages stay in the OS cache shared by all (a driver-side setting of the handle's SQLite) */
+    sqlite3_exec(r->all[r->n].h->db, "PRAGMA cache_size=-" HUBD_STR(HUBD_READER_CACHE_KB), NULL, NULL, NULL);
     r->free_list[r->nfree++] = &r->all[r->n];
   }
   return r;
 }
 
-char *hubd_readers_call(hubd_readers *r, const char *json, size_t len, unsigned long gen) {
+char *hubd_readers_call(hubd_readers *r, const char *json, size_t len) {
   struct timespec until;
   slot *h = NULL;
   char *out;
@@ -71,15 +69,7 @@ char *hubd_readers_call(hubd_readers *r, const char *json, size_t len, unsigned 
   if (r->nfree) h = r->free_list[--r->nfree];
   pthread_mutex_unlock(&r->mu);
   if (!h) return hub__strdup("{\"error\":{\"code\":\"busy\",\"message\":\"every reader is busy; try again\"}}");
-  if (h->gen != gen || !h->h) {
-    /* the writer ran since this handle opened: reopen, so no cache of the core is stale */
-    char err[256];
-    hub_close(h->h);
-    h->h = NULL;
-    if (hub_open(r->db, NULL, &h->h, err, sizeof err) == 0) h->gen = gen;
-  }
-  out = h->h ? hub_call_n(h->h, json, len)
-             : hub__strdup("{\"error\":{\"code\":\"db\",\"message\":\"cannot reopen the database\"}}");
+  out = hub_call_n(h->h, json, len);
   pthread_mutex_lock(&r->mu);
   r->free_list[r->nfree++] = h;
   pthread_cond_signal(&r->freed);
@@ -91,7 +81,6 @@ void hubd_readers_close(hubd_readers *r) {
   unsigned i;
   if (!r) return;
   for (i = 0; i < r->n; i++) hub_close(r->all[i].h);
-  free(r->db);
   pthread_mutex_destroy(&r->mu);
   pthread_cond_destroy(&r->freed);
   free(r);

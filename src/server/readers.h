@@ -7,10 +7,9 @@
  * last committed state while the writer writes. Only commands hubd_cmd_is_read_only accepts
  * (routes.c) may be sent here.
  *
- * Freshness: the core caches settings-derived state (score weights, …) per handle and only a
- * handle that writes sees its own changes, so a handle opened before the writer's last job is
- * reopened before use (callers pass the writer's generation). TODO(lead): once the core checks
- * PRAGMA data_version before trusting its caches, drop the reopen.
+ * Freshness: the core caches settings-derived state (score weights, …) per handle; hub_call
+ * checks PRAGMA data_version first and drops those caches when another connection (the
+ * writer) committed, so a handle stays open for hubd's life.
  *
  * Ownership: results are JSON strings released with hub_free; NULL only on OOM.
  */
@@ -21,6 +20,9 @@
 
 #ifndef HUBD_READERS_MAX
 #define HUBD_READERS_MAX 16 /* handles in the pool at most */
+#endif
+#ifndef HUBD_READER_CACHE_KB
+#define HUBD_READER_CACHE_KB 256 /* each reader's SQLite page cache (the OS caches the file too) */
 #endif
 #ifndef HUBD_READER_WAIT_MS
 #define HUBD_READER_WAIT_MS 5000 /* longest wait for a free handle before a "busy" error */
@@ -33,9 +35,8 @@ typedef struct hubd_readers hubd_readers;
 hubd_readers *hubd_readers_open(const char *db, unsigned n, char *err, size_t errlen);
 
 /* Runs one read-only command (len bytes of JSON) on a free handle, waiting for one at most
- * HUBD_READER_WAIT_MS; then {"error":{"code":"busy",…}}. gen is the writer's generation now
- * (hubd_writer_generation): a handle older than it is reopened first. */
-char *hubd_readers_call(hubd_readers *r, const char *json, size_t len, unsigned long gen);
+ * HUBD_READER_WAIT_MS; then {"error":{"code":"busy",…}}. */
+char *hubd_readers_call(hubd_readers *r, const char *json, size_t len);
 
 /* Closes every handle and frees the pool; no call may be in progress. NULL is a no-op. */
 void hubd_readers_close(hubd_readers *r);

@@ -11,6 +11,7 @@
 #include "hub_int.h"
 #include "hubd_log.h"
 #include "routes.h"
+#include "sched.h"
 #include "secrets.h"
 #include "transport.h"
 
@@ -25,11 +26,14 @@ static const struct {
     {"cards", NULL},     {"card", NULL},     {"stats", NULL},        {"last_run", NULL},
     {"tip_stats", NULL}, {"tip_eval", NULL}, {"gfi_repos", "repos"}, {"settings", "set"},
     {"brief", "refresh"}, {"queue", NULL},   {"ai", NULL},
+    {"jobs", NULL},      {"diagnose", NULL}, {"runs", NULL},         {"first_screen", NULL},
+    {"meta", NULL},
 };
 
-/* Commands only hubd itself sends: it drives syncs (POST /api/sync, later the scheduler). */
-static const char *const driver_only[] = {"sync_start", "sync_next", "sync_feed", "sync_abort",
-                                          "brief_llm",  "ai_claim",  "ai_done"};
+/* Commands only hubd itself sends: it drives syncs (POST /api/sync, the scheduler), claims
+ * scheduled jobs and stores what the LLM wrote. */
+static const char *const driver_only[] = {"sync_start", "sync_next", "sync_feed", "sync_abort", "job_claim",
+                                          "job_done",   "brief_llm",  "ai_claim",  "ai_done"};
 
 int hubd_cmd_class(const char *json, size_t len) {
   cJSON *req = cJSON_ParseWithLength(json, len);
@@ -120,7 +124,7 @@ static int decode_arg(const char *in, char *out, size_t n) {
 static char *read_cmd(hubd_api *api, cJSON *req) {
   char *in = cJSON_PrintUnformatted(req), *out;
   if (!in) return NULL;
-  out = hubd_readers_call(api->readers, in, strlen(in), hubd_writer_generation(api->writer));
+  out = hubd_readers_call(api->readers, in, strlen(in));
   cJSON_free(in);
   return out;
 }
@@ -137,7 +141,7 @@ struct hubd_route {
 };
 
 static int r_health(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, size_t len, char **out) {
-  char *res = hubd_readers_call(api->readers, "{\"cmd\":\"last_run\"}", 18, hubd_writer_generation(api->writer));
+  char *res = hubd_readers_call(api->readers, "{\"cmd\":\"last_run\"}", 18);
   int ok = res && hubd_status_of(res) == 200;
   (void)arg, (void)ud, (void)body, (void)len;
   hub_free(res);
@@ -201,7 +205,7 @@ static void cache_put(hubd_api *api, const char *key, unsigned long gen, int64_t
   old = c->slot[i].body;
   snprintf(c->slot[i].key, sizeof c->slot[i].key, "%s", key);
   c->slot[i].gen = gen;
-  c->slot[i].until_ms = now + HUBD_CARDS_CACHE_MS;
+  c->slot[i].until_ms = now + api->cards_cache_ms;
   c->slot[i].body = copy;
   c->slot[i].len = len;
   pthread_mutex_unlock(&c->mu);
@@ -217,7 +221,7 @@ static int r_cards(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, s
   int status;
   (void)body, (void)len;
   snprintf(key, sizeof key, "%.70s|%.70s", limit ? limit : "", from ? from : "");
-  *out = cache_get(api, key, gen, now);
+  *out = api->cards_cache_ms ? cache_get(api, key, gen, now) : NULL;
   if (*out) return 200;
   req = cJSON_CreateObject();
   cJSON_AddStringToObject(req, "cmd", "cards");
@@ -237,7 +241,7 @@ static int r_cards(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, s
   *out = read_cmd(api, req);
   cJSON_Delete(req);
   status = hubd_status_of(*out);
-  if (status == 200) cache_put(api, key, gen, now, *out);
+  if (status == 200 && api->cards_cache_ms) cache_put(api, key, gen, now, *out);
   return status;
 bad:
   cJSON_Delete(req);
@@ -247,14 +251,22 @@ bad:
 
 static int r_stats(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, size_t len, char **out) {
   (void)arg, (void)ud, (void)body, (void)len;
-  *out = hubd_readers_call(api->readers, "{\"cmd\":\"stats\"}", 15, hubd_writer_generation(api->writer));
+  *out = hubd_readers_call(api->readers, "{\"cmd\":\"stats\"}", 15);
   return hubd_status_of(*out);
 }
 
 /* TODO(lead): map onto the core's `runs` list command when it exists; last_run until then. */
 static int r_runs(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, size_t len, char **out) {
   (void)arg, (void)ud, (void)body, (void)len;
-  *out = hubd_readers_call(api->readers, "{\"cmd\":\"last_run\"}", 18, hubd_writer_generation(api->writer));
+  *out = hubd_readers_call(api->readers, "{\"cmd\":\"last_run\"}", 18);
+  return hubd_status_of(*out);
+}
+
+static int r_jobs(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, size_t len, char **out) {
+  char *req = api->sched ? hubd_sched_jobs_request(api->sched, hub_now_ms()) : hub__strdup("{\"cmd\":\"jobs\"}");
+  (void)arg, (void)ud, (void)body, (void)len;
+  *out = req ? hubd_readers_call(api->readers, req, strlen(req)) : NULL;
+  hub_free(req);
   return hubd_status_of(*out);
 }
 
@@ -265,7 +277,7 @@ static int r_call(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, si
     *out = error_json("bad_request", "hubd drives syncs and AI work itself: use POST /api/sync, /api/brief or /api/ai");
     return 400;
   }
-  *out = cls ? hubd_readers_call(api->readers, body, len, hubd_writer_generation(api->writer)) : hubd_writer_call(api->writer, body, len);
+  *out = cls ? hubd_readers_call(api->readers, body, len) : hubd_writer_call(api->writer, body, len);
   return hubd_status_of(*out);
 }
 
@@ -364,7 +376,7 @@ static int ai_route(hubd_api *api, int brief, char **out) {
     cJSON_AddStringToObject(req, "cmd", "brief");
     cJSON_AddNumberToObject(req, "now", (double)hub_now_ms());
     in = cJSON_PrintUnformatted(req);
-    res = in ? hubd_readers_call(api->readers, in, strlen(in), hubd_writer_generation(api->writer)) : NULL;
+    res = in ? hubd_readers_call(api->readers, in, strlen(in)) : NULL;
     b = res ? cJSON_Parse(res) : NULL;
     hub__put(r, "brief", cJSON_DetachItemFromObject(b, "brief"));
     cJSON_Delete(b);
@@ -410,6 +422,7 @@ static const hubd_route routes[] = {
     {"GET", "/api/cards.json", 1, 0, r_cards},
     {"GET", "/api/stats.json", 1, 0, r_stats},
     {"GET", "/api/runs", 1, 0, r_runs},
+    {"GET", "/api/jobs", 1, 0, r_jobs},
     {"POST", "/api/call", 1, HUBD_CALL_BODY_MAX, r_call},
     {"POST", "/api/sync", 1, 0, r_sync},
     {"POST", "/api/brief", 1, 0, r_brief},

@@ -8,11 +8,12 @@
  *
  *   GET    /healthz          public; {"ok":true,"version":…,"db":"ok"} after a cheap read (last_run)
  *   GET    /api/cards.json   cards (now = the clock; ?limit=N&from=all|github|tangled|gfi); an
- *                             answer is reused for HUBD_CARDS_CACHE_MS unless the writer ran a
+ *                             answer is reused for cards_cache_ms (1 s) unless the writer ran a
  *                             job since (scores move by the hour; the core costs ~40 µs a card)
  *   GET    /api/stats.json   stats
  *   GET    /api/runs         last_run (until the core has a `runs` list command), with the AI
  *                             queue's counts ("queue")
+ *   GET    /api/jobs         jobs (the scheduler's jobs: schedule, last run, next due; sched.c)
  *   POST   /api/call         the body is one core command; readers or writer by the list below
  *   POST   /api/sync         one ingest on the writer (hub_sync_run); answers with the run
  *   POST   /api/brief        refresh the briefing and refine it with the LLM (hubd_brief_run,
@@ -20,6 +21,9 @@
  *                             run and the briefing now served
  *   POST   /api/ai           one run of the AI queue (hubd_aiqueue_run, HUBD_AI_BUDGET_MS)
  *   DELETE /api/data         "delete everything" — a hook until the core has a purge command
+ * TODO(issue 13 item 4): the PWA's sync endpoints (pull changes since a cursor, push triage
+ * actions and tip feedback) are rows of the route table in routes.c, each one core command
+ * (readers for the pull, the writer for the push) once the triage state model has them.
  *
  * Ownership: response bodies are released with hub_free.
  */
@@ -34,9 +38,6 @@
 #include "readers.h"
 #include "writer.h"
 
-#ifndef HUBD_CARDS_CACHE_MS
-#define HUBD_CARDS_CACHE_MS 1000 /* a cards answer is reused this long unless the writer wrote */
-#endif
 #ifndef HUBD_CARDS_CACHE_SLOTS
 #define HUBD_CARDS_CACHE_SLOTS 8 /* distinct ?limit/from queries cached */
 #endif
@@ -55,9 +56,11 @@ typedef struct {
    * wait. Called on an HTTP thread. */
   void (*upstream)(void *ud, char **token, char **api, int64_t *max_wait_ms);
   void *upstream_ud;
-  atomic_int sync_running; /* one sync at a time (the scheduler will share this guard) */
+  atomic_int sync_running; /* one sync at a time: POST /api/sync and the scheduler's sync jobs */
   const hub_llm_config *llm; /* NULL: no LLM (HUB_LLM_PROVIDER unset) */
   atomic_int ai_running;     /* one briefing refinement or queue run at a time */
+  unsigned cards_cache_ms;  /* a cards answer is reused this long unless the writer ran (0: off) */
+  struct hubd_sched *sched; /* the scheduler (GET /api/jobs), or NULL */
   struct hubd_cards_cache *cache; /* made by hubd_routes_init */
 } hubd_api;
 

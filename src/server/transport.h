@@ -28,6 +28,11 @@ cJSON *hub_transport_perform(const cJSON *req, size_t max_body);
 cJSON *hub_sync_run(hub *h, const char *token, const char *token_from, const char *api, int64_t max_wait_ms,
                     int verbose);
 
+/* The same for some sources only (a NULL-terminated list of source names, as sync_start's
+ * "sources"; NULL = all). */
+cJSON *hub_sync_run_sources(hub *h, const char *token, const char *token_from, const char *api, int64_t max_wait_ms,
+                            const char *const *sources, int verbose);
+
 /* Makes runs stoppable (hubd on SIGTERM): once *flag is non-zero, a transfer in progress is
  * aborted within about a second, a wait ends, and hub_sync_run records the run as aborted
  * (sync_abort) and returns {"error":{"code":"cancelled",…}}. The flag is read from any thread;

@@ -219,6 +219,11 @@ static cJSON *cancel_run(hub *h) {
 
 cJSON *hub_sync_run(hub *h, const char *token, const char *token_from, const char *api, int64_t max_wait_ms,
                     int verbose) {
+  return hub_sync_run_sources(h, token, token_from, api, max_wait_ms, NULL, verbose);
+}
+
+cJSON *hub_sync_run_sources(hub *h, const char *token, const char *token_from, const char *api, int64_t max_wait_ms,
+                            const char *const *sources, int verbose) {
   cJSON *req = cJSON_CreateObject(), *res = NULL;
   if (!req) return NULL;
   cJSON_AddStringToObject(req, "cmd", "sync_start");
@@ -227,6 +232,10 @@ cJSON *hub_sync_run(hub *h, const char *token, const char *token_from, const cha
   if (token) cJSON_AddStringToObject(req, "token", token);
   if (token && token_from) cJSON_AddStringToObject(req, "token_from", token_from);
   if (api) cJSON_AddStringToObject(req, "api", api);
+  if (sources) {
+    cJSON *arr = cJSON_AddArrayToObject(req, "sources");
+    for (; *sources; sources++) cJSON_AddItemToArray(arr, cJSON_CreateString(*sources));
+  }
   res = hub_callj(h, req);
   cJSON_Delete(req);
   if (!res || cJSON_GetObjectItemCaseSensitive(res, "error")) return res;

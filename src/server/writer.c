@@ -3,10 +3,15 @@
  *
  * One mutex guards the queue and every job's reply slot; one condition variable wakes the
  * writer, another wakes waiting callers. A waiting caller's job lives on its own stack; a
- * posted job is heap-allocated and freed here after its callback.
+ * posted job is heap-allocated and freed here after its callback. After a function job (a sync
+ * run, a scheduled job) the handle's SQLite page cache and glibc's free heap are released, so
+ * the resident set between jobs stays near its start-up size.
  */
 #include <pthread.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 #include "hub_int.h"
 #include "writer.h"
@@ -69,6 +74,12 @@ static void *writer_main(void *arg) {
     pthread_mutex_unlock(&w->mu);
     result = j->fn ? j->fn(w->h, j->arg) : hub_call_n(w->h, j->json, j->len);
     atomic_fetch_add(&w->generation, 1);
+    if (j->fn) { /* a long job (a sync): give back its page cache and freed heap; idle is small */
+      sqlite3_db_release_memory(w->h->db);
+#ifdef __GLIBC__
+      malloc_trim(0);
+#endif
+    }
     pthread_mutex_lock(&w->mu);
     finish(w, j, result);
   }

@@ -63,7 +63,8 @@ typedef struct {
 
 struct hub__run {
   int64_t id, started_ms, max_wait_ms;
-  const hub__source *const *src;
+  const hub__source *const *src; /* the sources of this run: all, or pick (sync_start "sources") */
+  const hub__source *pick[HUB_MAX_SOURCES];
   int nsrc;
   void *state[HUB_MAX_SOURCES];
   task *head, *tail, *inflight;
@@ -86,6 +87,7 @@ struct hub__run {
 
 /* runs.c */
 int64_t hub__runs_insert(hub *h, int64_t started_ms);
+int hub__runs_close_stale(hub *h, int64_t now_ms);
 int hub__runs_save(hub *h, int64_t id, const cJSON *run, int64_t finished_ms);
 
 /* ---- tasks -------------------------------------------------------------------------------- */
@@ -507,27 +509,58 @@ static cJSON *start_sources(hub *h, hub__run *r, const cJSON *req, int64_t now) 
   return NULL;
 }
 
+/* The sources named by the request's "sources" (all when absent) into pick. Returns the
+ * number picked, or -1 when a name is unknown or the member is not an array of strings. */
+static int pick_sources(const cJSON *req, const hub__source *const *all, int nall, const hub__source **pick) {
+  const cJSON *names = cJSON_GetObjectItemCaseSensitive(req, "sources"), *n;
+  int i, np = 0;
+  if (!names) {
+    for (i = 0; i < nall; i++) pick[np++] = all[i];
+    return np;
+  }
+  if (!cJSON_IsArray(names)) return -1;
+  for (i = 0; i < nall; i++) { /* in the registry's order, each once */
+    int want = 0;
+    cJSON_ArrayForEach(n, names) want |= cJSON_IsString(n) && strcmp(n->valuestring, all[i]->name) == 0;
+    if (want) pick[np++] = all[i];
+  }
+  cJSON_ArrayForEach(n, names) {
+    int known = 0;
+    for (i = 0; cJSON_IsString(n) && i < nall; i++) known |= strcmp(n->valuestring, all[i]->name) == 0;
+    if (!known) return -1;
+  }
+  return np;
+}
+
 cJSON *hub__sync_start(hub *h, const cJSON *req, const hub__source *const *sources, int nsources) {
   hub__run *r;
+  const hub__source *pick[HUB_MAX_SOURCES];
   int64_t now = 0, mw = DEFAULT_MAX_WAIT_MS;
+  int npick;
   cJSON *res;
   if (hub__json_int(req, "now", 0, INT64_MAX / 4, &now) != 1)
     return hub__error_json(HUB_E_BAD_REQUEST, "sync_start needs \"now\" (ms)");
   if (hub__json_int(req, "max_wait_ms", 0, 7LL * 86400 * 1000, &mw) < 0)
     return hub__error_json(HUB_E_BAD_TYPE, "\"max_wait_ms\" must be a number of ms up to a week");
   if (nsources > HUB_MAX_SOURCES) return hub__error_json(HUB_E_STATE, "too many sources");
+  npick = pick_sources(req, sources, nsources, pick);
+  if (npick <= 0)
+    return hub__error_field(HUB_E_BAD_REQUEST, "sources", "\"sources\" is a non-empty list of source names (see meta)");
   if (h->run) { /* a new start abandons an unfinished run, and says so in its record */
     hub__run_note(h->run, NULL, "abandoned: a new sync started");
     h->run->stop = 2;
     save(h, h->run, now, 1);
     hub__sync_free(h);
   }
+  /* runs still "running" now were left by a process that stopped during them */
+  if (hub__runs_close_stale(h, now) < 0) return hub__error_json(HUB_E_DB, h->errmsg);
   r = hub__malloc(sizeof *r);
   if (!r) return hub__error_json(HUB_E_NOMEM, NULL);
   memset(r, 0, sizeof *r);
   h->run = r;
-  r->src = sources;
-  r->nsrc = nsources;
+  memcpy(r->pick, pick, (size_t)npick * sizeof pick[0]);
+  r->src = r->pick;
+  r->nsrc = npick;
   r->max_wait_ms = mw;
   r->errors = cJSON_CreateArray();
   r->seen = cJSON_CreateObject();

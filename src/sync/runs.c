@@ -9,6 +9,18 @@
 
 int64_t hub__runs_insert(hub *h, int64_t started_ms);
 int hub__runs_save(hub *h, int64_t id, const cJSON *run, int64_t finished_ms);
+int hub__runs_close_stale(hub *h, int64_t now_ms);
+
+/* Marks runs left "running" (their process stopped during them; one handle drives one run at
+ * a time, and the engine calls this only when it has none) as aborted, with a note. Returns
+ * the number closed or -1. */
+int hub__runs_close_stale(hub *h, int64_t now_ms) {
+  return hub__db_run(h,
+                     "UPDATE runs SET status='aborted',finished=max(started,?),"
+                     "errors='[{\"url\":null,\"message\":\"interrupted: the process stopped during the run\"}]' "
+                     "WHERE status='running'",
+                     "i", now_ms);
+}
 
 int64_t hub__runs_insert(hub *h, int64_t started_ms) {
   if (hub__db_run(h, "INSERT INTO runs(started,status) VALUES(?, 'running')", "i", started_ms) < 0) return -1;
