@@ -58,11 +58,22 @@ cJSON *hub__tip_stats_cmd(hub *h, const cJSON *req) {
   }
   hub__db_done(h, st);
   st = NULL;
-  if (hub__tip_model_load(h, user, &cfg, &m) == 0) {
-    hub__put(res, "model", hub__linucb_json(&m, 0));
-    hub__linucb_free(&m);
-  } else {
-    cJSON_AddNullToObject(res, "model");
+  {
+    int restarted = 0;
+    if (hub__tip_model_load(h, user, MODEL_LINEAR, &cfg, &m, &restarted) == 0) {
+      cJSON *mj = hub__linucb_json(&m, 0);
+      if (mj && restarted) cJSON_AddStringToObject(mj, "note", "the stored model had another feature set; a new one starts");
+      hub__put(res, "model", mj);
+      hub__linucb_free(&m);
+    } else {
+      cJSON_AddNullToObject(res, "model");
+    }
+    if (hub__tip_model_load(h, user, MODEL_SEED, &cfg, &m, NULL) == 0) {
+      hub__put(res, "seed_model", hub__linucb_json(&m, 0));
+      hub__linucb_free(&m);
+    } else {
+      cJSON_AddNullToObject(res, "seed_model");
+    }
   }
   {
     cJSON *f = cJSON_AddArrayToObject(res, "features");
@@ -73,7 +84,7 @@ cJSON *hub__tip_stats_cmd(hub *h, const cJSON *req) {
     }
   }
   recent = cJSON_AddArrayToObject(res, "recent");
-  st = hub__db_q(h, "SELECT id,at,item_key,policy,propensity,score,reward,latency_us,why,candidates"
+  st = hub__db_q(h, "SELECT id,at,item_key,policy,propensity,score,reward,latency_us,why,candidates,in_row"
                   " FROM tip_decisions WHERE user=? ORDER BY id DESC LIMIT ?", "ti", user, (int64_t)nrecent);
   if (st) {
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -90,10 +101,13 @@ cJSON *hub__tip_stats_cmd(hub *h, const cJSON *req) {
       else cJSON_AddNumberToObject(o, "latency_us", (double)sqlite3_column_int64(st, 7));
       cJSON_AddStringToObject(o, "why", (const char *)sqlite3_column_text(st, 8));
       cJSON_AddNumberToObject(o, "candidates", (double)sqlite3_column_int64(st, 9));
+      cJSON_AddNumberToObject(o, "in_row", (double)sqlite3_column_int64(st, 10));
       hub__push(recent, o);
     }
   }
   hub__db_done(h, st);
+  cJSON_AddNumberToObject(res, "max_in_row",
+                          (double)hub__db_int(h, "SELECT coalesce(max(in_row),0) FROM tip_decisions WHERE user=?", "t", 0, user));
   hub_free(user);
   return res;
 }
@@ -107,8 +121,10 @@ cJSON *hub__tip_reset_cmd(hub *h, const cJSON *req) {
   if (!user) return hub__error_json(HUB_E_NOMEM, NULL);
   if (hub__db_begin(h)) goto db;
   if ((models = hub__db_run(h, "DELETE FROM tip_models WHERE user=?", "t", user)) < 0) goto db_tx;
+  if (hub__db_run(h, "DELETE FROM tip_affinity WHERE user=?", "t", user) < 0) goto db_tx; /* learned, like the models */
   if (logs && (decisions = hub__db_run(h, "DELETE FROM tip_decisions WHERE user=?", "t", user)) < 0) goto db_tx;
   if (items && (states = hub__db_run(h, "DELETE FROM tip_item_state WHERE user=?", "t", user)) < 0) goto db_tx;
+  if (items && hub__db_run(h, "DELETE FROM tip_exposure WHERE user=?", "t", user) < 0) goto db_tx;
   if (hub__db_commit(h)) goto db;
   res = cJSON_CreateObject();
   cJSON_AddBoolToObject(res, "ok", 1);
@@ -132,12 +148,8 @@ static cJSON *policies_json(hub *h) {
   hub__tip_policy_enabled(h, en);
   cJSON_AddStringToObject(res, "serve", cfg.serve);
   cJSON_AddStringToObject(res, "explore", cfg.explore_softmax ? "softmax" : "egreedy");
-  cJSON_AddNumberToObject(res, "alpha", cfg.alpha);
-  cJSON_AddNumberToObject(res, "epsilon", cfg.epsilon);
-  cJSON_AddNumberToObject(res, "temperature", cfg.temperature);
-  cJSON_AddNumberToObject(res, "lambda", cfg.lambda);
-  cJSON_AddNumberToObject(res, "gamma", cfg.gamma);
-  cJSON_AddNumberToObject(res, "tz_offset_min", cfg.tz_offset_min);
+  for (k = 0; k < (int)hub__tip_nknobs; k++)
+    cJSON_AddNumberToObject(res, hub__tip_knobs[k].name, *(const double *)(const void *)((const char *)&cfg + hub__tip_knobs[k].off));
   rw = cJSON_AddObjectToObject(res, "rewards");
   for (k = 0; k < N_REACTIONS; k++) cJSON_AddNumberToObject(rw, hub__tip_rewards[k].name, cfg.reward[k]);
   arr = cJSON_AddArrayToObject(res, "policies");
@@ -187,13 +199,10 @@ cJSON *hub__tip_policies_cmd(hub *h, const cJSON *req) {
       }
     } else {
       double v = cJSON_IsNumber(e) ? e->valuedouble : NAN;
-      int ok = strcmp(k, "alpha") == 0 ? v >= 0 && v <= 100
-               : strcmp(k, "epsilon") == 0 ? v >= 0 && v <= 1
-               : strcmp(k, "temperature") == 0 ? v > 0 && v <= 100
-               : strcmp(k, "lambda") == 0 ? v > 0 && v <= 1e6
-               : strcmp(k, "gamma") == 0 ? v > 0 && v <= 1
-               : strcmp(k, "tz_offset_min") == 0 ? fabs(v) <= 24 * 60
-               : -1;
+      int ok = -1;
+      size_t q;
+      for (q = 0; q < hub__tip_nknobs; q++)
+        if (strcmp(k, hub__tip_knobs[q].name) == 0) ok = v >= hub__tip_knobs[q].lo && v <= hub__tip_knobs[q].hi;
       if (ok < 0) {
         hub__db_rollback(h);
         snprintf(msg, sizeof msg, "unknown tip setting \"%.100s\"", k);

@@ -98,19 +98,25 @@
  *       → {"events","matched","replay","ipw","snipw","logged"}
  *   {"cmd":"tip_simulate"[,"steps","users","candidates","seed","alpha","epsilon","explore",..]}
  *       → {"regret":{policy:x},"reward":{policy:x}} */
-#define HUB_TIP_D 16
+#define HUB_TIP_D 24
+#define HUB_TIP_DSEED 5
 enum {
   HUB_TIPF_REVIEW = 1 << 0, HUB_TIPF_MENTION = 1 << 1, HUB_TIPF_ASSIGNED = 1 << 2,
   HUB_TIPF_AUTHORED = 1 << 3, HUB_TIPF_NOTIFY = 1 << 4, HUB_TIPF_GFI = 1 << 5,
-  HUB_TIPF_BUG = 1 << 6, HUB_TIPF_BLOCKING = 1 << 7, HUB_TIPF_OWN_REPO = 1 << 8
+  HUB_TIPF_BUG = 1 << 6, HUB_TIPF_BLOCKING = 1 << 7, HUB_TIPF_OWN_REPO = 1 << 8,
+  HUB_TIPF_LANG = 1 << 9 /* the item's language is one of the user's */
 };
-/* What the features are built from (ages in days; importance = hub's score now). */
+/* What the features are built from (ages in days; importance = hub's score now; affinity =
+ * the repo's learned affinity in [−1, 1]). */
 typedef struct {
-  double age_days, stale_days, engagement, importance;
-  unsigned flags; /* HUB_TIPF_* */
+  double age_days, stale_days, engagement, importance, affinity;
+  unsigned flags;  /* HUB_TIPF_* */
 } hub__tip_item;
 /* Fills x[HUB_TIP_D] for an item at a local hour (0–23) and weekday (0 = Sunday); ‖x‖ ≤ 1. */
 void hub__tip_features(const hub__tip_item *it, int hour, int weekday, double *x);
+/* The seed design's five features: overdue (quiet > 14 days), age/365 (≤ 1), importance /
+ * (1 + importance), hour/23, weekday/6. */
+void hub__tip_seed_features(const hub__tip_item *it, int hour, int weekday, double *x);
 cJSON *hub__tip_cmd(hub *h, const cJSON *req);
 cJSON *hub__tip_feedback_cmd(hub *h, const cJSON *req);
 cJSON *hub__tip_stats_cmd(hub *h, const cJSON *req);
@@ -118,6 +124,7 @@ cJSON *hub__tip_reset_cmd(hub *h, const cJSON *req);
 cJSON *hub__tip_policies_cmd(hub *h, const cJSON *req);
 cJSON *hub__tip_eval_cmd(hub *h, const cJSON *req);
 cJSON *hub__tip_simulate_cmd(hub *h, const cJSON *req);
+cJSON *hub__tip_refresh_cmd(hub *h, const cJSON *req);
 /* Off-policy estimates of a target policy's value. */
 typedef struct {
   long n, matched;  /* events used; events where the target's choice equals the logged one */
@@ -133,18 +140,5 @@ int hub__ope_obd(const char *csv, size_t len, const char *policy, int position, 
                  int actions, hub__ope *out, char *err, size_t errlen);
 /* The same over hub's own log for one of the tip policies. Returns 0 or -1 (h->errmsg). */
 int hub__ope_log(hub *h, const char *user, const char *policy, hub__ope *out);
-/* The simulator (see tip.c). Regret and reward are per-user means of the cumulative sums. */
-enum { HUB_SIM_RANDOM, HUB_SIM_GREEDY, HUB_SIM_SEED, HUB_SIM_LINUCB, HUB_SIM_POLICIES };
-typedef struct {
-  int steps, users, candidates, softmax;
-  uint64_t seed;
-  double alpha, epsilon, temperature, lambda, gamma;
-} hub__sim_cfg;
-typedef struct {
-  double regret[HUB_SIM_POLICIES], reward[HUB_SIM_POLICIES];
-} hub__sim_result;
-extern const char *const hub__sim_policy_names[HUB_SIM_POLICIES];
-void hub__sim_defaults(hub__sim_cfg *cfg);
-int hub__tip_simulate(const hub__sim_cfg *cfg, hub__sim_result *res);
 
 #endif
