@@ -8,8 +8,9 @@
  * Prints "name value unit" lines, then the table.
  *
  *   build/bench_bandit                   everything (make bench)
+ *   build/bench_bandit micro             only the timings (the wasm run)
  *   build/bench_bandit family [k=v …]    only the table, with overrides: steps, seeds, seed,
- *                                        candidates, type, serve and any tip knob (alpha, …)
+ *                                        candidates, type, serve, policies=a,b and any tip knob
  */
 #include <math.h>
 #include <stdio.h>
@@ -177,7 +178,7 @@ static void print_table(const hub__sim_cfg *c, const hub__sim_table *t) {
 int main(int argc, char **argv) {
   hub__sim_cfg c;
   hub__sim_table *t;
-  int i, family_only = argc > 1 && strcmp(argv[1], "family") == 0;
+  int i, family_only = argc > 1 && strcmp(argv[1], "family") == 0, micro = argc > 1 && strcmp(argv[1], "micro") == 0;
   double t0;
   hub__mem_init();
   hub__sim_defaults(&c);
@@ -193,6 +194,7 @@ int main(int argc, char **argv) {
     printf("bandit_decision_us %.2f us\n", bench_decision(POL_THOMPSON));
     printf("tip_call_us %.1f us\n", bench_api());
   }
+  if (micro) return 0;
   t = malloc(sizeof *t);
   if (!t) return 1;
   t0 = now_us();

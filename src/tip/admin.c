@@ -1,7 +1,9 @@
 /*
  * admin.c — what the user and the console see and change of the tip (tip layer): per-policy
- * statistics and the model (tip_stats), a reset (tip_reset), and the policies' configuration
- * (tip_policies: which serves, which shadow, α, ε, rewards …).
+ * statistics, the models and the longest run of one item (tip_stats), a reset (tip_reset:
+ * models and repo affinities; with "logs" the decisions; with "items" the item states and
+ * exposures), and the policies' configuration (tip_policies: which serves, which shadow, the
+ * knobs of config.c, rewards …).
  */
 #include <math.h>
 #include <stdio.h>
@@ -150,6 +152,19 @@ static cJSON *policies_json(hub *h) {
   cJSON_AddStringToObject(res, "explore", cfg.explore_softmax ? "softmax" : "egreedy");
   for (k = 0; k < (int)hub__tip_nknobs; k++)
     cJSON_AddNumberToObject(res, hub__tip_knobs[k].name, *(const double *)(const void *)((const char *)&cfg + hub__tip_knobs[k].off));
+  {
+    cJSON *kn = cJSON_AddArrayToObject(res, "knobs");
+    size_t q;
+    for (q = 0; kn && q < hub__tip_nknobs; q++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "name", hub__tip_knobs[q].name);
+      cJSON_AddNumberToObject(o, "default", hub__tip_knobs[q].dflt);
+      cJSON_AddNumberToObject(o, "min", hub__tip_knobs[q].lo);
+      cJSON_AddNumberToObject(o, "max", hub__tip_knobs[q].hi);
+      cJSON_AddStringToObject(o, "what", hub__tip_knobs[q].what);
+      hub__push(kn, o);
+    }
+  }
   rw = cJSON_AddObjectToObject(res, "rewards");
   for (k = 0; k < N_REACTIONS; k++) cJSON_AddNumberToObject(rw, hub__tip_rewards[k].name, cfg.reward[k]);
   arr = cJSON_AddArrayToObject(res, "policies");

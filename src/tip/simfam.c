@@ -4,9 +4,12 @@
  * the seeds — median and worst, and the ratio to random's regret in the same seed — that
  * `tip_simulate`, `hub tip-sim` and `make bench` print.
  *
- * A request's work is capped: HUB_SIM_MAX_WORK units (steps × items × users × policy cost,
- * hub__sim_work) — the default family (4 types × 12 seeds × 600 tips × 50 items, all six
- * policies) is 2.3e6 units and takes about 2 s natively; the cap allows a little more.
+ * A request's work is capped at HUB_SIM_MAX_WORK = 6e6 units (steps × items × users × policy
+ * cost, hub__sim_work; issue 9's uncapped 2e8-unit request took ~2 min). Natively a unit
+ * takes ≈ 0.4 µs (2.6e6 units/s measured), so the cap is ≈ 2.5 s of work (wasm ≈ 2× that).
+ * One user type with the defaults (12 seeds × 600 tips × 50 items, all six policies: cost 10)
+ * is 3.6e6 units, so `hub tip-sim` asks for one type per request; the whole family (14.4e6)
+ * runs in `make bench`, which calls hub__sim_family directly.
  */
 #include <math.h>
 #include <stdio.h>

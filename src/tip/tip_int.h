@@ -240,7 +240,7 @@ extern const char *const hub__sim_type_names[HUB_SIM_TYPES];
 #define HUB_SIM_MAX_SEEDS 200
 #endif
 #ifndef HUB_SIM_MAX_WORK
-#define HUB_SIM_MAX_WORK 3.0e6 /* work units (see hub__sim_work) a tip_simulate request may ask for */
+#define HUB_SIM_MAX_WORK 6.0e6 /* work units (see hub__sim_work) a tip_simulate request may ask for */
 #endif
 typedef struct {
   int steps, candidates, seeds;
