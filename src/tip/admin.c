@@ -12,13 +12,32 @@
 #include "tip/tip_int.h"
 
 
+/* "model" (the linear model, with a note when it restarted) and "seed_model", or nulls. */
+static void add_models(hub *h, const char *user, const tip_cfg *cfg, cJSON *res) {
+  hub__linucb m;
+  int restarted = 0;
+  if (hub__tip_model_load(h, user, MODEL_LINEAR, cfg, &m, &restarted) == 0) {
+    cJSON *mj = hub__linucb_json(&m, 0);
+    if (mj && restarted) cJSON_AddStringToObject(mj, "note", "the stored model had another feature set; a new one starts");
+    hub__put(res, "model", mj);
+    hub__linucb_free(&m);
+  } else {
+    cJSON_AddNullToObject(res, "model");
+  }
+  if (hub__tip_model_load(h, user, MODEL_SEED, cfg, &m, NULL) == 0) {
+    hub__put(res, "seed_model", hub__linucb_json(&m, 0));
+    hub__linucb_free(&m);
+  } else {
+    cJSON_AddNullToObject(res, "seed_model");
+  }
+}
+
 cJSON *hub__tip_stats_cmd(hub *h, const cJSON *req) {
   char *user = hub__tip_user(h, req);
   tip_cfg cfg;
   int en[HUB_TIP_NPOL], k;
   sqlite3_stmt *st = NULL;
   cJSON *res, *arr, *reac, *recent;
-  hub__linucb m;
   int64_t nrecent = 20;
   hub__json_int(req, "recent", 0, 500, &nrecent);
   if (!user) return hub__error_json(HUB_E_NOMEM, NULL);
@@ -60,23 +79,7 @@ cJSON *hub__tip_stats_cmd(hub *h, const cJSON *req) {
   }
   hub__db_done(h, st);
   st = NULL;
-  {
-    int restarted = 0;
-    if (hub__tip_model_load(h, user, MODEL_LINEAR, &cfg, &m, &restarted) == 0) {
-      cJSON *mj = hub__linucb_json(&m, 0);
-      if (mj && restarted) cJSON_AddStringToObject(mj, "note", "the stored model had another feature set; a new one starts");
-      hub__put(res, "model", mj);
-      hub__linucb_free(&m);
-    } else {
-      cJSON_AddNullToObject(res, "model");
-    }
-    if (hub__tip_model_load(h, user, MODEL_SEED, &cfg, &m, NULL) == 0) {
-      hub__put(res, "seed_model", hub__linucb_json(&m, 0));
-      hub__linucb_free(&m);
-    } else {
-      cJSON_AddNullToObject(res, "seed_model");
-    }
-  }
+  add_models(h, user, &cfg, res);
   {
     cJSON *f = cJSON_AddArrayToObject(res, "features");
     cJSON *fl = cJSON_AddArrayToObject(res, "feature_labels");
