@@ -8,7 +8,7 @@ mkdir -p $B/out
 $B/bench > $B/out/bench-native.txt || { echo "native bench failed"; exit 1; }
 node --no-experimental-fetch $B/wasm/bench.js > $B/out/bench-wasm.txt || { echo "wasm bench failed"; exit 1; }
 $B/bench_bandit > $B/out/bandit-native.txt || { echo "native bandit bench failed"; exit 1; }
-node --no-experimental-fetch $B/wasm/bench_bandit.js > $B/out/bandit-wasm.txt || { echo "wasm bandit bench failed"; exit 1; }
+node --no-experimental-fetch $B/wasm/bench_bandit.js micro > $B/out/bandit-wasm.txt || { echo "wasm bandit bench failed"; exit 1; }
 node tests/browser/bench.mjs > $B/out/bench-browser.txt || { echo "browser bench failed"; exit 1; }
 STORAGE_ONLY=bench node tests/browser/storage.test.mjs > $B/out/bench-opfs.txt || { echo "OPFS bench failed"; exit 1; }
 sh tests/bench_hubd.sh > $B/out/bench-hubd.txt || { echo "hubd bench failed"; exit 1; }
@@ -57,15 +57,18 @@ printf "| p99, 1 conn.:  nginx / hubd cached / hubd uncached (ms)       | %s / %
 printf "| hubd RSS idle after the ingest (anonymous part)               | %6s kB (%s) |\n" "$(v rss_idle_kb $H)" "$(v rss_idle_anon_kb $H)"
 printf "| hubd RSS peak under load: cached / uncached                   | %s / %s kB |\n" "$(v rss_load_cached_kb $H)" "$(v rss_load_uncached_kb $H)"
 echo
-echo "| one tip (LinUCB, d=16, 200 candidates)     | native        | wasm (node)   | wasm/native |"
+echo "| one tip (d=24, 200 candidates)             | native        | wasm (node)   | wasm/native |"
 echo "|--------------------------------------------|---------------|---------------|-------------|"
-DN=$(v bandit_decision_us $B/out/bandit-native.txt); DW=$(v bandit_decision_us $B/out/bandit-wasm.txt)
-printf "| µs per decision + update                   | %13s | %13s | %11s |\n" "$DN" "$DW" "$(ratio "$DW" "$DN")"
+for P in linucb egreedy thompson; do
+  DN=$(v decision_us_$P $B/out/bandit-native.txt); DW=$(v decision_us_$P $B/out/bandit-wasm.txt)
+  printf "| µs per decision + update: %-16s | %13s | %13s | %11s |\n" "$P" "$DN" "$DW" "$(ratio "$DW" "$DN")"
+done
 TN=$(v tip_call_us $B/out/bandit-native.txt); TW=$(v tip_call_us $B/out/bandit-wasm.txt)
 printf "| µs per tip + feedback through hub_call     | %13s | %13s | %11s |\n" "$TN" "$TW" "$(ratio "$TW" "$TN")"
+printf "| simulator family, native (s; work units/s) | %13s | %13s |             |\n" \
+  "$(v family_seconds $B/out/bandit-native.txt)" "$(v sim_units_per_second $B/out/bandit-native.txt)"
 echo
-echo "Regret after 1,000 simulated tips (native run):"
-grep -A5 -E '^ *policy +regret' $B/out/bandit-native.txt | sed 's/^/    /'
+sed -n '/^simulator family/,$p' $B/out/bandit-native.txt
 echo
 echo "| wasm module      | raw bytes | gzip -9 bytes |"
 echo "|------------------|-----------|---------------|"

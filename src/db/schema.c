@@ -208,6 +208,23 @@ const char *const hub__migrations[] = {
     ("CREATE TABLE job_runs(job TEXT NOT NULL, slot INTEGER NOT NULL, status TEXT NOT NULL,"
     "  started INTEGER NOT NULL, finished INTEGER, coalesced INTEGER NOT NULL DEFAULT 0,"
     "  stats TEXT NOT NULL DEFAULT '{}', error TEXT, PRIMARY KEY(job, slot)) WITHOUT ROWID;"),
+    /* 12: the tip learns any user (tip/exposure.c, tip/learn.c): per (user, item) views, the
+     * decaying exposure count (fatigue, as of `at`, ms), the last reaction and the item's
+     * activity mark at the last view; per (user, repo) the decayed reaction count and reward
+     * sum (affinity); per decision the seed design's features, how many times in a row its
+     * item was served, Thompson's Monte Carlo draws, the repo and the item's mark */
+    ("CREATE TABLE tip_exposure(user TEXT NOT NULL,"
+    "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+    "  views INTEGER NOT NULL DEFAULT 0, fatigue REAL NOT NULL DEFAULT 0, at INTEGER NOT NULL DEFAULT 0,"
+    "  last_shown INTEGER, last_reaction TEXT, mark INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY(user, item_id)) WITHOUT ROWID;"
+    "CREATE TABLE tip_affinity(user TEXT NOT NULL, repo TEXT NOT NULL, n REAL NOT NULL, s REAL NOT NULL,"
+    "  at INTEGER NOT NULL, PRIMARY KEY(user, repo)) WITHOUT ROWID;"
+    "ALTER TABLE tip_decisions ADD COLUMN xseed TEXT;"
+    "ALTER TABLE tip_decisions ADD COLUMN in_row INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE tip_decisions ADD COLUMN mc_samples INTEGER;"
+    "ALTER TABLE tip_decisions ADD COLUMN repo TEXT;"
+    "ALTER TABLE tip_decisions ADD COLUMN item_mark INTEGER;"),
 };
 
 const int hub__n_migrations = (int)(sizeof hub__migrations / sizeof hub__migrations[0]);

@@ -26,6 +26,9 @@
  *   hub tip-eval [POLICY] [--obd FILE.csv [POSITION]]
  *                       offline evaluation (replay, IPW, SNIPW) of a policy on hub's own log,
  *                       or on an Open Bandit Dataset CSV
+ *   hub tip-sim [TYPE|all] [SEEDS]
+ *                       the simulator family's table: regret per user type and policy, median
+ *                       and worst over SEEDS users (12), and the ratio to random's
  *   hub gfi-ufg DIR     import up-for-grabs project files (YAML) from DIR as good-first-issue
  *                       repositories; the next sync fetches their labelled issues
  *   hub sql "SQL" [N]   one read-only statement over the database, as tab-separated rows
@@ -64,6 +67,7 @@ static const char usage_text[] =
     "  settings [JSON]           show or change settings\n"
     "  tip                       one tip; then: tip-feedback DECISION REACTION [UNTIL]\n"
     "  tip-stats | tip-eval [POLICY] [--obd FILE [POSITION]]\n"
+    "  tip-sim [TYPE|all] [SEEDS]  the simulator family's regret table\n"
     "  gfi-ufg DIR               import up-for-grabs project files\n"
     "  sql \"SQL\" [N]              one read-only SQL statement, tab-separated (N rows, 500)\n"
     "  call JSON                 any command of the JSON API\n"
@@ -308,6 +312,41 @@ static char *read_file(const char *path, size_t max) {
   }
   fclose(f);
   return p;
+}
+
+/* One tip_simulate request per user type (each under the core's work cap), printed as a table. */
+static int do_tip_sim(hub *h, int argc, char **argv) {
+  static const char *const types[] = {"linear", "nonlinear", "drift", "rare"};
+  const char *only = argc > 2 ? argv[2] : "all";
+  long seeds = 12;
+  int t, shown = 0;
+  if (argc > 3 && arg_int(argv[3], 1, 200, &seeds)) return usage("tip-sim [TYPE|all] [SEEDS]: SEEDS from 1 to 200");
+  printf("%-10s %-13s %9s %9s %8s %8s %7s %6s\n", "user type", "policy", "median", "worst", "×random", "worst×",
+         ">random", "in-row");
+  for (t = 0; t < 4; t++) {
+    cJSON *req, *res;
+    const cJSON *e;
+    if (strcmp(only, "all") != 0 && strcmp(only, types[t]) != 0) continue;
+    req = cJSON_CreateObject();
+    cJSON_AddStringToObject(req, "cmd", "tip_simulate");
+    cJSON_AddStringToObject(req, "type", types[t]);
+    cJSON_AddNumberToObject(req, "seeds", (double)seeds);
+    res = hub_callj(h, req);
+    cJSON_Delete(req);
+    if (!res || cJSON_GetObjectItemCaseSensitive(res, "error")) return emit("tip-sim", res);
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res, "types"), 0),
+                                                           "policies")) {
+      printf("%-10s %-13s %9.1f %9.1f %8.2f %8.2f %7.0f %6.0f%s\n", types[t], str_of(e, "policy"), num_of(e, "median"),
+             num_of(e, "worst"), num_of(e, "ratio_median"), num_of(e, "ratio_worst"), num_of(e, "worse_than_random"),
+             num_of(e, "max_in_row"), cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "served")) ? "  ← served" : "");
+    }
+    cJSON_Delete(res);
+    shown++;
+  }
+  if (!shown) return usage("tip-sim TYPE is linear, nonlinear, drift, rare or all");
+  printf("regret: cumulative over 600 simulated tips (≈ 90 days, 50 items); ×random: median and worst of the\n"
+         "ratio to random's regret in the same seed; >random: seeds worse than random; in-row: longest run\n");
+  return 0;
 }
 
 static int do_tip_eval(hub *h, int argc, char **argv) {
@@ -596,8 +635,8 @@ done:
 static const struct { const char *name; int min, max; } cmds[] = {
     {"sync", 0, 0}, {"cards", 0, 3}, {"top", 0, 3}, {"card", 1, 1}, {"stats", 0, 0}, {"last-run", 0, 0},
     {"settings", 0, 1}, {"tip", 0, 0}, {"tip-feedback", 2, 3}, {"tip-stats", 0, 0}, {"tip-eval", 0, 4},
-    {"gfi-ufg", 1, 1}, {"sql", 1, 2}, {"call", 1, 1}, {"brief", 0, 1},
-    {"gfi-ufg", 1, 1}, {"call", 1, 1}, {"undo", 0, 0}, {"outbox", 0, 0},
+    {"gfi-ufg", 1, 1}, {"sql", 1, 2}, {"call", 1, 1}, {"brief", 0, 1}, {"tip-sim", 0, 2},
+    {"undo", 0, 0}, {"outbox", 0, 0},
     {"read", 1, 1002}, {"unread", 1, 1002}, {"done", 1, 1002}, {"undone", 1, 1002}, {"snooze", 1, 1004},
     {"unsnooze", 1, 1002}, {"save", 1, 1002}, {"unsave", 1, 1002}, {"mute", 1, 1002}, {"unmute", 1, 1002},
     {"dismiss", 1, 1002},
@@ -628,6 +667,7 @@ static int run(hub *h, int argc, char **argv) {
   if (strcmp(c, "tip-feedback") == 0) return do_tip_feedback(h, argc, argv);
   if (strcmp(c, "tip-stats") == 0) return simple(h, "tip-stats", "tip_stats", NULL, NULL, 0);
   if (strcmp(c, "tip-eval") == 0) return do_tip_eval(h, argc, argv);
+  if (strcmp(c, "tip-sim") == 0) return do_tip_sim(h, argc, argv);
   if (strcmp(c, "gfi-ufg") == 0) return do_ufg(h, argv[2]);
   if (strcmp(c, "sql") == 0) return do_sql(h, argc, argv);
   {

@@ -1,7 +1,9 @@
 /*
  * admin.c — what the user and the console see and change of the tip (tip layer): per-policy
- * statistics and the model (tip_stats), a reset (tip_reset), and the policies' configuration
- * (tip_policies: which serves, which shadow, α, ε, rewards …).
+ * statistics, the models and the longest run of one item (tip_stats), a reset (tip_reset:
+ * models and repo affinities; with "logs" the decisions; with "items" the item states and
+ * exposures), and the policies' configuration (tip_policies: which serves, which shadow, the
+ * knobs of config.c, rewards …).
  */
 #include <math.h>
 #include <stdio.h>
@@ -12,13 +14,32 @@
 #include "triage/triage.h"
 
 
+/* "model" (the linear model, with a note when it restarted) and "seed_model", or nulls. */
+static void add_models(hub *h, const char *user, const tip_cfg *cfg, cJSON *res) {
+  hub__linucb m;
+  int restarted = 0;
+  if (hub__tip_model_load(h, user, MODEL_LINEAR, cfg, &m, &restarted) == 0) {
+    cJSON *mj = hub__linucb_json(&m, 0);
+    if (mj && restarted) cJSON_AddStringToObject(mj, "note", "the stored model had another feature set; a new one starts");
+    hub__put(res, "model", mj);
+    hub__linucb_free(&m);
+  } else {
+    cJSON_AddNullToObject(res, "model");
+  }
+  if (hub__tip_model_load(h, user, MODEL_SEED, cfg, &m, NULL) == 0) {
+    hub__put(res, "seed_model", hub__linucb_json(&m, 0));
+    hub__linucb_free(&m);
+  } else {
+    cJSON_AddNullToObject(res, "seed_model");
+  }
+}
+
 cJSON *hub__tip_stats_cmd(hub *h, const cJSON *req) {
   char *user = hub__tip_user(h, req);
   tip_cfg cfg;
   int en[HUB_TIP_NPOL], k;
   sqlite3_stmt *st = NULL;
   cJSON *res, *arr, *reac, *recent;
-  hub__linucb m;
   int64_t nrecent = 20;
   hub__json_int(req, "recent", 0, 500, &nrecent);
   if (!user) return hub__error_json(HUB_E_NOMEM, NULL);
@@ -60,12 +81,7 @@ cJSON *hub__tip_stats_cmd(hub *h, const cJSON *req) {
   }
   hub__db_done(h, st);
   st = NULL;
-  if (hub__tip_model_load(h, user, &cfg, &m) == 0) {
-    hub__put(res, "model", hub__linucb_json(&m, 0));
-    hub__linucb_free(&m);
-  } else {
-    cJSON_AddNullToObject(res, "model");
-  }
+  add_models(h, user, &cfg, res);
   {
     cJSON *f = cJSON_AddArrayToObject(res, "features");
     cJSON *fl = cJSON_AddArrayToObject(res, "feature_labels");
@@ -75,7 +91,7 @@ cJSON *hub__tip_stats_cmd(hub *h, const cJSON *req) {
     }
   }
   recent = cJSON_AddArrayToObject(res, "recent");
-  st = hub__db_q(h, "SELECT id,at,item_key,policy,propensity,score,reward,latency_us,why,candidates"
+  st = hub__db_q(h, "SELECT id,at,item_key,policy,propensity,score,reward,latency_us,why,candidates,in_row"
                   " FROM tip_decisions WHERE user=? ORDER BY id DESC LIMIT ?", "ti", user, (int64_t)nrecent);
   if (st) {
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -92,10 +108,13 @@ cJSON *hub__tip_stats_cmd(hub *h, const cJSON *req) {
       else cJSON_AddNumberToObject(o, "latency_us", (double)sqlite3_column_int64(st, 7));
       cJSON_AddStringToObject(o, "why", (const char *)sqlite3_column_text(st, 8));
       cJSON_AddNumberToObject(o, "candidates", (double)sqlite3_column_int64(st, 9));
+      cJSON_AddNumberToObject(o, "in_row", (double)sqlite3_column_int64(st, 10));
       hub__push(recent, o);
     }
   }
   hub__db_done(h, st);
+  cJSON_AddNumberToObject(res, "max_in_row",
+                          (double)hub__db_int(h, "SELECT coalesce(max(in_row),0) FROM tip_decisions WHERE user=?", "t", 0, user));
   hub_free(user);
   return res;
 }
@@ -109,8 +128,10 @@ cJSON *hub__tip_reset_cmd(hub *h, const cJSON *req) {
   if (!user) return hub__error_json(HUB_E_NOMEM, NULL);
   if (hub__db_begin(h)) goto db;
   if ((models = hub__db_run(h, "DELETE FROM tip_models WHERE user=?", "t", user)) < 0) goto db_tx;
+  if (hub__db_run(h, "DELETE FROM tip_affinity WHERE user=?", "t", user) < 0) goto db_tx; /* learned, like the models */
   if (logs && (decisions = hub__db_run(h, "DELETE FROM tip_decisions WHERE user=?", "t", user)) < 0) goto db_tx;
   if (items && (states = hub__triage_forget_dismissed(h)) < 0) goto db_tx; /* done/snoozed: the inbox's */
+  if (items && hub__db_run(h, "DELETE FROM tip_exposure WHERE user=?", "t", user) < 0) goto db_tx;
   if (hub__db_commit(h)) goto db;
   hub__event(h, "tip.reset", user, 0, "iii", "models", (int64_t)models, "decisions", (int64_t)decisions, "item_states", (int64_t)states);
   res = cJSON_CreateObject();
@@ -135,12 +156,21 @@ static cJSON *policies_json(hub *h) {
   hub__tip_policy_enabled(h, en);
   cJSON_AddStringToObject(res, "serve", cfg.serve);
   cJSON_AddStringToObject(res, "explore", cfg.explore_softmax ? "softmax" : "egreedy");
-  cJSON_AddNumberToObject(res, "alpha", cfg.alpha);
-  cJSON_AddNumberToObject(res, "epsilon", cfg.epsilon);
-  cJSON_AddNumberToObject(res, "temperature", cfg.temperature);
-  cJSON_AddNumberToObject(res, "lambda", cfg.lambda);
-  cJSON_AddNumberToObject(res, "gamma", cfg.gamma);
-  cJSON_AddNumberToObject(res, "tz_offset_min", cfg.tz_offset_min);
+  for (k = 0; k < (int)hub__tip_nknobs; k++)
+    cJSON_AddNumberToObject(res, hub__tip_knobs[k].name, *(const double *)(const void *)((const char *)&cfg + hub__tip_knobs[k].off));
+  {
+    cJSON *kn = cJSON_AddArrayToObject(res, "knobs");
+    size_t q;
+    for (q = 0; kn && q < hub__tip_nknobs; q++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "name", hub__tip_knobs[q].name);
+      cJSON_AddNumberToObject(o, "default", hub__tip_knobs[q].dflt);
+      cJSON_AddNumberToObject(o, "min", hub__tip_knobs[q].lo);
+      cJSON_AddNumberToObject(o, "max", hub__tip_knobs[q].hi);
+      cJSON_AddStringToObject(o, "what", hub__tip_knobs[q].what);
+      hub__push(kn, o);
+    }
+  }
   rw = cJSON_AddObjectToObject(res, "rewards");
   for (k = 0; k < N_REACTIONS; k++) cJSON_AddNumberToObject(rw, hub__tip_rewards[k].name, cfg.reward[k]);
   arr = cJSON_AddArrayToObject(res, "policies");
@@ -190,13 +220,10 @@ cJSON *hub__tip_policies_cmd(hub *h, const cJSON *req) {
       }
     } else {
       double v = cJSON_IsNumber(e) ? e->valuedouble : NAN;
-      int ok = strcmp(k, "alpha") == 0 ? v >= 0 && v <= 100
-               : strcmp(k, "epsilon") == 0 ? v >= 0 && v <= 1
-               : strcmp(k, "temperature") == 0 ? v > 0 && v <= 100
-               : strcmp(k, "lambda") == 0 ? v > 0 && v <= 1e6
-               : strcmp(k, "gamma") == 0 ? v > 0 && v <= 1
-               : strcmp(k, "tz_offset_min") == 0 ? fabs(v) <= 24 * 60
-               : -1;
+      int ok = -1;
+      size_t q;
+      for (q = 0; q < hub__tip_nknobs; q++)
+        if (strcmp(k, hub__tip_knobs[q].name) == 0) ok = v >= hub__tip_knobs[q].lo && v <= hub__tip_knobs[q].hi;
       if (ok < 0) {
         hub__db_rollback(h);
         snprintf(msg, sizeof msg, "unknown tip setting \"%.100s\"", k);

@@ -11,11 +11,11 @@
 #include "tip/bandit.h"
 
 #define BLOB_MAGIC "HUBL"
-#define BLOB_VERSION 1u
+#define BLOB_VERSION 2u
 #define BLOB_BOM 0x01020304u
-/* magic, version, bom, d, rebuild_every (5 × 4 bytes), updates, since_rebuild (2 × 8),
- * alpha, lambda, gamma (3 × 8) */
-#define BLOB_HEADER (5u * 4u + 2u * 8u + 3u * 8u)
+/* magic, version, bom, d, rebuild_every (5 × 4 bytes), updates, since_rebuild, t_ms (3 × 8),
+ * alpha, lambda, gamma, half_life_ms, n_eff (5 × 8) */
+#define BLOB_HEADER (5u * 4u + 3u * 8u + 5u * 8u)
 
 static size_t doubles_for(int d) { return (size_t)d * (size_t)d * 3u + (size_t)d * 3u; }
 
@@ -60,6 +60,8 @@ void hub__linucb_reset(hub__linucb *m) {
     m->Ainv[i * d + i] = 1.0 / m->lambda;
   }
   m->updates = m->since_rebuild = 0;
+  m->t_ms = 0;
+  m->n_eff = 0;
 }
 
 double hub__linucb_mean(const hub__linucb *m, const double *x) {
@@ -94,11 +96,9 @@ static void theta_from(hub__linucb *m) {
   }
 }
 
-int hub__spd_inverse(const double *a, int n, double *inv, double *L) {
+/* a = L Lᵀ, L lower triangular (Cholesky–Banachiewicz): 0, or -1 if a is not positive definite. */
+static int cholesky(const double *a, int n, double *L) {
   int i, j, k;
-  double v[HUB_LINUCB_MAX_D];
-  if (n < 1 || n > HUB_LINUCB_MAX_D) return -1;
-  /* A = L Lᵀ, L lower triangular (Cholesky–Banachiewicz) */
   for (i = 0; i < n; i++) {
     for (j = 0; j <= i; j++) {
       double s = a[i * n + j];
@@ -112,6 +112,13 @@ int hub__spd_inverse(const double *a, int n, double *inv, double *L) {
     }
     for (j = i + 1; j < n; j++) L[i * n + j] = 0;
   }
+  return 0;
+}
+
+int hub__spd_inverse(const double *a, int n, double *inv, double *L) {
+  int i, j, k;
+  double v[HUB_LINUCB_MAX_D];
+  if (n < 1 || n > HUB_LINUCB_MAX_D || cholesky(a, n, L)) return -1;
   /* column j of A⁻¹: solve L y = e_j, then Lᵀ x = y */
   for (j = 0; j < n; j++) {
     for (i = 0; i < n; i++) {
@@ -155,50 +162,54 @@ int hub__linucb_rebuild(hub__linucb *m) {
   return 0;
 }
 
-int hub__linucb_update(hub__linucb *m, const double *x, double r) {
+/* The forgetting-by-update step with the new observation: A ← γA + (1−γ)λI + w xxᵀ. */
+static int update_gamma(hub__linucb *m, const double *x, double r, double w) {
   int i, j, d = m->d;
   size_t dd = (size_t)d * (size_t)d;
+  double *keep = hub__malloc((dd + (size_t)d) * sizeof(double));
+  if (!keep) return -1;
+  memcpy(keep, m->A, dd * sizeof(double));
+  memcpy(keep + dd, m->b, (size_t)d * sizeof(double));
+  for (i = 0; i < d; i++) {
+    for (j = 0; j < d; j++) m->A[i * d + j] = m->gamma * m->A[i * d + j] + w * x[i] * x[j];
+    m->A[i * d + i] += (1.0 - m->gamma) * m->lambda;
+    m->b[i] = m->gamma * m->b[i] + w * r * x[i];
+  }
+  if (hub__linucb_rebuild(m)) {
+    memcpy(m->A, keep, dd * sizeof(double));
+    memcpy(m->b, keep + dd, (size_t)d * sizeof(double));
+    hub_free(keep);
+    return -1;
+  }
+  hub_free(keep);
+  m->n_eff = m->gamma * m->n_eff + w;
+  m->updates++;
+  return 0;
+}
+
+int hub__linucb_update_w(hub__linucb *m, const double *x, double r, double w) {
+  int i, j, d = m->d;
   double *u = m->tmp, denom = 1.0;
-  if (!isfinite(r)) return -1;
+  if (!isfinite(r) || !(w > 0) || !isfinite(w)) return -1;
   for (i = 0; i < d; i++)
     if (!isfinite(x[i])) return -1;
-  if (m->gamma < 1.0) {
-    /* A ← γA + (1-γ)λI + xxᵀ keeps the ridge from fading away; not rank-1, so rebuild */
-    double *keep = hub__malloc((dd + (size_t)d) * sizeof(double));
-    if (!keep) return -1;
-    memcpy(keep, m->A, dd * sizeof(double));
-    memcpy(keep + dd, m->b, (size_t)d * sizeof(double));
-    for (i = 0; i < d; i++) {
-      for (j = 0; j < d; j++) m->A[i * d + j] = m->gamma * m->A[i * d + j] + x[i] * x[j];
-      m->A[i * d + i] += (1.0 - m->gamma) * m->lambda;
-      m->b[i] = m->gamma * m->b[i] + r * x[i];
-    }
-    if (hub__linucb_rebuild(m)) {
-      memcpy(m->A, keep, dd * sizeof(double));
-      memcpy(m->b, keep + dd, (size_t)d * sizeof(double));
-      hub_free(keep);
-      return -1;
-    }
-    hub_free(keep);
-    m->updates++;
-    return 0;
-  }
-  /* Sherman–Morrison: (A + xxᵀ)⁻¹ = A⁻¹ − (A⁻¹x)(A⁻¹x)ᵀ / (1 + xᵀA⁻¹x) */
+  if (m->gamma < 1.0) return update_gamma(m, x, r, w);
+  /* Sherman–Morrison: (A + w xxᵀ)⁻¹ = A⁻¹ − w (A⁻¹x)(A⁻¹x)ᵀ / (1 + w xᵀA⁻¹x) */
   for (i = 0; i < d; i++) {
     double s = 0;
     for (j = 0; j < d; j++) s += m->Ainv[i * d + j] * x[j];
     u[i] = s;
-    denom += x[i] * s;
+    denom += w * x[i] * s;
   }
   for (i = 0; i < d; i++) {
-    for (j = 0; j < d; j++) m->A[i * d + j] += x[i] * x[j];
-    m->b[i] += r * x[i];
+    for (j = 0; j < d; j++) m->A[i * d + j] += w * x[i] * x[j];
+    m->b[i] += w * r * x[i];
   }
   if (!(denom >= 1.0) || !isfinite(denom)) { /* A⁻¹ lost definiteness: rebuild instead */
     m->since_rebuild = m->rebuild_every;
   } else {
     for (i = 0; i < d; i++)
-      for (j = 0; j < d; j++) m->Ainv[i * d + j] -= u[i] * u[j] / denom;
+      for (j = 0; j < d; j++) m->Ainv[i * d + j] -= w * u[i] * u[j] / denom;
   }
   m->updates++;
   m->since_rebuild++;
@@ -206,8 +217,8 @@ int hub__linucb_update(hub__linucb *m, const double *x, double r) {
     if (hub__linucb_rebuild(m)) {
       /* undo the step on A and b; A⁻¹ may have drifted but A is the truth */
       for (i = 0; i < d; i++) {
-        for (j = 0; j < d; j++) m->A[i * d + j] -= x[i] * x[j];
-        m->b[i] -= r * x[i];
+        for (j = 0; j < d; j++) m->A[i * d + j] -= w * x[i] * x[j];
+        m->b[i] -= w * r * x[i];
       }
       m->updates--;
       (void)hub__linucb_rebuild(m); /* A is as before the step, so this succeeds as it did then */
@@ -216,7 +227,57 @@ int hub__linucb_update(hub__linucb *m, const double *x, double r) {
   } else {
     theta_from(m);
   }
+  m->n_eff += w;
   return 0;
+}
+
+int hub__linucb_update(hub__linucb *m, const double *x, double r) { return hub__linucb_update_w(m, x, r, 1.0); }
+
+int hub__linucb_decay_to(hub__linucb *m, int64_t t_ms) {
+  if (m->t_ms == 0 || !(m->half_life_ms > 0) || t_ms <= m->t_ms) {
+    if (t_ms > m->t_ms) m->t_ms = t_ms;
+    return 0;
+  }
+  if (hub__linucb_forget(m, exp2(-(double)(t_ms - m->t_ms) / m->half_life_ms))) return -1;
+  m->t_ms = t_ms;
+  return 0;
+}
+
+int hub__linucb_forget(hub__linucb *m, double g) {
+  int i, j, d = m->d;
+  size_t dd = (size_t)d * (size_t)d;
+  double *keep;
+  if (!(g > 0) || g >= 1) return g == 1 ? 0 : -1;
+  keep = hub__malloc((dd + (size_t)d) * sizeof(double));
+  if (!keep) return -1;
+  memcpy(keep, m->A, dd * sizeof(double));
+  memcpy(keep + dd, m->b, (size_t)d * sizeof(double));
+  for (i = 0; i < d; i++) {
+    for (j = 0; j < d; j++) m->A[i * d + j] = g * (m->A[i * d + j] - (i == j ? m->lambda : 0.0)) + (i == j ? m->lambda : 0.0);
+    m->b[i] *= g;
+  }
+  if (hub__linucb_rebuild(m)) {
+    memcpy(m->A, keep, dd * sizeof(double));
+    memcpy(m->b, keep + dd, (size_t)d * sizeof(double));
+    hub_free(keep);
+    return -1;
+  }
+  hub_free(keep);
+  m->n_eff *= g;
+  return 0;
+}
+
+int hub__linucb_chol(const hub__linucb *m, double *L) { return cholesky(m->A, m->d, L); }
+
+void hub__linucb_draw(const hub__linucb *m, const double *L, double v, const double *z, double *out) {
+  int i, k, d = m->d;
+  /* solve Lᵀ y = z (back substitution), then out = θ + v y */
+  for (i = d - 1; i >= 0; i--) {
+    double s = z[i];
+    for (k = i + 1; k < d; k++) s -= L[k * d + i] * out[k];
+    out[i] = s / L[i * d + i];
+  }
+  for (i = 0; i < d; i++) out[i] = m->theta[i] + v * out[i];
 }
 
 /* ---- persistence ----------------------------------------------------------------------- */
@@ -235,7 +296,7 @@ int hub__linucb_save(const hub__linucb *m, unsigned char **out, size_t *len) {
   unsigned char *blob = hub__malloc(n), *p = blob;
   uint32_t version = BLOB_VERSION, bom = BLOB_BOM;
   int32_t d = m->d, re = m->rebuild_every;
-  int64_t upd = m->updates, since = m->since_rebuild;
+  int64_t upd = m->updates, since = m->since_rebuild, at = m->t_ms;
   *out = NULL;
   *len = 0;
   if (!blob) return -1;
@@ -246,9 +307,12 @@ int hub__linucb_save(const hub__linucb *m, unsigned char **out, size_t *len) {
   p = put(p, &re, 4);
   p = put(p, &upd, 8);
   p = put(p, &since, 8);
+  p = put(p, &at, 8);
   p = put(p, &m->alpha, 8);
   p = put(p, &m->lambda, 8);
   p = put(p, &m->gamma, 8);
+  p = put(p, &m->half_life_ms, 8);
+  p = put(p, &m->n_eff, 8);
   p = put(p, m->A, dd * 8u);
   p = put(p, m->Ainv, dd * 8u);
   put(p, m->b, (size_t)m->d * 8u);
@@ -261,8 +325,8 @@ int hub__linucb_load(hub__linucb *m, const void *blob, size_t len) {
   const unsigned char *p = blob;
   uint32_t version, bom;
   int32_t d, re;
-  int64_t upd, since;
-  double alpha, lambda, gamma;
+  int64_t upd, since, at;
+  double alpha, lambda, gamma, half, neff;
   size_t dd, i;
   memset(m, 0, sizeof *m);
   if (!blob || len < BLOB_HEADER || memcmp(p, BLOB_MAGIC, 4) != 0) return -1;
@@ -273,11 +337,14 @@ int hub__linucb_load(hub__linucb *m, const void *blob, size_t len) {
   p = get(p, &re, 4);
   p = get(p, &upd, 8);
   p = get(p, &since, 8);
+  p = get(p, &at, 8);
   p = get(p, &alpha, 8);
   p = get(p, &lambda, 8);
   p = get(p, &gamma, 8);
+  p = get(p, &half, 8);
+  p = get(p, &neff, 8);
   if (version != BLOB_VERSION || bom != BLOB_BOM || d < 1 || d > HUB_LINUCB_MAX_D || re < 1 ||
-      upd < 0 || since < 0)
+      upd < 0 || since < 0 || at < 0 || !(half >= 0) || !isfinite(half) || !(neff >= 0) || !isfinite(neff))
     return -1;
   dd = (size_t)d * (size_t)d;
   if (len != BLOB_HEADER + (2 * dd + (size_t)d) * 8u) return -1;
@@ -285,6 +352,9 @@ int hub__linucb_load(hub__linucb *m, const void *blob, size_t len) {
   m->rebuild_every = re;
   m->updates = (long)upd;
   m->since_rebuild = (long)since;
+  m->t_ms = at;
+  m->half_life_ms = half;
+  m->n_eff = neff;
   p = get(p, m->A, dd * 8u);
   p = get(p, m->Ainv, dd * 8u);
   get(p, m->b, (size_t)d * 8u);
@@ -297,6 +367,17 @@ int hub__linucb_load(hub__linucb *m, const void *blob, size_t len) {
 bad:
   hub__linucb_free(m);
   return -1;
+}
+
+int hub__linucb_blob_dim(const void *blob, size_t len) {
+  const unsigned char *p = blob;
+  uint32_t version;
+  int32_t d;
+  if (!blob || len < 16 || memcmp(p, BLOB_MAGIC, 4) != 0) return -1;
+  memcpy(&version, p + 4, 4);
+  memcpy(&d, p + 12, 4);
+  if (version == BLOB_VERSION) return d >= 1 && d <= HUB_LINUCB_MAX_D ? d : -1;
+  return version >= 1 && version < BLOB_VERSION ? 0 : -1;
 }
 
 static cJSON *vec_json(const double *v, int n) {
@@ -315,6 +396,9 @@ cJSON *hub__linucb_json(const hub__linucb *m, int with_matrix) {
   cJSON_AddNumberToObject(o, "lambda", m->lambda);
   cJSON_AddNumberToObject(o, "gamma", m->gamma);
   cJSON_AddNumberToObject(o, "updates", (double)m->updates);
+  cJSON_AddNumberToObject(o, "half_life_days", m->half_life_ms / 86400000.0);
+  cJSON_AddNumberToObject(o, "at", (double)m->t_ms);
+  cJSON_AddNumberToObject(o, "n_eff", m->n_eff);
   hub__put(o, "theta", vec_json(m->theta, m->d));
   hub__put(o, "b", vec_json(m->b, m->d));
   if (with_matrix) {
@@ -322,7 +406,7 @@ cJSON *hub__linucb_json(const hub__linucb *m, int with_matrix) {
     for (i = 0; a && i < m->d; i++) hub__push(a, vec_json(m->A + (size_t)i * (size_t)m->d, m->d));
     hub__put(o, "A", a);
   }
-  if (cJSON_GetArraySize(o) < (with_matrix ? 8 : 7)) {
+  if (cJSON_GetArraySize(o) < (with_matrix ? 11 : 10)) {
     cJSON_Delete(o);
     return NULL;
   }
@@ -358,6 +442,12 @@ int hub__linucb_from_json(hub__linucb *m, const cJSON *j) {
     return -1;
   if (hub__linucb_init(m, (int)d, alpha, lambda, gamma)) return -1;
   m->updates = (long)upd;
+  {
+    double v;
+    if (num_at(j, "half_life_days", &v) == 0 && v >= 0 && v < 1e6) m->half_life_ms = v * 86400000.0;
+    if (num_at(j, "at", &v) == 0) m->t_ms = hub__num_clamp(v, 0, 9000000000000000LL);
+    if (num_at(j, "n_eff", &v) == 0 && v >= 0) m->n_eff = v;
+  }
   if (vec_from(cJSON_GetObjectItemCaseSensitive(j, "b"), m->b, m->d)) goto bad;
   if (!cJSON_IsArray(A) || cJSON_GetArraySize(A) != m->d) goto bad;
   cJSON_ArrayForEach(row, A) {

@@ -1,7 +1,7 @@
 /*
- * choose.c — the tip command: candidates, every enabled policy's distribution, the ε floor,
- * the draw, and the decision's log (tip layer; the flow is described in tip.h). hub__tip_cmd is
- * a dispatcher over the named steps below.
+ * choose.c — the tip command: candidates, their context (context.c), every enabled policy's
+ * distribution, the ε floor, the draw, the decision's log and the view's exposure (tip layer;
+ * the flow is described in tip.h). hub__tip_cmd is a dispatcher over the named steps below.
  */
 #include <math.h>
 #include <stdio.h>
@@ -16,8 +16,21 @@
 
 static void cands_free(cand *c, size_t n) {
   size_t i;
-  for (i = 0; c && i < n; i++) hub_free(c[i].key);
+  for (i = 0; c && i < n; i++) {
+    hub_free(c[i].key);
+    hub_free(c[i].repo);
+  }
   hub_free(c);
+}
+
+/* The candidate's repo and activity mark (last update and reasons: news when it changes). */
+static void activity_of(sqlite3_stmt *st, cand *x) {
+  int64_t upd = sqlite3_column_int64(st, 6);
+  const char *codes = (const char *)sqlite3_column_text(st, 10);
+  uint64_t m = hub__fnv1a(HUB_FNV_INIT, &upd, sizeof upd);
+  if (codes) m = hub__fnv1a(m, codes, strlen(codes));
+  x->mark = (int64_t)(m >> 1);
+  x->repo = hub__db_col_dup(st, 9); /* NULL (no repo, or out of memory): no language, no affinity */
 }
 
 /* The facts of one candidate row (see load_candidates' SELECT) at now. */
@@ -33,6 +46,7 @@ static void cand_facts(sqlite3_stmt *st, const char *user, const hub__weights *w
   x->it.stale_days = (double)(now_s - sqlite3_column_int64(st, 6)) / 86400.0;
   x->it.importance = hub__score_at(w, sqlite3_column_double(st, 7), now_s);
   hub__tip_features(&x->it, hour, weekday, x->x);
+  activity_of(st, x);
 }
 
 /* Loads the candidate set for user at now into a new array (*out, *n): open items, not
@@ -96,11 +110,12 @@ static int load_candidates(hub *h, const char *user, int64_t now_ms, const tip_c
  * or, for other policies, its most telling facts. New string or NULL. */
 static char *why_words(const cand *c, const hub__linucb *m, const char *policy, int explored) {
   double contrib[TIP_D];
-  int i, first = -1, second = -1;
+  int i, first = -1, second = -1, learned = hub__tip_policy_index(policy) <= POL_EGREEDY;
+  if (strcmp(policy, "seed_linucb") == 0) return hub__strdup("the seed design's pick (hour, weekday, age, priority)");
   for (i = 1; i < TIP_D; i++) {
     double base = c->x[i] > 0 ? 1.0 : 0.0;
     if (i == 1 || i == 2 || i == 3 || i == 13) base = c->x[i] > 0.6 * S ? 0.5 : 0.0;
-    contrib[i] = m && strcmp(policy, "linucb") == 0 ? m->theta[i] * c->x[i] : base * (i >= 4 ? 1.0 : 0.5);
+    contrib[i] = m && learned ? m->theta[i] * c->x[i] : base * (i >= 4 ? 1.0 : 0.5);
     if (contrib[i] <= 0) continue;
     if (first < 0 || contrib[i] > contrib[first]) {
       second = first;
@@ -117,10 +132,10 @@ static char *why_words(const cand *c, const hub__linucb *m, const char *policy, 
   return hub__printf("%s · %s", hub__tip_feature_words[first], hub__tip_feature_words[second]);
 }
 
-static cJSON *features_json(const double *x) {
+static cJSON *features_json(const double *x, int d) {
   cJSON *a = cJSON_CreateArray();
   int i;
-  for (i = 0; a && i < TIP_D; i++) hub__push(a, cJSON_CreateNumber(x[i]));
+  for (i = 0; a && i < d; i++) hub__push(a, cJSON_CreateNumber(x[i]));
   return a;
 }
 
@@ -155,8 +170,8 @@ typedef struct {
   tip_cfg cfg;
   cand *c;
   size_t n, pick;
-  hub__linucb model;
-  int have_model, en[HUB_TIP_NPOL], served, explored;
+  hub__linucb model, seed_model;
+  int have_model, have_seed, restarted, held, in_row, en[HUB_TIP_NPOL], served, explored;
   double *score, *prob; /* HUB_TIP_NPOL rows of n */
   uint64_t seed;
   cJSON *pol, *fallback;
@@ -164,6 +179,7 @@ typedef struct {
 
 static void decision_free(decision *d) {
   hub__linucb_free(&d->model);
+  hub__linucb_free(&d->seed_model);
   cands_free(d->c, d->n);
   hub_free(d->score);
   hub_free(d->user);
@@ -176,11 +192,13 @@ static void decision_free(decision *d) {
 static void run_policies(hub *h, decision *d) {
   tip_ctx ctx;
   int order[HUB_TIP_NPOL], no = 0, k, sidx = hub__tip_policy_index(d->cfg.serve);
-  size_t i, n = d->n;
+  size_t n = d->n;
   ctx.c = d->c;
   ctx.n = n;
   ctx.model = d->have_model ? &d->model : NULL;
+  ctx.seed_model = d->have_seed ? &d->seed_model : NULL;
   ctx.cfg = &d->cfg;
+  ctx.seed = d->seed;
   hub__tip_policy_enabled(h, d->en);
   if (sidx < 0) sidx = 0;
   order[no++] = sidx;
@@ -189,14 +207,10 @@ static void run_policies(hub *h, decision *d) {
   d->served = -1;
   for (k = 0; k < no; k++) {
     int p = order[k], ok;
-    double *sc = d->score + n * (size_t)p, *pr = d->prob + n * (size_t)p, z = 0;
+    double *sc = d->score + n * (size_t)p, *pr = d->prob + n * (size_t)p;
     if (!d->en[p]) continue;
-    ok = hub__tip_policy_table[p].fn(&ctx, sc, pr) == 0;
-    if (ok) { /* the ε floor: every candidate keeps probability ≥ ε/n */
-      for (i = 0; i < n; i++) z += pr[i] = (1.0 - d->cfg.epsilon) * pr[i] + d->cfg.epsilon / (double)n;
-      for (i = 0; i < n; i++) pr[i] /= z;
-      if (!(z > 0) || !isfinite(z)) ok = 0;
-    }
+    /* the ε floor: every candidate keeps probability ≥ ε/n */
+    ok = hub__tip_policy_table[p].fn(&ctx, sc, pr) == 0 && hub__tip_floor(pr, n, d->cfg.epsilon) == 0;
     if (!ok) {
       d->en[p] = 0; /* failed: not served, not logged as a shadow */
       hub__push(d->fallback, cJSON_CreateString(hub__tip_policy_table[p].name));
@@ -220,15 +234,19 @@ static size_t argmax_of(const double *p, size_t n) {
   return g;
 }
 
+/* The decision's seed: the request's, else one from the clock and the log's length. */
+static void pick_seed(hub *h, decision *d, const cJSON *jseed) {
+  if (cJSON_IsNumber(jseed)) d->seed = (uint64_t)hub__num_clamp(jseed->valuedouble, 0, INT64_MAX);
+  else d->seed = hub__mix64((uint64_t)d->now_ms ^
+                            hub__mix64((uint64_t)hub__db_int(h, "SELECT coalesce(max(id),0) FROM tip_decisions", NULL, 0)));
+}
+
 /* Draws the tip from the served distribution with a seeded PRNG. */
-static void draw(hub *h, decision *d, const cJSON *jseed) {
+static void draw(decision *d) {
   const double *ps = d->prob + d->n * (size_t)d->served;
   double u, acc = 0;
   uint64_t rng;
   size_t i;
-  if (cJSON_IsNumber(jseed)) d->seed = (uint64_t)hub__num_clamp(jseed->valuedouble, 0, INT64_MAX);
-  else d->seed = hub__mix64((uint64_t)d->now_ms ^
-                            hub__mix64((uint64_t)hub__db_int(h, "SELECT coalesce(max(id),0) FROM tip_decisions", NULL, 0)));
   rng = hub__mix64(d->seed) | 1u;
   u = hub__tip_unif(&rng);
   d->pick = d->n - 1;
@@ -257,30 +275,44 @@ static void record_policies(decision *d) {
   }
 }
 
-/* Writes the decision; returns its id, or 0 (h->errmsg). */
+/* How the served policy explored, as logged. */
+static const char *explore_name(const decision *d) {
+  switch (d->served) {
+  case POL_LINUCB: return d->cfg.explore_softmax ? "softmax" : "ucb";
+  case POL_THOMPSON: return "thompson";
+  case POL_EGREEDY: return "egreedy";
+  default: return "none";
+  }
+}
+
+/* Writes the decision and the view; returns the decision's id, or 0 (h->errmsg). */
 static int64_t log_decision(hub *h, decision *d, const char *why) {
   const cand *c = &d->c[d->pick];
   size_t off = d->n * (size_t)d->served + d->pick;
-  cJSON *fj = features_json(c->x);
+  cJSON *fj = features_json(c->x, TIP_D), *sj = features_json(c->xs, TIP_DSEED);
   char *feat = fj ? cJSON_PrintUnformatted(fj) : NULL, *logj = cJSON_PrintUnformatted(d->pol);
-  char *fbs = cJSON_PrintUnformatted(d->fallback);
-  int64_t id = 0;
+  char *fbs = cJSON_PrintUnformatted(d->fallback), *xseed = sj ? cJSON_PrintUnformatted(sj) : NULL;
+  int64_t id = 0, samples = d->served == POL_THOMPSON ? hub__num_clamp(d->cfg.ts_samples, 1, HUB_TIP_MAX_SAMPLES) : 0;
   cJSON_Delete(fj);
-  if (!feat || !logj || !fbs) {
+  cJSON_Delete(sj);
+  if (!feat || !logj || !fbs || !xseed) {
     hub__set_err(h, "out of memory");
   } else if (hub__db_run(h,
                          "INSERT INTO tip_decisions(user,at,item_id,item_key,policy,fallback,features,"
-                         "score,propensity,candidates,explore,epsilon,seed,policies,why) "
-                         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                         "tiittttddit" "dit" "t", d->user, d->now_ms, c->id, c->key,
+                         "score,propensity,candidates,explore,epsilon,seed,policies,why,xseed,in_row,mc_samples,"
+                         "repo,item_mark) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,nullif(?,0),?,?)",
+                         "tiittttddit" "dit" "t" "tiiti", d->user, d->now_ms, c->id, c->key,
                          hub__tip_policy_table[d->served].name, fbs, feat, d->score[off], d->prob[off],
-                         (int64_t)d->n, d->cfg.explore_softmax ? "softmax" : "egreedy", d->cfg.epsilon,
-                         (int64_t)(d->seed & 0x7fffffffffffffffULL), logj, why) >= 0) {
+                         (int64_t)d->n, explore_name(d), d->cfg.epsilon,
+                         (int64_t)(d->seed & 0x7fffffffffffffffULL), logj, why, xseed, (int64_t)d->in_row, samples,
+                         c->repo, c->mark) >= 0) {
     id = sqlite3_last_insert_rowid(h->db);
+    if (hub__tip_exposure_serve(h, d->user, c->id, c->mark, d->now_ms, &d->cfg)) id = 0;
   }
   hub_free(feat);
   hub_free(logj);
   hub_free(fbs);
+  hub_free(xseed);
   return id;
 }
 
@@ -295,6 +327,10 @@ static cJSON *answer(hub *h, decision *d, int64_t id, const char *why, int debug
   cJSON_AddNumberToObject(res, "score", d->score[off + d->pick]);
   cJSON_AddBoolToObject(res, "explored", d->explored);
   cJSON_AddNumberToObject(res, "candidates", (double)d->n);
+  cJSON_AddNumberToObject(res, "in_row", d->in_row);
+  if (d->served == POL_THOMPSON) cJSON_AddNumberToObject(res, "mc_samples", d->cfg.ts_samples);
+  if (d->held) cJSON_AddBoolToObject(res, "held_back_repeat", 1);
+  if (d->restarted) cJSON_AddStringToObject(res, "model", "restarted: the stored model had another feature set");
   hub__put(res, "fallback", d->fallback);
   d->fallback = NULL;
   if (debug) {
@@ -304,13 +340,45 @@ static cJSON *answer(hub *h, decision *d, int64_t id, const char *why, int debug
       cJSON_AddStringToObject(o, "key", d->c[i].key);
       cJSON_AddNumberToObject(o, "p", d->prob[off + i]);
       cJSON_AddNumberToObject(o, "score", d->score[off + i]);
+      cJSON_AddNumberToObject(o, "fatigue", d->c[i].fatigue);
       hub__push(dist, o);
     }
     hub__put(res, "policies", d->pol);
     d->pol = NULL;
-    hub__put(res, "features", features_json(d->c[d->pick].x));
+    hub__put(res, "features", features_json(d->c[d->pick].x, TIP_D));
   }
   return res;
+}
+
+/* The answer when there is nothing to serve (no candidates, or only the item just served
+ * HUB_TIP_MAX_REPEAT times in a row). */
+static cJSON *no_tip(const decision *d) {
+  cJSON *res = cJSON_CreateObject();
+  cJSON_AddNullToObject(res, "tip");
+  cJSON_AddStringToObject(res, "why", d->held ? "nothing new since the last tips" : "nothing to do right now");
+  cJSON_AddNumberToObject(res, "candidates", 0);
+  if (d->held) cJSON_AddBoolToObject(res, "held_back_repeat", 1);
+  return res;
+}
+
+/* The models the policies read (a policy whose model cannot be loaded falls back). */
+static void load_models(hub *h, decision *d) {
+  d->have_model = hub__tip_model_load(h, d->user, MODEL_LINEAR, &d->cfg, &d->model, &d->restarted) == 0;
+  if (d->have_model && hub__linucb_decay_to(&d->model, d->now_ms)) { /* the evidence as of now */
+    hub__linucb_free(&d->model);
+    d->have_model = 0;
+  }
+  d->have_seed = hub__tip_model_load(h, d->user, MODEL_SEED, &d->cfg, &d->seed_model, NULL) == 0;
+}
+
+/* Logs the decision and the view in one transaction: its id, or 0 (h->errmsg). */
+static int64_t log_all(hub *h, decision *d, const char *why) {
+  int64_t id;
+  if (hub__db_begin(h)) return 0;
+  id = log_decision(h, d, why);
+  if (!id) hub__db_rollback(h);
+  else if (hub__db_commit(h)) id = 0;
+  return id;
 }
 
 cJSON *hub__tip_cmd(hub *h, const cJSON *req) {
@@ -318,7 +386,8 @@ cJSON *hub__tip_cmd(hub *h, const cJSON *req) {
   decision d;
   cJSON *res = NULL;
   char *why = NULL;
-  int64_t id;
+  int64_t id, last_item, last_mark;
+  int last_in_row;
   memset(&d, 0, sizeof d);
   if (hub__tip_now(req, &d.now_ms)) return hub__error_json(HUB_E_BAD_REQUEST, "tip needs \"now\" (ms)");
   if (jseed && (!cJSON_IsNumber(jseed) || !(jseed->valuedouble >= 0)))
@@ -327,18 +396,17 @@ cJSON *hub__tip_cmd(hub *h, const cJSON *req) {
   if (!d.user) return hub__error_json(HUB_E_NOMEM, NULL);
   hub__tip_cfg_load(h, &d.cfg);
   if (cJSON_IsNumber(jtz) && fabs(jtz->valuedouble) <= 24 * 60) d.cfg.tz_offset_min = jtz->valuedouble;
-  if (load_candidates(h, d.user, d.now_ms, &d.cfg, &d.c, &d.n)) {
+  if (load_candidates(h, d.user, d.now_ms, &d.cfg, &d.c, &d.n) ||
+      hub__tip_context(h, d.user, d.now_ms, &d.cfg, d.c, &d.n, &d.held) ||
+      hub__tip_last_served(h, d.user, &last_item, &last_mark, &last_in_row)) {
     res = hub__error_json(HUB_E_DB, h->errmsg);
     goto done;
   }
   if (d.n == 0) {
-    res = cJSON_CreateObject();
-    cJSON_AddNullToObject(res, "tip");
-    cJSON_AddStringToObject(res, "why", "nothing to do right now");
-    cJSON_AddNumberToObject(res, "candidates", 0);
+    res = no_tip(&d);
     goto done;
   }
-  d.have_model = hub__tip_model_load(h, d.user, &d.cfg, &d.model) == 0;
+  load_models(h, &d);
   d.score = hub__malloc(d.n * sizeof(double) * 2 * (HUB_TIP_NPOL + 1));
   d.pol = cJSON_CreateObject();
   d.fallback = cJSON_CreateArray();
@@ -347,8 +415,10 @@ cJSON *hub__tip_cmd(hub *h, const cJSON *req) {
     goto done;
   }
   d.prob = d.score + d.n * (size_t)HUB_TIP_NPOL;
+  pick_seed(h, &d, jseed);
   run_policies(h, &d);
-  draw(h, &d, jseed);
+  draw(&d);
+  d.in_row = hub__tip_in_row(d.c[d.pick].id, d.c[d.pick].mark, last_item, last_mark, last_in_row);
   record_policies(&d);
   hub__tip_explain(d.pol, d.c, d.n, d.pick, d.score, d.prob, d.en, d.served, d.have_model ? &d.model : NULL);
   why = why_words(&d.c[d.pick], d.have_model ? &d.model : NULL, hub__tip_policy_table[d.served].name, d.explored);
@@ -356,7 +426,7 @@ cJSON *hub__tip_cmd(hub *h, const cJSON *req) {
     res = hub__error_json(HUB_E_NOMEM, NULL);
     goto done;
   }
-  id = log_decision(h, &d, why);
+  id = log_all(h, &d, why);
   if (id) hub__event(h, "tip.served", d.c[d.pick].key, d.now_ms, "itdd", "decision", id, "policy", hub__tip_policy_table[d.served].name, "propensity", d.prob[d.n * (size_t)d.served + d.pick], "score", d.score[d.n * (size_t)d.served + d.pick]);
   res = id ? answer(h, &d, id, why, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "debug")))
            : hub__error_json(HUB_E_DB, h->errmsg);

@@ -1,7 +1,8 @@
 /*
  * feedback.c — a reaction to a tip (tip layer): its reward, the item's tip state (done,
- * snoozed until, dismissed), and one LinUCB update from the decision's logged features,
- * whichever policy served it. The same reaction to the same decision counts once. A reaction
+ * snoozed until, dismissed), and what it teaches (learn.c: one update of every model from
+ * the decision's logged features, whichever policy served it; the repo's affinity; the
+ * item's exposure). The same reaction to the same decision counts once. A reaction
  * may also carry the caller's measured latency of the tip (the core reads no clock).
  * hub__tip_feedback_cmd is a dispatcher over the steps below, in one transaction.
  */
@@ -11,20 +12,6 @@
 #include "tip/tip_int.h"
 #include "tip/insight.h"
 #include "triage/triage.h"
-
-static int parse_features(const char *text, double *x) {
-  cJSON *a = text ? cJSON_Parse(text) : NULL, *e;
-  int i = 0, ok = cJSON_IsArray(a) && cJSON_GetArraySize(a) == TIP_D;
-  cJSON_ArrayForEach(e, a) {
-    if (!ok || !cJSON_IsNumber(e)) {
-      ok = 0;
-      break;
-    }
-    x[i++] = e->valuedouble;
-  }
-  cJSON_Delete(a);
-  return ok ? 0 : -1;
-}
 
 /* What a feedback request asks, checked. */
 typedef struct {
@@ -99,21 +86,10 @@ static int item_state(hub *h, const fb *f) {
   return hub__triage_batch_end(h, batch);
 }
 
-/* One LinUCB update from the logged features. 1 learned, 0 could not, -1 database error. */
+/* What the reaction teaches (learn.c: the models, the repo's affinity, the item's exposure).
+ * 1 learned, 0 could not, -1 database error. */
 static int learn(hub *h, const fb *f, double r, long *updates) {
-  tip_cfg cfg;
-  hub__linucb m;
-  double x[TIP_D];
-  int rc = 0;
-  hub__tip_cfg_load(h, &cfg);
-  memset(&m, 0, sizeof m);
-  if (parse_features(f->features, x) == 0 && hub__tip_model_load(h, f->user, &cfg, &m) == 0 &&
-      hub__linucb_update(&m, x, r) == 0) {
-    rc = hub__tip_model_save(h, f->user, &m, f->now_ms) ? -1 : 1;
-    *updates = m.updates;
-  }
-  hub__linucb_free(&m);
-  return rc;
+  return hub__tip_learn(h, f->decision, f->reaction, r, f->now_ms, updates);
 }
 
 cJSON *hub__tip_feedback_cmd(hub *h, const cJSON *req) {

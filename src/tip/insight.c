@@ -168,7 +168,7 @@ cJSON *hub__tip_console_bandit_cmd(hub *h, const cJSON *req) {
   }
   memset(&m, 0, sizeof m);
   hub__tip_cfg_load(h, &cfg);
-  have = hub__tip_model_load(h, user, &cfg, &m) == 0;
+  have = hub__tip_model_load(h, user, MODEL_LINEAR, &cfg, &m, NULL) == 0;
   res = cJSON_CreateObject();
   cJSON_AddStringToObject(res, "user", user);
   cJSON_AddStringToObject(res, "serve", cfg.serve);

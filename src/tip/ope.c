@@ -321,7 +321,8 @@ cJSON *hub__tip_eval_cmd(hub *h, const cJSON *req) {
     if (!user) return hub__error_json(HUB_E_NOMEM, NULL);
     if (hub__tip_policy_index(pol->valuestring) < 0) {
       hub_free(user);
-      return hub__error_json(HUB_E_BAD_REQUEST, "policy is one of linucb, score_greedy, random");
+      return hub__error_json(HUB_E_BAD_REQUEST,
+                             "policy is one of linucb, thompson, egreedy, score_greedy, random, seed_linucb");
     }
     rc = hub__ope_log(h, user, pol->valuestring, &o);
     hub_free(user);
