@@ -5,13 +5,20 @@
  * (ui/sync.js), the source filter (ui/filter.js), the card list (ui/cards.js), the empty state (ui/empty.js), Settings
  * (ui/settings.js), the update banner (ui/update.js) and the shortcuts (ui/keys.js)
  * each own their part. Everything shown comes from the worker through hub.call().
+ *
+ * Start-up: the worker starts first (it loads the wasm core and opens the database, or finds
+ * the tab that has it open); meanwhile the page draws the last snapshot (snapshot.js) at once,
+ * marked "from <time>"; when the worker is ready one first_screen command brings the live
+ * list, counts, numbers and last run, and the list is brought up to date in place. Another
+ * tab's change (hub.onchanged) re-reads the same way.
  */
 import { HubClient } from './hub-client.js';
+import { readSnapshot } from './snapshot.js';
 import { h, replace } from './ui/dom.js';
 import { Header } from './ui/header.js';
-import { SyncPanel } from './ui/sync.js';
+import { SyncPanel, isGood } from './ui/sync.js';
 import { CardList } from './ui/cards.js';
-import { SourceFilter, SOURCES } from './ui/filter.js';
+import { SourceFilter } from './ui/filter.js';
 import { SettingsDialog } from './ui/settings.js';
 import { renderEmpty } from './ui/empty.js';
 import { registerServiceWorker } from './ui/update.js';
@@ -22,8 +29,9 @@ import * as icons from './ui/icons.js';
 
 const $ = (id) => document.getElementById(id);
 const CARD_LIMIT = 200;
+const RUNS = 20;    /* runs read to find the last good one */
 
-const state = { info: null, settings: null, synced: false };
+const state = { info: null, settings: null, synced: false, live: false };
 
 function fatal(err) {
   const d = describe(err);
@@ -36,91 +44,148 @@ function fatal(err) {
     h('button', { type: 'button', class: 'btn btn-small', text: 'Reload', on: { click: () => location.reload() } }));
 }
 
+function mark(name) {
+  if (!performance.getEntriesByName(name).length) performance.mark(name);
+}
+
 async function main() {
-  registerServiceWorker($('update-banner'), $('update-button')).catch((e) => console.warn(e));
+  let hub;
+  try {
+    hub = new HubClient();   /* first: the worker starts while the page draws the snapshot */
+  } catch (err) { fatal(err); return; }
 
   $('refresh').prepend(icons.refresh());
   $('open-settings').append(icons.gear());
 
-  const header = new Header({ statsEl: $('stats'), badgeEl: $('storage'), offlineEl: $('offline') });
-
-  let hub;
-  try {
-    hub = new HubClient();
-  } catch (err) { fatal(err); return; }
-
+  const header = new Header({ statsEl: $('stats'), badgeEl: $('storage'), offlineEl: $('offline'), snapEl: $('snap-note') });
   const list = new CardList(hub, $('cards'), { user: () => state.settings?.github_user || '' });
-  const sync = new SyncPanel(hub, {
-    button: $('refresh'), progress: $('sync-progress'), progressText: $('sync-progress-text'),
-    summary: $('run-summary'), problems: $('problems'),
-  }, async (run) => {
-    if (run) state.synced = true;
-    try { /* a sync may have learned github_user from the token */
-      state.settings = (await hub.call({ cmd: 'settings' })).settings;
-      settingsDialog?.set(state.settings);
-    } catch { /* keep what we had */ }
-    await reload();
-  });
-  hub.onerror = (e) => {
-    console.error('worker failure', e);
-    if (!state.info) fatal(e?.error || e); else sync.showError(e?.error || e);
-  };
-
   let settingsDialog = null;
   const openSettings = () => settingsDialog?.open();
   const refresh = () => { if (state.info) sync.start(); };
   const filter = new SourceFilter($('filter'), $('card-panel'), () => reload());
+  const sync = new SyncPanel(hub, {
+    button: $('refresh'), cancel: $('cancel-sync'), progress: $('sync-progress'),
+    progressText: $('sync-progress-text'), progressLabel: $('sync-progress-label'),
+    summary: $('run-summary'), problems: $('problems'),
+  }, async (run) => {
+    if (run) state.synced = true;
+    await rereadSettings(); /* a sync may have learned github_user from the token */
+    await reload();
+  }, openSettings);
 
-  /* Rebuilds the stats, the list for the chosen source and the per-source counts. Each
-   * route is its own cards call (the core decides what belongs where). */
-  async function reload() {
-    const now = Date.now();
-    const from = filter.value;
-    const [stats, ...lists] = await Promise.all([
-      hub.call({ cmd: 'stats' }).catch((e) => { sync.showError(e); return null; }),
-      ...SOURCES.map((src) => hub.call({ cmd: 'cards', now, limit: CARD_LIMIT, from: src.from })
-        .catch((e) => { if (src.from === from) sync.showError(e); return null; })),
-    ]);
-    if (stats) header.setStats(stats.stats);
-    if (from !== filter.value) return; /* the user picked another tab meanwhile */
-    const byFrom = Object.fromEntries(SOURCES.map((src, i) => [src.from, lists[i]?.cards]));
-    const cards = byFrom[from];
-    if (!cards) return;
-    const counts = Object.fromEntries(SOURCES.map((src) => [src.from, byFrom[src.from]?.length ?? null]));
-    filter.setCounts(counts, CARD_LIMIT);
-    $('filter').hidden = !(counts.all > 0 || from !== 'all');
-    list.render(cards);
-    if (list.length && !performance.getEntriesByName('hub:first-card').length) performance.mark('hub:first-card');
-    const empty = $('empty');
-    empty.hidden = list.length > 0;
-    if (!list.length) {
-      const s = state.settings || {};
-      const sourceSet = {
-        github: !!(s.github_token_set || s.github_user),
-        tangled: !!(s.tangled_handle || (Array.isArray(s.tangled_repos) && s.tangled_repos.length)),
-        gfi: !!(s.gfi_awesome_url || s.gfi_query),
-      };
-      renderEmpty(empty, {
-        demo: !!state.info?.defaults?.demo,
-        configured: sourceSet.github,
-        synced: state.synced,
-        from,
-        sourceSet: !!sourceSet[from],
-      }, { refresh, settings: openSettings, all: () => filter.pick('all', false) });
+  /* Draws a first screen: {cards, counts, stats} (live or from the snapshot). */
+  function draw(from, cards, counts, stats) {
+    if (stats) header.setStats(stats);
+    if (counts) {
+      filter.setCounts(counts, CARD_LIMIT);
+      $('filter').hidden = !(counts.all > 0 || from !== 'all');
+    }
+    const done = list.render(cards);
+    if (list.length) mark('hub:first-card');
+    $('empty').hidden = list.length > 0 || !state.live;
+    return done;
+  }
+
+  const snap = readSnapshot();
+  if (snap) {
+    const cards = snap.screens[filter.value];
+    setMeta({ reasons: snap.reasons });
+    sync.showRuns(snap.runs);
+    if (Array.isArray(cards) && cards.length) {
+      draw(filter.value, cards, snap.counts, snap.stats);
+      header.setSnapshot(snap.at);
+      $('boot').hidden = true;
     }
   }
+
+  registerServiceWorker($('update-banner'), $('update-button')).catch((e) => console.warn(e));
+
+  hub.onerror = (e) => {
+    console.error('worker failure', e);
+    if (!state.info) fatal(e?.error || e); else sync.showError(e?.error || e);
+  };
+  hub.onstorage = (storage) => header.setStorage(storage);
+
+  async function rereadSettings() {
+    try {
+      state.settings = (await hub.call({ cmd: 'settings' })).settings;
+      settingsDialog?.set(state.settings);
+    } catch { /* keep what we had */ }
+  }
+
+  /* Shows the latest run; when it is not a good one, reads the runs for the last good one
+   * (the summary keeps it in view beside the failure). */
+  async function rereadRuns(last) {
+    if (isGood(last)) { state.synced = true; sync.showRuns([last]); return; }
+    try {
+      const runs = (await hub.call({ cmd: 'runs', limit: RUNS })).runs;
+      if (runs.length) state.synced = true;
+      sync.showRuns(runs);
+    } catch (e) { sync.showError(e); }
+  }
+
+  /* Brings the numbers, the per-filter counts and the chosen filter's cards up to date. */
+  async function reload({ runs = false } = {}) {
+    const from = filter.value;
+    let first;
+    try {
+      first = await hub.call({ cmd: 'first_screen', now: Date.now(), limit: CARD_LIMIT, from });
+    } catch (e) { sync.showError(e); return; }
+    if (from !== filter.value) return; /* the user picked another tab meanwhile */
+    state.live = true;
+    header.setSnapshot(null);
+    const done = draw(from, first.cards, first.counts, first.stats);
+    mark('hub:live');
+    $('boot').hidden = true;
+    if (runs) await rereadRuns(first.last_run);
+    if (!list.length && state.settings) showEmpty(from);
+    await done;
+  }
+
+  function showEmpty(from) {
+    const s = state.settings || {};
+    const sourceSet = {
+      github: !!(s.github_token_set || s.github_user),
+      tangled: !!(s.tangled_handle || (Array.isArray(s.tangled_repos) && s.tangled_repos.length)),
+      gfi: !!(s.gfi_awesome_url || s.gfi_query),
+    };
+    renderEmpty($('empty'), {
+      demo: !!state.info?.defaults?.demo,
+      configured: sourceSet.github,
+      synced: state.synced,
+      from,
+      sourceSet: !!sourceSet[from],
+    }, { refresh, settings: openSettings, all: () => filter.pick('all', false) });
+  }
+
+  /* another tab changed something (or synced): re-read, a burst at a time */
+  let changedTimer = 0;
+  const changed = new Set();
+  hub.onchanged = (cmd) => {
+    changed.add(cmd);
+    clearTimeout(changedTimer);
+    changedTimer = setTimeout(async () => {
+      const cmds = new Set(changed);
+      changed.clear();
+      if (cmds.has('settings') || cmds.has('sync')) await rereadSettings();
+      if (cmds.has('sync')) await rereadRuns();
+      await reload();
+    }, 30);
+  };
 
   try {
     state.info = await hub.ready;
   } catch (err) { fatal(err); return; }
   setMeta(state.info.meta);
+  performance.mark('hub:ready', { detail: { role: state.info.role, ...state.info.timing } });
 
   header.setStorage(state.info.storage);
   if (state.info.version) $('version').textContent = 'hub ' + String(state.info.version).slice(0, 40);
 
-  try {
-    state.settings = (await hub.call({ cmd: 'settings' })).settings;
-  } catch (err) { sync.showError(err); state.settings = {}; }
+  const settingsRead = hub.call({ cmd: 'settings' }).then((r) => r.settings, (err) => { sync.showError(err); return {}; });
+  await reload({ runs: true });
+  state.settings = await settingsRead;
+  if (!list.length) showEmpty(filter.value);
 
   settingsDialog = new SettingsDialog(hub, $('settings'), state.info.defaults, async (s) => {
     state.settings = s;
@@ -128,14 +193,6 @@ async function main() {
   });
   settingsDialog.set(state.settings);
   $('open-settings').addEventListener('click', openSettings);
-
-  try {
-    const last = (await hub.call({ cmd: 'last_run' })).run;
-    if (last) { state.synced = true; sync.showRun(last); }
-  } catch (err) { sync.showError(err); }
-
-  await reload();
-  $('boot').hidden = true;
 
   installKeys({
     next: () => list.move(1),

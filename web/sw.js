@@ -4,7 +4,11 @@
  * Precaches the shell under a cache named by VERSION (the build replaces the
  * placeholder with a content hash). Same-origin GETs of precached files are served
  * cache-first, navigations to the app's page get the cached index.html; everything else (the GitHub API,
- * which is cross-origin anyway) goes to the network untouched and is never cached.
+ * which is cross-origin anyway) goes to the network untouched and is never cached. Where the
+ * browser has static routing (InstallEvent.addRoutes), cross-origin requests of the pages do not
+ * even reach the fetch handler. (Chromium 156 does not apply the routes to a dedicated worker's
+ * requests, so the sync's API requests from web/worker.js still pass through the handler, which
+ * lets them go at once; owner.js says why they are not made from the page instead.)
  * A new version installs and then waits: only the page's {type:'skip-waiting'}
  * message (sent when the user clicks "Reload to update") lets it take over.
  */
@@ -19,6 +23,8 @@ const SHELL = [
   './manifest.webmanifest',
   './hub-client.js',
   './worker.js',
+  './owner.js',
+  './snapshot.js',
   './storage.js',
   './hub.mjs',
   './hub.wasm',
@@ -57,9 +63,25 @@ const APP_PAGES = new Set([new URL('./', self.registration.scope).pathname, new 
 
 self.addEventListener('install', (event) => {
   /* all or nothing: a half-filled cache would open a broken app offline */
-  event.waitUntil(caches.open(CACHE).then((cache) =>
-    cache.addAll(SHELL.map((p) => new Request(p, { cache: 'reload' })))));
+  event.waitUntil(Promise.all([
+    caches.open(CACHE).then((cache) => cache.addAll(SHELL.map((p) => new Request(p, { cache: 'reload' })))),
+    addRoutes(event),
+  ]));
 });
+
+/* Other origins straight to the network, past the fetch handler (static routing). A browser
+ * without it, or refusing the rule, sends them through the handler, which lets them go. */
+async function addRoutes(event) {
+  if (typeof event.addRoutes !== 'function' || typeof URLPattern !== 'function') return;
+  try {
+    await event.addRoutes([{
+      condition: { not: { urlPattern: new URLPattern({ protocol: self.location.protocol.slice(0, -1), hostname: self.location.hostname, port: self.location.port }) } },
+      source: 'network',
+    }]);
+  } catch (e) {
+    console.warn('hub: no static route for API requests', e);
+  }
+}
 
 self.addEventListener('message', (event) => {
   if (event.data && event.data.type === 'skip-waiting') self.skipWaiting();
