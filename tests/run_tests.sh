@@ -11,7 +11,8 @@
 #   webpush   Web Push sending (src/server/webpush.c) incl. libcurl to build/fake_push
 #   e2e       the `hub` CLI (ASan build) against the fake upstream server on 127.0.0.1
 #   hubd      the server (ASan build): static files, API, auth, CORS, limits, signals
-#   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability
+#   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability,
+#             tabs sharing one database, sync states, first paint from a snapshot
 # Ends with one line "N passed, N failed" (the sum over suites).
 set -u
 B=build
@@ -75,6 +76,7 @@ run_suite hubd sh tests/hubd_test.sh "$OUT/hubd"
 run_suite browser-pwa node tests/browser/pwa.test.mjs
 run_suite browser-storage node tests/browser/storage.test.mjs
 run_suite browser-tip node tests/browser/tip.test.mjs
+run_suite browser-shared node tests/browser/shared.test.mjs
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

@@ -92,6 +92,7 @@ async function main() {
     setMeta({ reasons: snap.reasons });
     sync.showRuns(snap.runs);
     if (Array.isArray(cards) && cards.length) {
+      $('cards').setAttribute('aria-busy', 'true'); /* until the live list is in */
       draw(filter.value, cards, snap.counts, snap.stats);
       header.setSnapshot(snap.at);
       $('boot').hidden = true;
@@ -140,6 +141,7 @@ async function main() {
     if (runs) await rereadRuns(first.last_run);
     if (!list.length && state.settings) showEmpty(from);
     await done;
+    $('cards').removeAttribute('aria-busy');
   }
 
   function showEmpty(from) {

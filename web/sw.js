@@ -69,17 +69,25 @@ self.addEventListener('install', (event) => {
   ]));
 });
 
-/* Other origins straight to the network, past the fetch handler (static routing). A browser
- * without it, or refusing the rule, sends them through the handler, which lets them go. */
+/* Static routes (where the browser has them): the app's own files straight from this version's
+ * cache without running this worker's code (a miss falls back to the network), other origins
+ * straight to the network; navigations still come to the fetch handler (any query string opens
+ * index.html). A browser without static routing sends everything through the handler. */
 async function addRoutes(event) {
   if (typeof event.addRoutes !== 'function' || typeof URLPattern !== 'function') return;
+  const here = { protocol: self.location.protocol.slice(0, -1), hostname: self.location.hostname, port: self.location.port };
+  const files = [...SHELL_PATHS].filter((p) => !APP_PAGES.has(p));
   try {
-    await event.addRoutes([{
-      condition: { not: { urlPattern: new URLPattern({ protocol: self.location.protocol.slice(0, -1), hostname: self.location.hostname, port: self.location.port }) } },
-      source: 'network',
-    }]);
+    await event.addRoutes([
+      { condition: { requestMode: 'navigate' }, source: 'fetch-event' },
+      ...files.map((pathname) => ({
+        condition: { urlPattern: new URLPattern({ ...here, pathname, search: '' }), requestMethod: 'get' },
+        source: { cacheName: CACHE },
+      })),
+      { condition: { not: { urlPattern: new URLPattern(here) } }, source: 'network' },
+    ]);
   } catch (e) {
-    console.warn('hub: no static route for API requests', e);
+    console.warn('hub: no static routes', e);
   }
 }
 

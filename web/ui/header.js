@@ -17,10 +17,11 @@ const STORAGE = {
   relay: { text: 'Shared with another tab', cls: 'ok' },
 };
 
+/* [key, label, short label for a phone] */
 const STATS = [
   ['open', 'open'],
   ['unread', 'unread'],
-  ['with_reactions', 'with reactions'],
+  ['with_reactions', 'with reactions', 'reacted'],
   ['repos', 'repos'],
   ['tracked', 'tracked'],
 ];
@@ -34,10 +35,12 @@ export class Header {
     this.badgeEl = badgeEl;
     this.offlineEl = offlineEl;
     this.values = new Map();
-    replace(statsEl, STATS.map(([key, label]) => {
+    replace(statsEl, STATS.map(([key, label, short]) => {
       const num = h('span', { class: 'stat-num', text: '–' });
       this.values.set(key, num);
-      return h('li', { class: ['stat', key === 'unread' && 'stat-unread'] }, num, h('span', { class: 'stat-label', text: label }));
+      return h('li', { class: ['stat', key === 'unread' && 'stat-unread'] }, num,
+        h('span', { class: ['stat-label', short && 'stat-long'], text: label }),
+        short ? h('span', { class: 'stat-label stat-short', text: short }) : null);
     }));
     replace(offlineEl, icons.offline(), h('span', { text: 'Offline' }));
     offlineEl.title = 'No network: showing what is saved on this device. Refresh needs a connection.';

@@ -69,15 +69,16 @@ export class SyncPanel {
     } catch (err) {
       this.showError(err);
     } finally {
-      this.running = false;
-      button.disabled = false;
-      button.classList.remove('is-busy');
-      button.removeAttribute('aria-busy');
       cancel.hidden = true;
       progress.hidden = true;
       progressText.hidden = true;
     }
     try { await this.onDone?.(run); } catch (e) { console.error(e); }
+    /* busy until the list shows what the run brought */
+    this.running = false;
+    button.disabled = false;
+    button.classList.remove('is-busy');
+    button.removeAttribute('aria-busy');
   }
 
   /* Asks the worker to stop the running sync; it ends as "cancelled" within moments. */
@@ -156,16 +157,13 @@ export function waitText(w) {
   return `Waiting ${until}`;
 }
 
-/* "● Updated 5 min ago · 12 new · 3 updated · 40 unchanged · 7 requests" */
+/* "● Updated 5 min ago · 12 new · 3 updated" */
 function goodLine(run) {
   const t = run.finished || run.started;
-  const bits = [`${count(run.new)} new`, `${count(run.updated)} updated`, `${count(run.unchanged)} unchanged`];
-  if (run.skipped) bits.push(`${count(run.skipped)} skipped`);
-  bits.push(plural(Number(run.requests) || 0, 'request') + (run.not_modified ? `, ${count(run.not_modified)} not modified` : ''));
   return h('p', { class: 'run-line' },
     h('span', { class: ['run-dot', 'run-' + run.status], 'aria-hidden': 'true' }),
     h('strong', { class: 'run-when', text: t ? 'Updated ' + ago(toMs(t) / 1000) : 'Updated', title: t ? fullDate(t) : null }),
-    h('span', { class: 'run-nums', text: ' · ' + bits.join(' · ') }));
+    h('span', { class: 'run-nums', text: ` · ${count(run.new)} new · ${count(run.updated)} updated` }));
 }
 
 /* The lines for a latest run that is not good: why, in plain words, and when. */
@@ -189,15 +187,15 @@ function failedLines(run, openSettings) {
   return found.map((d, i) => problemEl(i === 0 ? { ...d, text: `Refresh${at}: ${d.text}` } : d));
 }
 
-/* Per source, and the skipped items' reasons, behind one <details>. */
+/* The rest of the run behind one <details>: "40 unchanged · 3 skipped · 7 requests, 5 not
+ * modified", then per source and the skipped items' reasons. */
 function moreDetails(run, open) {
-  const src = sourceLines(run.sources);
-  const skips = skipList(run);
-  if (!src && !skips) return null;
-  const n = src ? src.childElementCount : 0;
+  const bits = [`${count(run.unchanged)} unchanged`];
+  if (run.skipped) bits.push(`${count(run.skipped)} skipped`);
+  bits.push(plural(Number(run.requests) || 0, 'request') + (run.not_modified ? `, ${count(run.not_modified)} not modified` : ''));
   return h('details', { class: 'run-more', open: !!open },
-    h('summary', { text: [n ? plural(n, 'source') : '', run.skipped ? `${count(run.skipped)} skipped` : ''].filter(Boolean).join(' · ') || 'details' }),
-    src, skips);
+    h('summary', { text: bits.join(' · ') }),
+    sourceLines(run.sources), skipList(run));
 }
 
 /* The sources in the order people think of them; others follow by name. */
