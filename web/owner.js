@@ -90,7 +90,8 @@ export class Owner {
       storage: { mode: this.storage.mode, note: this.storage.note },
       defaults,
       meta: this.meta,
-      timing: { wasm_ms: t1 - t0, storage_ms: t2 - t1, meta_ms: t3 - t2 },
+      // when the worker began and when this start began (epoch ms), then the steps' durations
+      timing: { worker_at: performance.timeOrigin, start_at: performance.timeOrigin + t0, wasm_ms: t1 - t0, storage_ms: t2 - t1, meta_ms: t3 - t2 },
     };
   }
 

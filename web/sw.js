@@ -22,6 +22,7 @@ const SHELL = [
   './style.css',
   './manifest.webmanifest',
   './hub-client.js',
+  './boot.js',
   './worker.js',
   './owner.js',
   './snapshot.js',

@@ -13,7 +13,7 @@
  * DOM: ui/tip-view.js (the tip, presets, empty state), ui/tip-learned.js (footer line),
  * ui/tip-keys.js (keys). Nothing here builds markup from data.
  */
-import { HubClient } from './hub-client.js';
+import { hub as bootHub, bootError } from './boot.js';
 import { h, replace } from './ui/dom.js';
 import { describe } from './ui/errors.js';
 import { registerServiceWorker } from './ui/update.js';
@@ -141,9 +141,8 @@ async function main() {
   window.addEventListener('offline', online);
   online();
 
-  try {
-    state.hub = new HubClient();
-  } catch (err) { fatal(err); return; }
+  state.hub = bootHub;   /* started by boot.js, before this module graph */
+  if (!state.hub) { fatal(bootError); return; }
   state.hub.onerror = (e) => { console.error('worker failure', e); fatal(e?.error || e); };
 
   let info;

@@ -15,10 +15,14 @@
 //                  {type:'snapshot', snap}     the owner's first-paint snapshot, for the page to keep
 //                  {type:'fatal', error}
 // Bus messages (t): hello {from} — who owns?; owner {info} — I do (answer, and on taking over);
-// req {to, from, msg} and res {to, msg} — a relayed message and its answers; changed {origin, cmd}.
-// A relayed request the owner never answered because its tab closed is sent again to the new
-// owner if it only reads, and answered with the error "owner_gone" if it may have written.
+// req {to, from, msg}, ack {to, id} and res {to, msg} — a relayed message, its receipt and its
+// answers; changed {origin, cmd}. A relayed request the owner never answered because its tab
+// closed is sent again to the new owner if the old one never received it or it only reads, and
+// answered with the error "owner_gone" if it may have written.
 import { Owner, writes } from './owner.js';
+// owner.js's own imports, named here too so they load beside it, not one level after
+import './hub.mjs';
+import './storage.js';
 
 const VERSION = '__HUB_VERSION__';
 const LOCK = 'hub-db';
@@ -36,7 +40,7 @@ let ownerInfo = null;     // the owner's info once started (announced on the bus
 let heard = null;         // the latest owner announcement heard: {id, version, storage, defaults, meta}
 let readySent = false;
 const waiting = [];       // page messages before anyone can answer them
-const inflight = new Map(); // id → page message relayed to heard.id, not answered yet
+const inflight = new Map(); // id → {msg, acked}: relayed to heard.id, not answered yet
 
 const toPage = (m) => self.postMessage(m);
 
@@ -59,7 +63,7 @@ function runHere(msg, from, send) {
 }
 
 function relay(msg) {
-  if (msg.type !== 'abort') inflight.set(msg.id, msg);
+  if (msg.type !== 'abort') inflight.set(msg.id, { msg, acked: false });
   bus.postMessage({ t: 'req', to: heard.id, from: me, msg });
 }
 
@@ -67,13 +71,14 @@ function flushWaiting() {
   for (const msg of waiting.splice(0)) fromPage(msg);
 }
 
-// Messages relayed to an owner that went away: reads go again (to route()), writes fail.
+// Messages relayed to an owner that went away: what it never received, and reads, go again (to
+// route()); writes it received may have happened, so they fail.
 function redoInflight(route) {
   const lost = [...inflight.values()];
   inflight.clear();
   const meta = heard?.meta || ownerInfo?.meta;
-  for (const msg of lost) {
-    if (msg.type === 'call' && meta && !writes(meta, msg.req)) route(msg);
+  for (const { msg, acked } of lost) {
+    if (!acked || (msg.type === 'call' && meta && !writes(meta, msg.req))) route(msg);
     else toPage({ type: 'reply', id: msg.id, ok: false, error: { code: 'owner_gone', message: 'the tab that held the database closed before answering; try again' } });
   }
 }
@@ -92,8 +97,12 @@ if (bus) bus.onmessage = (ev) => {
       break;
     case 'req':
       if (role === 'owner' && m.to === me && m.msg) {
+        if (m.msg.id !== undefined) bus.postMessage({ t: 'ack', to: m.from, id: m.msg.id });
         runHere(m.msg, m.from, (r) => bus.postMessage({ t: 'res', to: m.from, msg: r }));
       }
+      break;
+    case 'ack':
+      if (m.to === me && inflight.has(m.id)) inflight.get(m.id).acked = true;
       break;
     case 'res':
       if (m.to === me && m.msg) {
