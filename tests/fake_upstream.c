@@ -73,6 +73,7 @@ static replay *rp;
 static fault faults[MAX_FAULTS];
 static size_t nfaults;
 static long st_requests, st_charged, st_nm, st_unmatched;
+static long st_preflights; /* CORS preflights (OPTIONS): not in requests, counted apart */
 static res_count resources[MAX_RESOURCES];
 static log_entry logbuf[LOG_CAP];
 static size_t log_next, log_len;
@@ -122,7 +123,7 @@ static void record(const char *method, const char *uri, const char *body, int st
 }
 
 static void reset_stats(void) {
-  st_requests = st_charged = st_nm = st_unmatched = 0;
+  st_requests = st_charged = st_nm = st_unmatched = st_preflights = 0;
   memset(resources, 0, sizeof resources);
   log_next = log_len = 0;
 }
@@ -161,9 +162,9 @@ static char *stats_json(void) {
   if (cap > MAX_STATS_JSON) cap = MAX_STATS_JSON;
   buf = malloc(cap);
   if (!buf) return NULL;
-  APPEND("{\"requests\":%ld,\"charged\":%ld,\"not_modified\":%ld,\"unmatched\":%ld,"
+  APPEND("{\"requests\":%ld,\"charged\":%ld,\"not_modified\":%ld,\"unmatched\":%ld,\"preflights\":%ld,"
          "\"charged_by_resource\":{\"core\":",
-         st_requests, st_charged, st_nm, st_unmatched);
+         st_requests, st_charged, st_nm, st_unmatched, st_preflights);
   {
     long core = 0, search = 0;
     for (i = 0; i < MAX_RESOURCES && resources[i].name[0]; i++) {
@@ -489,6 +490,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
   }
   if (strcmp(method, "OPTIONS") == 0) {
     struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    pthread_mutex_lock(&mu);
+    st_preflights++;
+    pthread_mutex_unlock(&mu);
     if (!r) return MHD_NO;
     add_cors(r);
     MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, PATCH, PUT, DELETE, OPTIONS");

@@ -1,7 +1,12 @@
 // bench.mjs — browser benchmarks for `make bench` (not a test): in Debian's Chromium,
 //   ingest     5,000 issues synced from the fake GitHub on loopback: browser (worker + fetch +
-//              wasm core on OPFS) vs the native CLI (libcurl + native core), items/s and ratio
-//   cold start to first card with those 5,000 items in the database, service worker warm
+//              wasm core on OPFS) vs the native CLI (libcurl + native core), items/s and ratio;
+//              then the same sync again (all 304): requests and CORS preflights it sent
+//   snapshot   reading a 20-card first-paint snapshot at page start from localStorage, the
+//              Cache API and IndexedDB (median of 7 page loads each)
+//   warm start to first card with those 5,000 items in the database, service worker warm,
+//              median of 7: with the snapshot (web/snapshot.js) and without it; then to the live
+//              list, to the worker's ready, and the wasm compile inside that
 // Prints "name value unit" lines.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
@@ -27,9 +32,47 @@ window.runBench = async (settings) => {
   const run = await hub.sync(() => {});
   const ms = performance.now() - t0;
   const stats = (await hub.call({ cmd: 'stats' })).stats;
-  hub.worker.terminate();
+  window.resync = async () => {
+    const again = await hub.sync(() => {});
+    hub.worker.terminate();
+    return again;
+  };
   return { ms, run, stats };
-};`);
+};
+// the first-paint snapshot in each store, then read back at page start
+window.writeStores = async (text) => {
+  localStorage.setItem('bench.snap', text);
+  const c = await caches.open('bench-snap');
+  await c.put('/bench-snap', new Response(text, { headers: { 'content-type': 'application/json' } }));
+  await new Promise((resolve, reject) => {
+    const r = indexedDB.open('bench-snap', 1);
+    r.onupgradeneeded = () => r.result.createObjectStore('s');
+    r.onerror = () => reject(r.error);
+    r.onsuccess = () => {
+      const tx = r.result.transaction('s', 'readwrite');
+      tx.objectStore('s').put(text, 'snap');
+      tx.oncomplete = () => { r.result.close(); resolve(); };
+    };
+  });
+};
+const kind = new URLSearchParams(location.search).get('read');
+async function readStore() {
+  const t0 = performance.now();
+  let snap;
+  if (kind === 'localStorage') snap = JSON.parse(localStorage.getItem('bench.snap'));
+  else if (kind === 'cache') snap = await (await (await caches.open('bench-snap')).match('/bench-snap')).json();
+  else snap = await new Promise((resolve, reject) => {
+    const r = indexedDB.open('bench-snap', 1);
+    r.onerror = () => reject(r.error);
+    r.onsuccess = () => {
+      const g = r.result.transaction('s').objectStore('s').get('snap');
+      g.onsuccess = () => resolve(JSON.parse(g.result));
+      g.onerror = () => reject(g.error);
+    };
+  });
+  return { ms: performance.now() - t0, cards: snap.screens.all.length };
+}
+window.readResult = kind ? readStore() : null;`);
 
 const ctx = await env.launch({ persistent: true });
 const page = ctx.pages()[0] || await ctx.newPage();
@@ -42,6 +85,15 @@ console.log(`browser_ingest_rate ${(b.stats.tracked / (b.ms / 1000)).toFixed(0)}
 console.log(`browser_ingest_fetch_ms ${b.run.timing.fetch_ms.toFixed(0)} ms`);
 console.log(`browser_ingest_core_ms ${b.run.timing.core_ms.toFixed(0)} ms`);
 console.log(`browser_ingest_total_ms ${b.ms.toFixed(0)} ms`);
+{
+  const before = await env.fakeStats();
+  const again = await page.evaluate(() => window.resync());
+  const after = await env.fakeStats();
+  console.log(`browser_sync_preflights ${before.preflights} count`);
+  console.log(`browser_resync_requests ${again.requests} count`);
+  console.log(`browser_resync_not_modified ${again.not_modified} count`);
+  console.log(`browser_resync_preflights ${after.preflights - before.preflights} count`);
+}
 
 // the same sync natively
 const dir = mkdtempSync(join(tmpdir(), 'hub-bench-cli-'));
@@ -53,24 +105,52 @@ const nativeMs = Number(process.hrtime.bigint() - t0) / 1e6;
 console.log(`native_ingest_rate ${(PAGES * PER / (nativeMs / 1000)).toFixed(0)} items/s`);
 rmSync(dir, { recursive: true, force: true });
 
-// cold start to first card: the app with 5,000 items on OPFS, service worker warm
+const median = (xs) => { const a = [...xs].sort((x, y) => x - y); return a[Math.floor(a.length / 2)]; };
+
+// warm start to first card: the app with 5,000 items on OPFS, service worker warm
 await page.goto(env.url);
 await page.waitForFunction(() => navigator.serviceWorker && navigator.serviceWorker.controller, null, { timeout: 20000 }).catch(() => {});
-const times = [];
-for (let i = 0; i < 7; i++) {
+await page.waitForFunction(() => { try { return JSON.parse(localStorage.getItem('hub.snapshot')).screens.all.length > 0; } catch { return false; } },
+  null, { timeout: 20000 });
+const snapText = await page.evaluate(() => localStorage.getItem('hub.snapshot'));
+const mark = (name) => page.waitForFunction((n) => performance.getEntriesByName(n)[0]?.startTime ?? false, name, { timeout: 20000 }).then((h) => h.jsonValue());
+const starts = { snap: [], nosnap: [] };
+for (let i = 0; i < 14; i++) {
+  const withSnap = i % 2 === 0;
+  if (!withSnap) await page.evaluate(() => localStorage.removeItem('hub.snapshot'));
+  else await page.evaluate((t) => localStorage.setItem('hub.snapshot', t), snapText);
   await page.reload();
-  const t = await page.waitForFunction(() => {
-    const m = performance.getEntriesByName('hub:first-card')[0];
-    return m ? m.startTime : false;
-  }, null, { timeout: 20000 });
-  times.push(await t.jsonValue());
+  const first = await mark('hub:first-card');
+  const liveAt = await mark('hub:live');
+  const ready = await page.waitForFunction(() => { const e = performance.getEntriesByName('hub:ready')[0]; return e ? { t: e.startTime, ...e.detail } : false; }, null, { timeout: 20000 }).then((h) => h.jsonValue());
+  await page.waitForSelector('#cards:not([aria-busy])', { state: 'attached', timeout: 20000 });
+  starts[withSnap ? 'snap' : 'nosnap'].push({ first, live: liveAt, ready: ready.t, wasm: ready.wasm_ms, storage: ready.storage_ms });
+  await page.waitForTimeout(200);
 }
 const cards = await page.$$eval('#cards > li[data-key]', (els) => els.length);
 const controlled = await page.evaluate(() => !!navigator.serviceWorker.controller);
-times.sort((a, b) => a - b);
-console.log(`cold_start_first_card_ms ${times[Math.floor(times.length / 2)].toFixed(0)} ms`);
-console.log(`cold_start_first_card_min_ms ${times[0].toFixed(0)} ms`);
+const m = (k, key) => median(starts[k].map((x) => x[key])).toFixed(0);
+console.log(`warm_start_first_card_snapshot_ms ${m('snap', 'first')} ms`);
+console.log(`warm_start_first_card_no_snapshot_ms ${m('nosnap', 'first')} ms`);
+console.log(`warm_start_live_list_ms ${m('snap', 'live')} ms`);
+console.log(`warm_start_worker_ready_ms ${m('snap', 'ready')} ms`);
+console.log(`warm_start_wasm_compile_ms ${m('snap', 'wasm')} ms`);
+console.log(`warm_start_storage_open_ms ${m('snap', 'storage')} ms`);
+console.log(`cold_start_first_card_ms ${m('nosnap', 'first')} ms`);
 console.log(`cold_start_cards ${cards} count`);
 console.log(`cold_start_sw_controlled ${controlled ? 1 : 0} bool`);
+
+// reading the snapshot at page start: localStorage vs Cache API vs IndexedDB
+await page.goto(env.url + 'bench/index.html');
+await page.evaluate((t) => window.writeStores(t), snapText);
+console.log(`snapshot_bytes ${snapText.length} bytes`);
+const reads = { localStorage: [], cache: [], idb: [] };
+for (let i = 0; i < 7; i++) {
+  for (const k of Object.keys(reads)) {
+    await page.goto(env.url + 'bench/index.html?read=' + k);
+    reads[k].push((await page.evaluate(() => window.readResult)).ms);
+  }
+}
+for (const [k, v] of Object.entries(reads)) console.log(`snapshot_read_${k}_ms ${median(v).toFixed(2)} ms`);
 await env.close();
 rmSync(scen, { recursive: true, force: true });

@@ -21,6 +21,8 @@ page.on('pageerror', (e) => pageErrors.push(String(e)));
 const cardKeys = () => page.$$eval('#cards > li[data-key]', (els) => els.map((e) => e.dataset.key));
 async function waitBoot() {
   await page.waitForSelector('#boot', { state: 'hidden', timeout: 20000 });
+  /* the first-paint snapshot shows first; wait for the live list */
+  await page.waitForSelector('#cards:not([aria-busy])', { state: 'attached', timeout: 20000 });
 }
 
 // The order the native CLI gives for the same upstream: the browser must agree.

@@ -2,7 +2,8 @@
  * ui/format.js — turns core values into the words and numbers people read.
  *
  * Pure functions, no DOM: ages ("3 d ago"), times ("14:05"), compact counts,
- * reason codes in human words, and the score factors as short decimals.
+ * reason codes in human words, and the score factors as short decimals. The date
+ * formatters are built once, on first use (building one per card cost 20–45 ms per 200).
  */
 
 /* Reason codes and their words come from the core (meta command, items/reasons.def): the page
@@ -24,6 +25,12 @@ export function reasonWords(r) {
   const words = known ? known.words : code.replace(/_/g, ' ').slice(0, 40);
   const langs = known?.gfi && /\((.{1,80})\)$/.exec(detail);
   return langs ? `${words} · ${langs[1]}` : words;
+}
+
+/* Returns the core's words for a reason without any detail ("good first issue"). */
+export function reasonBase(r) {
+  const code = codeOf(r), known = REASONS.get(code);
+  return (known ? known.words : code.replace(/_/g, ' ')).split(' · ')[0];
 }
 
 /* Returns true for the reasons a good-first-issue source gives. */
@@ -58,18 +65,31 @@ export function toMs(t) {
   return t < 1e11 ? t * 1000 : t;
 }
 
+let clockFmt = null, dateFmt = null, dayFmt = null;
+
 /* Returns "HH:MM" in local time for epoch seconds or milliseconds. */
 export function clock(t) {
-  const d = new Date(toMs(t));
-  if (Number.isNaN(d.getTime())) return '';
-  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false });
+  const ms = toMs(t);
+  if (!Number.isFinite(ms)) return '';
+  clockFmt ??= new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit', hour12: false });
+  return clockFmt.format(ms);
 }
 
 /* Returns a full local date-time for tooltips. */
 export function fullDate(epochS) {
-  const d = new Date(toMs(epochS));
-  if (Number.isNaN(d.getTime())) return '';
-  return d.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+  const ms = toMs(epochS);
+  if (!Number.isFinite(ms)) return '';
+  dateFmt ??= new Intl.DateTimeFormat([], { dateStyle: 'medium', timeStyle: 'short' });
+  return dateFmt.format(ms);
+}
+
+/* Returns "14:05" for a time today, else "3 Dec, 14:05" (local time). */
+export function when(t, nowMs = Date.now()) {
+  const ms = toMs(t);
+  if (!Number.isFinite(ms)) return '';
+  if (new Date(ms).toDateString() === new Date(nowMs).toDateString()) return clock(ms);
+  dayFmt ??= new Intl.DateTimeFormat([], { day: 'numeric', month: 'short' });
+  return `${dayFmt.format(ms)}, ${clock(ms)}`;
 }
 
 /* Returns 1234 → "1.2k", 5 → "5". */
