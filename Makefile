@@ -66,7 +66,7 @@ WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wpointer-arith -Wcast-qu
             -Wmissing-prototypes -Wconversion -Wno-sign-conversion -Werror
 SQLITE_OPTS := -DSQLITE_DQS=0 -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_OMIT_DEPRECATED \
             -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_OMIT_SHARED_CACHE -DSQLITE_LIKE_DOESNT_MATCH_BLOBS \
-            -DSQLITE_ENABLE_MATH_FUNCTIONS -DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_OMIT_TCL_VARIABLE \
+            -DSQLITE_EXTRA_INIT=hub__sqlfuncs_init -DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_OMIT_TCL_VARIABLE \
             -DSQLITE_OMIT_AUTHORIZATION -DSQLITE_OMIT_COMPLETE -DSQLITE_OMIT_GET_TABLE \
             -DSQLITE_DEFAULT_FOREIGN_KEYS=1 -DSQLITE_THREADSAFE=0 -DSQLITE_MAX_EXPR_DEPTH=256 \
             -DSQLITE_OMIT_JSON -DSQLITE_OMIT_UTF16 -DSQLITE_OMIT_TRACE -DSQLITE_OMIT_DECLTYPE \
@@ -76,6 +76,8 @@ SQLITE_OPTS := -DSQLITE_DQS=0 -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_OMIT_DEPRECA
             -DSQLITE_OMIT_CASE_SENSITIVE_LIKE_PRAGMA -DSQLITE_OMIT_AUTORESET \
             -DSQLITE_OMIT_SHUTDOWN_DIRECTORIES -DSQLITE_OMIT_XFER_OPT \
             -DSQLITE_OMIT_AUTOVACUUM -DSQLITE_OMIT_EXPLAIN
+# (no SQLITE_ENABLE_MATH_FUNCTIONS: src/db/sqlfuncs.c registers the ln and exp the SQL uses,
+# through SQLITE_EXTRA_INIT, in both builds)
 CJSON_OPTS  := -DCJSON_NESTING_LIMIT=64
 INCS     := -Isrc -I$(SQLITE_DIR) -I$(CJSON_DIR) -I$(MD4C_DIR)
 CFLAGS_COMMON := -std=c11 -D_POSIX_C_SOURCE=200809L $(INCS) $(CJSON_OPTS) $(SQLITE_OPTS) -MMD -MP
@@ -83,7 +85,7 @@ CFLAGS_COMMON := -std=c11 -D_POSIX_C_SOURCE=200809L $(INCS) $(CJSON_OPTS) $(SQLI
 NATIVE_CFLAGS := -O2 -g
 ASAN_CFLAGS   := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-CORE_SRC := $(wildcard src/*.c)
+CORE_SRC := $(wildcard src/*.c src/db/*.c)
 CLI_SRC  := src/server/hub_cli.c src/server/transport_curl.c src/server/upforgrabs.c
 TP_SRC   := $(SQLITE_DIR)/sqlite3.c $(CJSON_DIR)/cJSON.c $(MD4C_DIR)/md4c.c
 TEST_SRC := tests/unit_test.c tests/fixture_test.c tests/replay.c tests/testutil.c
@@ -221,6 +223,10 @@ $(B)/asan/ufg_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/ufg_test.c src/server
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lyaml -lm
 $(B)/asan/bandit_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/bandit_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+$(B)/asan/commands_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/commands_test.c tests/testutil.c tests/replay.c)
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+$(B)/asan/strtod_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/strtod_test.c tests/testutil.c tests/replay.c)
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/asan/deps_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/deps_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/bench: $(NATIVE_OBJ) $(call obj,$(B)/native,tests/bench.c tests/testutil.c tests/replay.c)
@@ -247,7 +253,8 @@ $(B)/web/.stamp: $(WEB_SRC) $(W)/hub.mjs $(W)/hub.wasm
 run: native web
 	@sh tests/run_demo.sh
 
-test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandit_test $(B)/asan/tangled_test $(B)/asan/gfi_test $(B)/asan/ufg_test $(B)/asan/deps_test $(B)/asan/hub
+test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandit_test $(B)/asan/tangled_test $(B)/asan/gfi_test $(B)/asan/ufg_test $(B)/asan/deps_test \
+      $(B)/asan/commands_test $(B)/asan/strtod_test $(B)/asan/hub
 	@sh tests/run_tests.sh
 
 bench: native wasm

@@ -6,6 +6,8 @@
 #   same-rows native and wasm dumps compared row for row
 #   bandit    the one-tip recommender: math, rewards, persistence, OBD estimators
 #   deps      pinned third-party sources: no read past unterminated input, patches in effect
+#   commands  every command of the API (every SQL statement), natively and (wasm-commands) in wasm
+#   strtod    number parsing: known values; the wasm strtod's results go to same-rows
 #   e2e       the `hub` CLI (ASan build) against the fake upstream server on 127.0.0.1
 #   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability
 # Ends with one line "N passed, N failed" (the sum over suites).
@@ -46,9 +48,13 @@ run_suite tangled $B/asan/tangled_test "$OUT/native"
 run_suite gfi $B/asan/gfi_test "$OUT/native"
 run_suite ufg $B/asan/ufg_test
 run_suite deps $B/asan/deps_test
+run_suite commands $B/asan/commands_test "$OUT/native"
+run_suite strtod $B/asan/strtod_test "$OUT/native"
 run_suite wasm node --no-experimental-fetch $B/wasm/fixture_test.js "$OUT/wasm"
 run_suite wasm-tangled node --no-experimental-fetch $B/wasm/tangled_test.js "$OUT/wasm"
 run_suite wasm-gfi node --no-experimental-fetch $B/wasm/gfi_test.js "$OUT/wasm"
+run_suite wasm-commands node --no-experimental-fetch $B/wasm/commands_test.js "$OUT/wasm"
+run_suite wasm-strtod node --no-experimental-fetch $B/wasm/strtod_test.js "$OUT/wasm"
 
 # same rows natively and in wasm
 {
