@@ -15,6 +15,9 @@
 #   brief     the briefing and the AI queue in the core: rules, the one schema, cache, queue
 #   brief-llm hubd's AI driver over the core against the fake LLM: refinement, fallbacks, queue runs
 #   webpush   Web Push sending (src/server/webpush.c) incl. libcurl to build/fake_push
+#   deps      pinned third-party sources: no read past unterminated input, patches in effect
+#   commands  every command of the API (every SQL statement), natively and (wasm-commands) in wasm
+#   strtod    number parsing: known values; the wasm strtod's results go to same-rows
 #   e2e       the `hub` CLI (ASan build) against the fake upstream server on 127.0.0.1
 #   hubd      the server (ASan build): static files, API, auth, CORS, limits, signals
 #   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability, the
@@ -66,9 +69,14 @@ run_suite llm $B/asan/llm_test $B/fake_llm
 run_suite brief $B/asan/brief_test
 run_suite brief-llm $B/asan/brief_llm_test $B/fake_llm
 run_suite webpush $B/asan/webpush_test
+run_suite deps $B/asan/deps_test
+run_suite commands $B/asan/commands_test "$OUT/native"
+run_suite strtod $B/asan/strtod_test "$OUT/native"
 run_suite wasm node --no-experimental-fetch $B/wasm/fixture_test.js "$OUT/wasm"
 run_suite wasm-tangled node --no-experimental-fetch $B/wasm/tangled_test.js "$OUT/wasm"
 run_suite wasm-gfi node --no-experimental-fetch $B/wasm/gfi_test.js "$OUT/wasm"
+run_suite wasm-commands node --no-experimental-fetch $B/wasm/commands_test.js "$OUT/wasm"
+run_suite wasm-strtod node --no-experimental-fetch $B/wasm/strtod_test.js "$OUT/wasm"
 
 # same rows natively and in wasm
 {

@@ -1,0 +1,72 @@
+/*
+ * sqlite3_wasm.c — SQLite as the wasm build compiles it (wasm/ layer): the pinned
+ * amalgamation, plus what the statements WASM_SQLITE_OPTS omits still need.
+ *
+ * The amalgamation's parser is generated with every feature, so with SQLITE_OMIT_ANALYZE,
+ * _REINDEX, _VIEW, _ATTACH or _VACUUM its actions still call the functions those options
+ * remove. Here they are defined again inside the same translation unit (they are static
+ * there): each refuses its statement with "... is not in this build" (an SQL error a caller
+ * sees, never a silent no-op), and the two helpers other code still uses keep SQLite's
+ * meaning. The core uses none of these statements (tests/commands_test.c runs every command
+ * of the API in this build and fails on any SQL error).
+ */
+#include "sqlite3.c"
+
+#ifdef SQLITE_OMIT_ANALYZE
+SQLITE_PRIVATE void sqlite3Analyze(Parse *p, Token *a, Token *b) {
+  (void)a;
+  (void)b;
+  sqlite3ErrorMsg(p, "ANALYZE is not in this build");
+}
+#endif
+
+#ifdef SQLITE_OMIT_REINDEX
+SQLITE_PRIVATE void sqlite3Reindex(Parse *p, Token *a, Token *b) {
+  (void)a;
+  (void)b;
+  sqlite3ErrorMsg(p, "REINDEX is not in this build");
+}
+#endif
+
+#ifdef SQLITE_OMIT_VIEW
+SQLITE_PRIVATE void sqlite3CreateView(Parse *p, Token *begin, Token *name1, Token *name2,
+                                      ExprList *cols, Select *sel, int temp, int noerr) {
+  (void)begin;
+  (void)name1;
+  (void)name2;
+  (void)temp;
+  (void)noerr;
+  sqlite3ExprListDelete(p->db, cols);
+  sqlite3SelectDelete(p->db, sel);
+  sqlite3ErrorMsg(p, "CREATE VIEW is not in this build");
+}
+#endif
+
+#ifdef SQLITE_OMIT_ATTACH
+/* As SQLite's: is iDb called zName ("main" always names database 0)? */
+SQLITE_PRIVATE int sqlite3DbIsNamed(sqlite3 *db, int iDb, const char *zName) {
+  return sqlite3StrICmp(db->aDb[iDb].zDbSName, zName) == 0 || (iDb == 0 && sqlite3StrICmp("main", zName) == 0);
+}
+SQLITE_PRIVATE void sqlite3Attach(Parse *p, Expr *file, Expr *name, Expr *key) {
+  sqlite3ExprDelete(p->db, file);
+  sqlite3ExprDelete(p->db, name);
+  sqlite3ExprDelete(p->db, key);
+  sqlite3ErrorMsg(p, "ATTACH is not in this build");
+}
+SQLITE_PRIVATE void sqlite3Detach(Parse *p, Expr *name) {
+  sqlite3ExprDelete(p->db, name);
+  sqlite3ErrorMsg(p, "DETACH is not in this build");
+}
+#endif
+
+#ifdef SQLITE_OMIT_VACUUM
+SQLITE_PRIVATE void sqlite3Vacuum(Parse *p, Token *name, Expr *into) {
+  (void)name;
+  sqlite3ExprDelete(p->db, into);
+  sqlite3ErrorMsg(p, "VACUUM is not in this build");
+}
+/* As SQLite's: drops the page cache of a database that is not a temporary file. */
+SQLITE_PRIVATE void sqlite3PagerClearCache(Pager *pPager) {
+  if (pPager->tempFile == 0) pager_reset(pPager);
+}
+#endif
