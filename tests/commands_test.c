@@ -55,6 +55,31 @@ static void on_sqlite_log(void *ud, int code, const char *msg) {
 
 static long calls;
 
+/* Names of the commands called (each once), to check that every command meta lists was. */
+#define SEEN_MAX 128
+static char seen[SEEN_MAX][32];
+static size_t nseen;
+
+static void saw(const char *req) {
+  const char *c = strstr(req, "\"cmd\":\""), *e;
+  size_t i, n;
+  if (!c) return;
+  c += 7;
+  e = strchr(c, '"');
+  n = e ? (size_t)(e - c) : 0;
+  if (!n || n >= sizeof seen[0]) return;
+  for (i = 0; i < nseen; i++)
+    if (strlen(seen[i]) == n && strncmp(seen[i], c, n) == 0) return;
+  if (nseen < SEEN_MAX) snprintf(seen[nseen++], sizeof seen[0], "%.*s", (int)n, c);
+}
+
+static int was_seen(const char *name) {
+  size_t i;
+  for (i = 0; i < nseen; i++)
+    if (strcmp(seen[i], name) == 0) return 1;
+  return 0;
+}
+
 /* Fails the check named what when the answer is an error or carries an SQL error text. */
 static void check_answer(const char *what, const char *text, const cJSON *res) {
   size_t i;
@@ -76,6 +101,7 @@ static cJSON *call(hub *h, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(req, sizeof req, fmt, ap);
   va_end(ap);
+  saw(req);
   out = hub_call(h, req);
   if (!out) abort();
   res = cJSON_Parse(out);
@@ -104,6 +130,7 @@ static void refused(hub *h, const char *req) {
   const char *code;
   size_t i;
   int sql = 0;
+  saw(req);
   if (!out) abort();
   res = cJSON_Parse(out);
   if (!res) abort();
@@ -191,6 +218,7 @@ static cJSON *sync_all(hub *h, upstreams *u, int64_t *now) {
       *now += 5;
       feed = tu_feed_request((int64_t)tu_num(f, "id"), *now, &resp, NULL);
       replay_response_free(&resp);
+      saw(feed);
       out = hub_call(h, feed);
       free(feed);
       if (!out) abort();
@@ -333,6 +361,94 @@ static void aborts(hub *h, int64_t now) {
   run(h, "{\"cmd\":\"sync_abort\",\"now\":%lld}", (long long)now + 4);
 }
 
+/* Everything else: triage and its undo, searches, the outbox, the scheduler's jobs, the
+ * console (events, analytics, read-only SQL, export → purge → import), the briefing and the
+ * AI queue. Each with a valid request, so any answer that is an error is a failure. */
+static void rest(hub *h, int64_t now) {
+  cJSON *r;
+  char *text, *req, key[200] = "";
+  long long n = (long long)now, slot, id;
+  r = call(h, "{\"cmd\":\"first_screen\",\"now\":%lld,\"limit\":5}", n);
+  if (tu_str(r, "cards.0.key")) snprintf(key, sizeof key, "%s", tu_str(r, "cards.0.key"));
+  cJSON_Delete(r);
+  CHECK(key[0] != 0, "first_screen shows a card after the syncs");
+  run(h, "{\"cmd\":\"triage\",\"now\":%lld,\"action\":\"read\",\"keys\":[\"%s\"]}", n, key);
+  run(h, "{\"cmd\":\"triage\",\"now\":%lld,\"action\":\"snooze\",\"keys\":[\"%s\"],\"until\":%lld}", n + 1, key, n + DAY_MS);
+  run(h, "{\"cmd\":\"triage\",\"now\":%lld,\"action\":\"done\",\"query\":\"reason:mentioned\"}", n + 2);
+  run(h, "{\"cmd\":\"undo\",\"now\":%lld}", n + 3);
+  run(h, "{\"cmd\":\"triage\",\"now\":%lld,\"action\":\"save\",\"keys\":[\"%s\"]}", n + 4, key);
+  run(h, "{\"cmd\":\"searches\",\"set\":[{\"name\":\"Reviews\",\"q\":\"reason:review_requested\"}]}");
+  run(h, "{\"cmd\":\"searches\",\"now\":%lld}", n);
+  run(h, "{\"cmd\":\"cards\",\"now\":%lld,\"q\":\"is:unread sort:updated\"}", n);
+  run(h, "{\"cmd\":\"outbox\"}");
+  run(h, "{\"cmd\":\"runs\",\"limit\":5}");
+  run(h, "{\"cmd\":\"runs_prune\",\"before\":%lld}", n - 2 * DAY_MS);
+  r = call(h, "{\"cmd\":\"job_claim\",\"job\":\"gfi\",\"schedule\":\"1h\",\"now\":%lld,\"jitter_ms\":0}", n);
+  slot = (long long)tu_num(r, "slot");
+  cJSON_Delete(r);
+  if (slot) run(h, "{\"cmd\":\"job_done\",\"job\":\"gfi\",\"slot\":%lld,\"now\":%lld,\"status\":\"ok\",\"stats\":{\"n\":1}}", slot, n + 5);
+  run(h, "{\"cmd\":\"jobs\",\"now\":%lld,\"schedules\":{\"gfi\":\"1h\"}}", n);
+  run(h, "{\"cmd\":\"diagnose\",\"now\":%lld}", n);
+  run(h, "{\"cmd\":\"tip_refresh\",\"now\":%lld}", n);
+  run(h, "{\"cmd\":\"events\",\"limit\":50}");
+  run(h, "{\"cmd\":\"console_bandit\",\"recent\":12}");
+  run(h, "{\"cmd\":\"tip_log\",\"limit\":5}");
+  run(h, "{\"cmd\":\"tip_analytics\",\"resamples\":50}");
+  run(h, "{\"cmd\":\"data_quality\"}");
+  run(h, "{\"cmd\":\"sql\",\"sql\":\"SELECT kind, count(*) FROM items GROUP BY kind\",\"limit\":10}");
+  run(h, "{\"cmd\":\"saved_queries\",\"set\":{\"name\":\"mine\",\"sql\":\"SELECT 2\"}}");
+  run(h, "{\"cmd\":\"saved_queries\"}");
+  run(h, "{\"cmd\":\"health\"}");
+  r = call(h, "{\"cmd\":\"brief\",\"now\":%lld,\"refresh\":true}", n);
+  if (tu_str(r, "brief.hash"))
+    run(h, "{\"cmd\":\"brief_llm\",\"now\":%lld,\"hash\":\"%s\",\"prompt_hash\":\"p\",\"model\":\"m\","
+           "\"error\":{\"kind\":\"retryable\",\"message\":\"429\"},\"retry_at\":%lld}", n, tu_str(r, "brief.hash"), n + 3600000);
+  else
+    CHECK(0, "brief has a hash");
+  cJSON_Delete(r);
+  run(h, "{\"cmd\":\"ai_enqueue\",\"now\":%lld}", n);
+  r = call(h, "{\"cmd\":\"ai_claim\",\"now\":%lld}", n);
+  id = (long long)tu_num(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "entries"), 0), "id");
+  cJSON_Delete(r);
+  if (id)
+    run(h, "{\"cmd\":\"ai_done\",\"id\":%lld,\"now\":%lld,\"error\":{\"kind\":\"retryable\",\"message\":\"500\"}}", id, n + 6);
+  run(h, "{\"cmd\":\"queue\"}");
+  run(h, "{\"cmd\":\"ai\"}");
+  /* export, purge, import: the cards come back */
+  saw("\"cmd\":\"export\"");
+  text = hub_call(h, "{\"cmd\":\"export\",\"now\":1700000000000}");
+  r = cJSON_Parse(text);
+  if (!r) abort();
+  check_answer("export", text, r);
+  cJSON_Delete(r);
+  run(h, "{\"cmd\":\"purge\",\"confirm\":true}");
+  req = hub__printf("{\"cmd\":\"import\",\"data\":%s}", text);
+  hub_free(text);
+  saw(req);
+  text = hub_call(h, req);
+  r = cJSON_Parse(text);
+  if (!r) abort();
+  check_answer("import", text, r);
+  cJSON_Delete(r);
+  hub_free(text);
+  hub_free(req);
+  run(h, "{\"cmd\":\"stats\"}");
+}
+
+/* Every command meta lists was called above: a new command without a line here fails. */
+static void all_called(hub *h) {
+  cJSON *m = call(h, "{\"cmd\":\"meta\"}");
+  const cJSON *c, *cmds = cJSON_GetObjectItemCaseSensitive(m, "commands");
+  int n = 0;
+  cJSON_ArrayForEach(c, cmds) {
+    const char *name = c->string ? c->string : tu_str(c, "name");
+    n++;
+    CHECK(name && was_seen(name), "command %s is called by this test", name ? name : "?");
+  }
+  CHECK(n >= 40, "meta lists the commands (%d)", n);
+  cJSON_Delete(m);
+}
+
 static replay *load(const char *const *dirs, size_t n, const char *base) {
   char err[256];
   replay *r = replay_load(dirs, n, base, err, sizeof err);
@@ -381,12 +497,14 @@ int main(int argc, char **argv) {
   now += DAY_MS + 3600000;
   sync_checked(h, &u, &now, "a day later");
   cards(h, now);
+  rest(h, now);
   run(h, "{\"cmd\":\"settings\",\"set\":{\"label_weights\":{},\"contributors\":{},\"decay_days\":14,"
          "\"gfi_awesome_url\":null,\"tangled_repos\":[]}}");
   run(h, "{\"cmd\":\"tip_reset\",\"logs\":true,\"items\":true}");
   run(h, "{\"cmd\":\"tip_stats\"}");
   run(h, "{\"cmd\":\"stats\"}");
 
+  all_called(h);
   CHECK(log_errors == 0, "SQLite logged %d errors", log_errors);
   for (k = 0; k < log_errors && k < LOG_KEEP; k++) fprintf(stderr, "  sqlite log: %s\n", log_first[k]);
   hub_close(h);
