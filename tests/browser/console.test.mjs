@@ -101,7 +101,7 @@ s.test('events: a sync from the console streams into the core\'s ring', async ()
   s.check(seqs.length > 0 && seqs[0] >= ev.last - 1, `newest first: ${seqs[0]} vs last ${ev.last}`);
   // the page's rows are exactly the core's events, newest first (events after the page read them may be newer)
   const coreSeqs = ev.events.map((e) => e.seq).reverse().filter((q) => q <= seqs[0]);
-  s.check(JSON.stringify(seqs.slice(0, 100)) === JSON.stringify(coreSeqs.slice(0, 100)), 'the rows are the core\'s events');
+  s.check(JSON.stringify(seqs.slice(0, 100)) === JSON.stringify(coreSeqs.slice(0, 100)), 'the rows are the core\'s events', `page ${seqs.slice(0, 8)} … core ${coreSeqs.slice(0, 8)}`);
   const runs = await call({ cmd: 'runs', limit: 1 });
   const req = ev.events.filter((e) => e.kind === 'sync.request').length, ans = ev.events.filter((e) => e.kind === 'sync.answer');
   s.check(req > 0 && req === ans.length && req === runs.runs[0].requests, `every request and answer of the run (${req}, ${ans.length}, ${runs.runs[0].requests})`);
