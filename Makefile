@@ -6,6 +6,7 @@
 #   make test       build and run every test: unit + fixture tests natively under ASan+UBSan,
 #                   the same fixture tests in wasm under node, an end-to-end `hub sync`
 #   make bench      benchmarks (not part of the tests): ingest, ranking, module size
+#   make fuzz       libFuzzer targets (clang) with seed corpora, each run FUZZ_SECONDS (tests/fuzz/fuzz.mk)
 #   make web        the self-contained static app in build/web (copy it to any static host)
 #   make deps       install missing Debian packages; fetch pinned third-party sources (sha256-checked)
 #   make clean      remove build/ (keeps downloaded sources in build/dl)
@@ -35,7 +36,8 @@ MD4C_SHA256       := 4a457df853425b6bb6e3457aa1d1a13bccec587a04c38c622b1013a0da4
 # Debian packages, each as `probe:package`; the probe is a command on PATH or a header file.
 DEB_PACKAGES := cc:build-essential emcc:emscripten curl-config:libcurl4-openssl-dev \
                 /usr/include/microhttpd.h:libmicrohttpd-dev node:nodejs npm:npm \
-                /usr/bin/chromium:chromium /usr/include/yaml.h:libyaml-dev
+                /usr/bin/chromium:chromium /usr/include/yaml.h:libyaml-dev clang:clang llvm-symbolizer:llvm \
+                /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
 
 SQLITE_DIR := $(TP)/sqlite
 CJSON_DIR  := $(TP)/cjson
@@ -195,6 +197,7 @@ $(B)/bench_bandit: $(NATIVE_OBJ) $(call obj,$(B)/native,tests/bench_bandit.c tes
 	$(Q)$(CC) -o $@ $^ -lm
 
 include emscripten.mk
+include tests/fuzz/fuzz.mk
 
 # ---- the static web app ---------------------------------------------------------------------
 # web/ plus the wasm module, with __HUB_VERSION__ replaced by a hash of everything shipped
@@ -213,7 +216,7 @@ $(B)/web/.stamp: $(WEB_SRC) $(W)/hub.mjs $(W)/hub.wasm
 run: native web
 	@sh tests/run_demo.sh
 
-test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandit_test $(B)/asan/tangled_test $(B)/asan/gfi_test $(B)/asan/ufg_test $(B)/asan/hub
+test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandit_test $(B)/asan/tangled_test $(B)/asan/gfi_test $(B)/asan/ufg_test $(B)/asan/hub fuzz-replay
 	@sh tests/run_tests.sh
 
 bench: native wasm

@@ -5,6 +5,7 @@
 #   wasm      the same fixture tests compiled to wasm, run by node
 #   same-rows native and wasm dumps compared row for row
 #   bandit    the one-tip recommender: math, rewards, persistence, OBD estimators
+#   fuzz-replay the fuzz targets' committed corpora and fixed findings (tests/fuzz), ASan+UBSan
 #   e2e       the `hub` CLI (ASan build) against the fake upstream server on 127.0.0.1
 #   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability
 # Ends with one line "N passed, N failed" (the sum over suites).
@@ -44,6 +45,7 @@ run_suite bandit $B/asan/bandit_test
 run_suite tangled $B/asan/tangled_test "$OUT/native"
 run_suite gfi $B/asan/gfi_test "$OUT/native"
 run_suite ufg $B/asan/ufg_test
+run_suite fuzz-replay sh tests/fuzz/replay.sh $B/asan
 run_suite wasm node --no-experimental-fetch $B/wasm/fixture_test.js "$OUT/wasm"
 run_suite wasm-tangled node --no-experimental-fetch $B/wasm/tangled_test.js "$OUT/wasm"
 run_suite wasm-gfi node --no-experimental-fetch $B/wasm/gfi_test.js "$OUT/wasm"
