@@ -2,9 +2,10 @@
  * fuzz.h — shared pieces of hub's libFuzzer targets (tests/fuzz/fuzz_*.c), test layer.
  *
  *   - a splitter that turns one fuzz input into typed values, in the manner of LLVM's
- *     FuzzedDataProvider: numbers are taken from the end of the input, strings from the
- *     front (a string ends at a backslash followed by any other byte; "\\\\" is one
- *     backslash), and an exhausted input yields zeros and empty strings;
+ *     FuzzedDataProvider: numbers are taken from the end of the input (or, for formats read
+ *     front to back, from the front), strings from the front (a string ends at a backslash
+ *     followed by any other byte; "\\\\" is one backslash), and an exhausted input yields
+ *     zeros and empty strings;
  *   - a growable byte buffer with a JSON string escaper that keeps every byte (NUL becomes
  *     \u0000, invalid UTF-8 passes through raw, as a hostile upstream would send it);
  *   - the invariants every target checks, each one abort()ing on violation so libFuzzer
@@ -40,6 +41,8 @@ typedef struct {
 unsigned fz_u8(fz_in *in);
 /* Two bytes from the end, the last one most significant. */
 unsigned fz_u16(fz_in *in);
+/* One byte from the front (0 when the input is exhausted), for formats read front to back. */
+unsigned fz_front_u8(fz_in *in);
 /* A value in [0, n) from one byte (n ≤ 256; 0 when n is 0). */
 unsigned fz_pick(fz_in *in, unsigned n);
 /* Nonzero when nothing is left. */
@@ -81,7 +84,8 @@ cJSON *fz_calls(hub *h, const char *req, const char *token, const char *api);
 
 /* 1 when the broken invariant id is listed in the environment variable FZ_OPEN (comma-
  * separated; `make fuzz` fills it from the "invariant:" lines of tests/fuzz/findings/open.txt):
- * a known finding, not fixed yet, that the fuzz runs tolerate. Ids: deep-json. */
+ * a known finding, not fixed yet, that the fuzz runs tolerate. Ids: deep-json (replies nested
+ * past CJSON_NESTING_LIMIT), unterminated-request (fuzz_call pads requests with a NUL). */
 int fz_open_ok(const char *id);
 
 /* The nesting depth of a JSON text (no limit, unlike cJSON), or -1 when it is not JSON. */

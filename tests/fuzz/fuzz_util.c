@@ -23,6 +23,15 @@ unsigned fz_u16(fz_in *in) {
   return lo | fz_u8(in) << 8;
 }
 
+unsigned fz_front_u8(fz_in *in) {
+  unsigned v;
+  if (!in->n) return 0;
+  v = in->p[0];
+  in->p++;
+  in->n--;
+  return v;
+}
+
 unsigned fz_pick(fz_in *in, unsigned n) { return n ? fz_u8(in) % n : 0; }
 
 int fz_empty(const fz_in *in) { return in->n == 0; }

@@ -1,7 +1,7 @@
 /*
  * sync_drive.c — see sync_drive.h: the sync scenario of fuzz target "sync" and its recorder
  * (test layer). Decoding and recording share one code path: every choice goes through
- * take_u8/take_u16/take_str, which read the input or, with a recorder, write the recorded
+ * take_u8/take_u16/take_str, which read the input or, with a recorder, append the recorded
  * value, so a recorded input decodes to the same answers.
  */
 #include <math.h>
@@ -52,10 +52,10 @@ static unsigned take_u8(drv *d, unsigned v) {
   if (rec_done(d)) return 0;
   if (d->rec) {
     unsigned char c = (unsigned char)v;
-    fz_add(&d->rec->back, &c, 1);
+    fz_add(&d->rec->out, &c, 1);
     return c;
   }
-  return fz_u8(d->in);
+  return fz_front_u8(d->in);
 }
 
 static unsigned take_u16(drv *d, unsigned v) {
@@ -71,10 +71,10 @@ static char *take_str(drv *d, const char *s, size_t n, size_t max, size_t *len) 
   if (rec_done(d)) n = max = 0;
   if (n > max) n = max;
   for (i = 0; i < n; i++) {
-    fz_add(&d->rec->front, &s[i], 1);
-    if (s[i] == '\\') fz_add(&d->rec->front, "\\", 1);
+    fz_add(&d->rec->out, &s[i], 1);
+    if (s[i] == '\\') fz_add(&d->rec->out, "\\", 1);
   }
-  if (n < max) fz_add(&d->rec->front, "\\;", 2); /* (max 0: an exhausted recorder writes nothing) */
+  if (n < max) fz_add(&d->rec->out, "\\;", 2); /* (max 0: an exhausted recorder writes nothing) */
   r = malloc(n + 1);
   if (!r) abort();
   if (n) memcpy(r, s, n);
@@ -308,9 +308,6 @@ void fz_sync_drive(fz_in *in, fz_recorder *rec, int check_token) {
 }
 
 void fz_recorder_bytes(fz_recorder *rec, fz_buf *out) {
-  size_t i;
-  fz_add(out, rec->front.p ? rec->front.p : "", rec->front.len);
-  for (i = rec->back.len; i > 0; i--) fz_add(out, &rec->back.p[i - 1], 1);
-  fz_buf_free(&rec->front);
-  fz_buf_free(&rec->back);
+  fz_add(out, rec->out.p ? rec->out.p : "", rec->out.len);
+  fz_buf_free(&rec->out);
 }

@@ -8,15 +8,17 @@
  * (on FZ_LISTS). Then up to FZ_RUNS sync runs are driven only through hub_call
  * (sync_start / sync_next / sync_feed), every planned request answered from the input:
  *
- *   per input   u8 page_size (0: the default), then per run after the first: u8 (odd: run
- *               again) and u8 (tens of minutes that pass before it)
+ * The input is read front to back, each choice when the scenario needs it:
+ *   first       u8 page_size (0: the default)
  *   per answer  u8 kind: bits 0-4 pick a status from the table in sync_drive.c, a raw u16
  *               status, a network error, an odd number literal ("1e300" …), a body marked
  *               too large, or 200; u16 mask of the FZ_NHDR headers present; each present
- *               header's value (string); the body (string; the error text for a network error)
- *
- * (numbers come from the end of the input, strings from the front, see fuzz.h). An input
- * that runs out answers 404 to whatever is still planned. After the runs every read-only
+ *               header's value (string, as fuzz.h); the body (string; the error text for a
+ *               network error)
+ *   after a run u8 (odd: run again, up to FZ_RUNS), u8 (tens of minutes that pass before it)
+ * So any prefix of an input is an input too: cut after the Nth answer (libFuzzer's -max_len,
+ * a crossover) it replays the same first N answers. An input that runs out answers 404 to
+ * whatever is still planned. After the runs every read-only
  * command is called (cards, card of the first cards, stats, last_run, tip_stats, settings,
  * gfi_repos): no rows may change and every card's body_ast must pass fz_check_ast. Every
  * reply must keep FZ_TOKEN inside Authorization headers towards FZ_API (fz_check_token).
@@ -55,7 +57,7 @@ typedef struct {
 extern const char *const fz_header_names[FZ_NHDR];
 
 /* A recorder answers planned requests itself (fn fills *out for url with the planned request
- * headers req_headers) and writes every choice into front/back, so that fz_recorder_bytes
+ * headers req_headers) and appends every choice to out, so that fz_recorder_bytes
  * gives an input that replays the same scenario. */
 typedef void (*fz_record_fn)(void *ud, const char *url, const cJSON *req_headers, fz_answer *out);
 typedef struct {
@@ -65,14 +67,14 @@ typedef struct {
   int runs;           /* runs to record (1..FZ_RUNS) */
   long max_answers;   /* record this many answers, then end the input (0: no limit) */
   long answers;       /* recorded so far */
-  fz_buf front, back;
+  fz_buf out;
 } fz_recorder;
 
 /* Runs the scenario. rec NULL: every choice comes from in (which may be NULL when rec is
  * set). check_token 0 skips the token rule (when the input itself holds the token). */
 void fz_sync_drive(fz_in *in, fz_recorder *rec, int check_token);
 
-/* The recorded input (front, then back reversed) into out. Frees the recorder's buffers. */
+/* The recorded input into out. Frees the recorder's buffer. */
 void fz_recorder_bytes(fz_recorder *rec, fz_buf *out);
 
 /* Frees what an answer owns and zeroes it. */
