@@ -74,6 +74,9 @@ void fz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn
  * (caught through sqlite3_auto_extension, the public SQLite API) for the row-change check. */
 hub *fz_open(void);
 
+/* sqlite3_total_changes64 of the connection of the hub fz_open opened last. */
+long long fz_changes(void);
+
 /* Runs one request of len bytes through hub_call_n and checks: the reply is a JSON object;
  * when the request is a read-only command (fz_read_only), sqlite3_total_changes64 of the
  * hub's connection did not move; when token is non-NULL, the reply holds it only where

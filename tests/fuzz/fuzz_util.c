@@ -150,6 +150,8 @@ hub *fz_open(void) {
   return h;
 }
 
+long long fz_changes(void) { return last_db ? (long long)sqlite3_total_changes64(last_db) : 0; }
+
 int fz_open_ok(const char *id) {
   const char *open = getenv("FZ_OPEN"), *p;
   size_t n = strlen(id);
