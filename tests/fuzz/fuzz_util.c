@@ -123,7 +123,13 @@ void fz_fail(const char *fmt, ...) {
 }
 
 /* The connection hub_open made, caught as SQLite runs its automatic extensions on open. The
- * core keeps one connection per handle; a target has one handle open at a time. */
+ * core keeps one connection per handle; a target has one handle open at a time.
+ * Why sqlite3_total_changes64 for "read-only commands change no rows": it needs no internals
+ * of the hub (only public SQLite API), works on ":memory:" (a second connection, as
+ * PRAGMA data_version needs, cannot see a private in-memory database), costs nothing per
+ * command (a checksum of every table would), and counts every row a statement inserts,
+ * updates or deletes — also through triggers, in temp tables, and an UPDATE that writes the
+ * same values — so it is stricter than a checksum. It does not see schema changes. */
 static sqlite3 *last_db;
 
 static int catch_db(sqlite3 *db, char **err, const void *api) {
