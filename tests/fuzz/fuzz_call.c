@@ -21,21 +21,23 @@
 
 /* tip_simulate is a CPU-bound simulator (its default run takes seconds under ASan; its cost
  * ceiling is issue 9 item 3): it is run only with small explicit sizes, so the fuzzer spends
- * its time on parsing rather than on simulations. Its argument checks run either way with
- * "steps" ≤ 50 and "users" ≤ 5 (a simulation of at most 50 × 5 × candidates). */
+ * its time on parsing rather than on simulations: it runs with explicit "steps" ≤ 20,
+ * "users" ≤ 3 and "candidates" ≤ 20 (out-of-range values still reach the argument checks). */
 static int too_slow(const char *req, size_t len) {
   char *copy = malloc(len + 1);
-  cJSON *j, *cmd, *st, *us;
+  cJSON *j, *cmd, *st, *us, *ca;
   int slow = 0;
   if (!copy) abort();
   memcpy(copy, req, len);
   copy[len] = 0;
-  j = cJSON_Parse(copy);
+  j = cJSON_ParseWithLength(copy, len); /* as hub_call_n reads it: NULs inside included */
   cmd = cJSON_GetObjectItemCaseSensitive(j, "cmd");
   if (cJSON_IsObject(j) && cJSON_IsString(cmd) && strcmp(cmd->valuestring, "tip_simulate") == 0) {
     st = cJSON_GetObjectItemCaseSensitive(j, "steps");
     us = cJSON_GetObjectItemCaseSensitive(j, "users");
-    slow = !(cJSON_IsNumber(st) && st->valuedouble <= 50) || !(cJSON_IsNumber(us) && us->valuedouble <= 5);
+    ca = cJSON_GetObjectItemCaseSensitive(j, "candidates");
+    slow = !(cJSON_IsNumber(st) && st->valuedouble <= 20) || !(cJSON_IsNumber(us) && us->valuedouble <= 3) ||
+           !(cJSON_IsNumber(ca) && ca->valuedouble <= 20);
   }
   cJSON_Delete(j);
   free(copy);
