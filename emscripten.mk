@@ -6,6 +6,8 @@
 #
 #   build/wasm/hub.mjs + hub.wasm   the module the browser worker loads (ES module)
 #   build/wasm/fixture_test.js      the fixture tests, same C as natively, run by node
+#   build/wasm/commands_test.js     every command of the API (every SQL statement), run by node
+#   build/wasm/strtod_test.js       wasm/strtod.c against known values and the native strtod
 #   build/wasm/bench.js             the benchmark, same C as natively, run by node
 # No Asyncify, no pthreads, no SharedArrayBuffer.
 
@@ -13,39 +15,74 @@ EMCC      := NODE_PATH=/usr/share/nodejs emcc
 NODE_WASM := node --no-experimental-fetch --stack-size=4000
 W         := $(B)/wasm
 
-WASM_SQLITE_OPTS := $(SQLITE_OPTS) -DSQLITE_OMIT_WAL -DSQLITE_OMIT_SHARED_CACHE
-WASM_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(INCS) $(CJSON_OPTS) $(WASM_SQLITE_OPTS) -MMD -MP
-WASM_LDFLAGS := -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB -sMALLOC=emmalloc -lm
+# SQLite in the module: single-threaded (no pthreads), the native options, no WAL, statements the core never runs, and
+# planner shortcuts no query of the core can use (same results without them). The
+# amalgamation's parser still has the omitted statements' syntax, so wasm/sqlite3_wasm.c
+# makes each refuse with an SQL error. OMITs that the amalgamation would turn into silent
+# no-ops or wrong code (CHECK and AUTOINCREMENT ignored; CAST, x'..' blobs and UNION
+# miscompiled) are not used, nor those that cost speed (LOOKASIDE, AUTOMATIC_INDEX ...), nor
+# VACUUM and the ATTACH it is built on: the console's "delete everything" needs it to leave no
+# old text in free pages.
+# tests/commands_test.c runs every command of the API in this build and fails on SQL errors.
+WASM_SQLITE_OPTS := $(filter-out -DSQLITE_THREADSAFE=%,$(SQLITE_OPTS)) -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_WAL -DSQLITE_OMIT_SHARED_CACHE \
+                    -DSQLITE_OMIT_ANALYZE -DSQLITE_OMIT_REINDEX -DSQLITE_OMIT_VIEW \
+                    -DSQLITE_OMIT_GENERATED_COLUMNS \
+                    -DSQLITE_OMIT_LIKE_OPTIMIZATION -DSQLITE_OMIT_BETWEEN_OPTIMIZATION \
+                    -DSQLITE_OMIT_TRUNCATE_OPTIMIZATION -DSQLITE_OMIT_BTREECOUNT
+# Wasm features past the MVP that shrink the code (Chromium 75+, Firefox 64+, Safari 15+,
+# node 12.5+): sign-extension ops and non-trapping float-to-int conversions.
+WASM_ISA    := -msign-ext -mnontrapping-fptoint
+WASM_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(INCS) $(CJSON_OPTS) $(WASM_SQLITE_OPTS) $(WASM_ISA) -MMD -MP
+# wasm/strtod.c (with wasm/number_lib.js) replaces the C library's strtod in every wasm
+# program; cJSON's one sscanf goes through it too.
+WASM_LDFLAGS := -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB -sMALLOC=emmalloc -lm \
+                $(WASM_ISA) --js-library wasm/number_lib.js
+CJSON_WASM_OPTS := -Dsscanf=hub__sscanf_double
+# Run again on the linked module: binaryen's size passes until nothing changes.
+WASM_OPT := wasm-opt -Oz --converge --enable-sign-ext --enable-nontrapping-float-to-int
 
-WASM_CORE_OBJ := $(call obj,$(W),$(CORE_SRC) $(TP_SRC))
+WASM_CORE_OBJ := $(call obj,$(W),$(CORE_SRC) $(filter-out $(SQLITE_DIR)/sqlite3.c,$(TP_SRC)) \
+                   wasm/sqlite3_wasm.c wasm/strtod.c)
 
-wasm: deps $(W)/hub.mjs $(W)/fixture_test.js $(W)/tangled_test.js $(W)/gfi_test.js $(W)/bench.js $(W)/bench_bandit.js
+wasm: deps $(W)/hub.mjs $(W)/fixture_test.js $(W)/tangled_test.js $(W)/gfi_test.js $(W)/commands_test.js \
+      $(W)/strtod_test.js $(W)/bench.js $(W)/bench_bandit.js
 
 $(W)/tp/%.o: $(TP)/%.c Makefile emscripten.mk | deps
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  EMCC $<")
-	$(Q)$(EMCC) -std=c11 -Oz $(INCS) $(CJSON_OPTS) $(WASM_SQLITE_OPTS) -c $< -o $@
+	$(Q)$(EMCC) -std=c11 -Oz $(INCS) $(CJSON_OPTS) $(CJSON_WASM_OPTS) $(WASM_SQLITE_OPTS) $(WASM_ISA) -c $< -o $@
+# The amalgamation with the stubs for what WASM_SQLITE_OPTS omits (third-party code: no WARN).
+$(W)/wasm/sqlite3_wasm.o: wasm/sqlite3_wasm.c $(SQLITE_DIR)/sqlite3.c Makefile emscripten.mk | deps
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  EMCC $<")
+	$(Q)$(EMCC) -std=c11 -Oz $(INCS) $(WASM_SQLITE_OPTS) $(WASM_ISA) -c $< -o $@
 $(W)/%.o: %.c Makefile emscripten.mk | deps
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  EMCC $<")
 	$(Q)$(EMCC) $(WASM_CFLAGS) -Oz $(WARN) -c $< -o $@
 
 # The browser module: only the exports listed in wasm/exports.txt.
-$(W)/hub.mjs: $(WASM_CORE_OBJ) $(W)/wasm/hub_wasm.o $(W)/wasm/vfs_opfs.o wasm/exports.txt wasm/opfs_lib.js
+$(W)/hub.mjs: $(WASM_CORE_OBJ) $(W)/wasm/hub_wasm.o $(W)/wasm/vfs_opfs.o wasm/exports.txt wasm/opfs_lib.js \
+             wasm/number_lib.js
 	$(Q)$(EMCC) -Oz $(WASM_LDFLAGS) $(filter %.o,$^) -o $@ --js-library wasm/opfs_lib.js \
 	  -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createHub -sENVIRONMENT=web,worker \
 	  -sEXPORTED_FUNCTIONS=$$(paste -sd, wasm/exports.txt) \
 	  -sEXPORTED_RUNTIME_METHODS=UTF8ToString,stringToUTF8,lengthBytesUTF8,FS
+	$(Q)$(WASM_OPT) $(W)/hub.wasm -o $(W)/hub.wasm
 
 # Test and bench programs read tests/exchanges straight from disk (NODERAWFS).
-$(W)/fixture_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/fixture_test.c tests/testutil.c tests/replay.c)
-	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $^ -o $@
-$(W)/tangled_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/tangled_test.c tests/testutil.c tests/replay.c)
-	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $^ -o $@
-$(W)/gfi_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/gfi_test.c tests/testutil.c tests/replay.c)
-	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $^ -o $@
-$(W)/bench.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/bench.c tests/testutil.c tests/replay.c)
-	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $^ -o $@
-$(W)/bench_bandit.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/bench_bandit.c tests/testutil.c tests/replay.c)
-	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $^ -o $@
+$(W)/fixture_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/fixture_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
+	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
+$(W)/tangled_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/tangled_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
+	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
+$(W)/gfi_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/gfi_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
+	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
+$(W)/commands_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/commands_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
+	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
+$(W)/strtod_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/strtod_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
+	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
+$(W)/bench.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/bench.c tests/testutil.c tests/replay.c) wasm/number_lib.js
+	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
+$(W)/bench_bandit.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/bench_bandit.c tests/testutil.c tests/replay.c) wasm/number_lib.js
+	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
 $(W)/hub.wasm: $(W)/hub.mjs ;

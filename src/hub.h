@@ -51,8 +51,9 @@ char *hub_call_n(hub *h, const char *request_json, size_t len);
 /* Frees memory returned by the core. NULL is a no-op. */
 void hub_free(void *p);
 
-/* Test hook: make the n-th allocation from now fail (0 disables). Returns nothing;
- * hub_alloc_count() tells how many allocations went through the door so far. */
+/* Test hook: make the n-th allocation from now on the calling thread fail (0 disables).
+ * Returns nothing; hub_alloc_count() tells how many allocations the calling thread made
+ * through the door so far. Both are per thread. */
 void hub_alloc_fail_at(long n);
 long hub_alloc_count(void);
 

@@ -1,8 +1,11 @@
 /*
  * bandit_test.c — tests of "one tip": LinUCB's algebra against a direct Gauss–Jordan inverse
  * on random data, reward updates, persistence across hub_close/hub_open, policy fallback,
- * propensities, candidate states (done / snooze / dismiss), the offline estimators against an
- * independent computation over the Open Bandit Dataset sample, and the simulator's verdict.
+ * propensities (every policy's sum to 1; Thompson's within Monte Carlo error), candidate
+ * states (done / snooze / dismiss), fatigue arithmetic, the repeat rule, forgetting, a stored
+ * model of another dimension, language and repo-affinity features, the log refresh against a
+ * direct computation, the offline estimators against an independent computation over the
+ * Open Bandit Dataset sample, and the simulator's mechanics (not its regret numbers).
  *
  * The OBD sample is read at test time from $HUB_OBD_DIR (default ../shared/fixtures/obd);
  * when it is absent the check is skipped with a notice.
@@ -13,7 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "testutil.h"
-#include "bandit.h"
+#include "tip/bandit.h"
+#include "tip/tip_int.h"
 
 static hub *open_db(const char *path) {
   hub *h = NULL;
@@ -224,8 +228,8 @@ static void add_item(hub *h, int n, const char *labels, const char *reason, int 
   it.created_at = updated_s - 86400 * (n % 40);
   it.updated_at = updated_s;
   it.url = "https://github.com/o/r/issues/1";
-  it.reason = reason;
-  CHECK(hub__store_upsert(h, &it, updated_s, &res) == 0, "upsert %d", n);
+  it.reason = reason ? hub__reason_find(reason) : -1;
+  CHECK(hub__items_put(h, &it, updated_s, &res, NULL) == 0, "upsert %d", n);
 }
 
 static void fill(hub *h, int n) {
@@ -284,12 +288,26 @@ static void test_tip_api(void) {
   }
   decision = (long)tu_num(r, "decision");
   cJSON_Delete(r);
-  /* same seed, same state → same tip (determinism) */
-  r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld,\"seed\":3}", NOW0);
-  r2 = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld,\"seed\":3}", NOW0);
-  CHECK(strcmp(tu_str(r, "tip.key"), tu_str(r2, "tip.key")) == 0, "seeded draws repeat");
-  cJSON_Delete(r);
-  cJSON_Delete(r2);
+  /* same seed, same state → same tip (determinism): two databases with the same items */
+  {
+    hub *a = open_db(":memory:"), *b = open_db(":memory:");
+    int same = 1;
+    hub__setting_set(a, "github_user", "me");
+    hub__setting_set(b, "github_user", "me");
+    fill(a, 30);
+    fill(b, 30);
+    for (i = 0; i < 5; i++) {
+      r = tu_call(a, "{\"cmd\":\"tip\",\"now\":%lld,\"seed\":%d}", NOW0 + i, 3 + i);
+      r2 = tu_call(b, "{\"cmd\":\"tip\",\"now\":%lld,\"seed\":%d}", NOW0 + i, 3 + i);
+      if (!tu_str(r, "tip.key") || !tu_str(r2, "tip.key") || strcmp(tu_str(r, "tip.key"), tu_str(r2, "tip.key")) != 0)
+        same = 0;
+      cJSON_Delete(r);
+      cJSON_Delete(r2);
+    }
+    CHECK(same, "seeded draws repeat on the same state");
+    hub_close(a);
+    hub_close(b);
+  }
   /* feedback */
   r = tu_call(h, "{\"cmd\":\"tip_feedback\",\"decision\":%ld,\"now\":%lld,\"reaction\":\"done\"}", decision, NOW0 + 1000);
   CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok")) && tu_num(r, "reward") == 1 && tu_num(r, "updates") == 1,
@@ -361,14 +379,16 @@ static void test_tip_api(void) {
   CHECK(tu_num(r, "candidates") >= 29, "a done item that changed comes back (%g)", tu_num(r, "candidates"));
   cJSON_Delete(r);
   /* fallback: damage the stored model → score_greedy serves, linucb is reported */
-  hub__exec(h, "UPDATE tip_models SET state=x'00010203'");
+  hub__db_exec(h, "UPDATE tip_models SET state=x'00010203'");
   r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld,\"debug\":true}", NOW0 + 3600003);
   CHECK(tu_str(r, "policy") && strcmp(tu_str(r, "policy"), "score_greedy") == 0, "falls back to score_greedy");
   CHECK(tu_str(r, "fallback.0") && strcmp(tu_str(r, "fallback.0"), "linucb") == 0, "fallback names linucb");
   CHECK(fabs(sum_p(r, &minp) - 1.0) < 1e-12, "fallback propensities sum to 1");
   cJSON_Delete(r);
   r = tu_call(h, "{\"cmd\":\"tip_policies\",\"set\":{\"enabled\":{\"score_greedy\":false}}}");
-  CHECK(tu_str(r, "policies.1.role") && strcmp(tu_str(r, "policies.1.role"), "off") == 0, "score_greedy off");
+  CHECK(tu_str(r, "policies.3.role") && strcmp(tu_str(r, "policies.3.name"), "score_greedy") == 0 &&
+            strcmp(tu_str(r, "policies.3.role"), "off") == 0,
+        "score_greedy off");
   cJSON_Delete(r);
   r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld,\"debug\":true}", NOW0 + 3600004);
   CHECK(tu_str(r, "policy") && strcmp(tu_str(r, "policy"), "random") == 0, "then to random");
@@ -387,7 +407,7 @@ static void test_tip_api(void) {
   cJSON_Delete(r);
   /* reset clears the model → linucb serves again from the prior */
   r = tu_call(h, "{\"cmd\":\"tip_reset\"}");
-  CHECK(tu_num(r, "models") == 1, "reset drops the model");
+  CHECK(tu_num(r, "models") == 2, "reset drops the models (linear and the seed design's): %g", tu_num(r, "models"));
   cJSON_Delete(r);
   r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld}", NOW0 + 3600006);
   CHECK(tu_str(r, "policy") && strcmp(tu_str(r, "policy"), "linucb") == 0, "linucb after reset");
@@ -399,7 +419,8 @@ static void test_tip_api(void) {
         "{\"cmd\":\"tip_feedback\",\"decision\":2,\"now\":1700003700000,\"reaction\":\"helpful\"}",
         "{\"cmd\":\"tip_stats\"}", "{\"cmd\":\"tip_policies\"}",
         "{\"cmd\":\"tip_eval\",\"source\":\"log\",\"policy\":\"linucb\"}",
-        "{\"cmd\":\"tip_simulate\",\"steps\":20,\"users\":1,\"candidates\":5}"};
+        "{\"cmd\":\"tip_simulate\",\"steps\":20,\"seeds\":1,\"candidates\":5}",
+        "{\"cmd\":\"tip_refresh\"}"};
     size_t q;
     long k;
     int answered = 1;
@@ -599,31 +620,446 @@ static void test_obd(void) {
   }
 }
 
-static void test_simulator(void) {
-  hub__sim_cfg cfg;
-  hub__sim_result r;
-  double x[16], n2 = 0;
+/* ---- fatigue, repeats, forgetting, propensities, learning from the log ------------------------ */
+
+static void test_fatigue_arithmetic(void) {
+  tip_cfg cfg;
+  hub__tip_exposure e;
+  int64_t t = NOW0, hour = 3600000;
+  hub__tip_cfg_defaults(&cfg);
+  memset(&e, 0, sizeof e);
+  e.last_reaction = -1;
+  CHECK(hub__tip_fatigue_now(&e, 7, t, &cfg) == 0, "never shown: no fatigue");
+  hub__tip_exposure_view(&e, 7, t, &cfg);
+  CHECK(e.views == 1 && hub__tip_fatigue_now(&e, 7, t, &cfg) == 1.0, "one view: exposure count 1");
+  CHECK(fabs(hub__tip_fatigue_now(&e, 7, t + 24 * hour, &cfg) - 0.5) < 1e-12, "halves after fatigue_hours (24 h)");
+  CHECK(fabs(hub__tip_fatigue_now(&e, 7, t + 72 * hour, &cfg) - 0.125) < 1e-12, "an eighth after three half-lives");
+  CHECK(hub__tip_fatigue_now(&e, 8, t + hour, &cfg) == 0, "new activity on the item (another mark): no fatigue");
+  hub__tip_exposure_react(&e, REACT_SNOOZE, 0.0, t, &cfg);
+  CHECK(fabs(e.fatigue - 2.0) < 1e-12, "a snooze adds snooze_views (1) to the view: 2");
+  hub__tip_exposure_view(&e, 7, t + 24 * hour, &cfg);
+  CHECK(fabs(e.fatigue - 2.0) < 1e-12 && e.views == 2, "a view a day later: 2 × ½ + 1 = 2");
+  hub__tip_exposure_react(&e, REACT_NOT_HELPFUL, -0.5, t + 24 * hour, &cfg);
+  CHECK(fabs(e.fatigue - 2.0) < 1e-12 && e.last_reaction == REACT_NOT_HELPFUL, "not helpful adds nothing to the view");
+  hub__tip_exposure_react(&e, REACT_HELPFUL, 0.5, t + 25 * hour, &cfg);
+  CHECK(e.fatigue == 0 && e.views == 2, "a positive reaction clears the count, views stay");
+  hub__tip_exposure_view(&e, 9, t + 26 * hour, &cfg);
+  CHECK(e.fatigue == 1.0 && e.mark == 9, "after news the count restarts at the view");
+  CHECK(hub__tip_in_row(5, 1, 0, 0, 0) == 1 && hub__tip_in_row(5, 1, 5, 1, 1) == 2 && hub__tip_in_row(5, 1, 5, 1, 2) == 3,
+        "runs: 1, 2, 3 in a row");
+  CHECK(hub__tip_in_row(5, 2, 5, 1, 2) == 1 && hub__tip_in_row(6, 1, 5, 1, 2) == 1, "a changed item or another item starts a new run");
+}
+
+/* The run of greedy picks through the API: the top item twice, then held back once. */
+static void test_repeats(void) {
+  hub *h = open_db(":memory:");
+  cJSON *r;
+  int i, max_in_row = 0, held = 0, keys_a = 0, ok_rule = 1;
+  char last[64] = "";
+  hub__setting_set(h, "github_user", "me");
+  add_item(h, 1, "[\"bug\"]", "review_requested", 40, NOW0 / 1000 - 600); /* ranks first */
+  add_item(h, 2, "[]", "subscribed", 0, NOW0 / 1000 - 86400 * 30);
+  r = tu_call(h, "{\"cmd\":\"tip_policies\",\"set\":{\"serve\":\"score_greedy\",\"epsilon\":0}}");
+  cJSON_Delete(r);
+  for (i = 0; i < 9; i++) {
+    long dec;
+    r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld,\"seed\":%d}", NOW0 + i * 60000, i);
+    dec = (long)tu_num(r, "decision");
+    if ((int)tu_num(r, "in_row") > max_in_row) max_in_row = (int)tu_num(r, "in_row");
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "held_back_repeat"))) held++;
+    if (tu_str(r, "tip.key") && strcmp(tu_str(r, "tip.key"), "github.com/o/r#1") == 0) keys_a++;
+    if (i % 3 == 2 && tu_str(r, "tip.key") && strcmp(tu_str(r, "tip.key"), "github.com/o/r#2") != 0) ok_rule = 0;
+    snprintf(last, sizeof last, "%s", tu_str(r, "tip.key") ? tu_str(r, "tip.key") : "");
+    cJSON_Delete(r);
+    r = tu_call(h, "{\"cmd\":\"tip_feedback\",\"decision\":%ld,\"now\":%lld,\"reaction\":\"helpful\"}", dec,
+                NOW0 + i * 60000 + 1000);
+    cJSON_Delete(r);
+  }
+  CHECK(max_in_row == HUB_TIP_MAX_REPEAT, "the top item runs at most %d times in a row (%d)", HUB_TIP_MAX_REPEAT, max_in_row);
+  CHECK(ok_rule && keys_a == 6 && held == 3, "A, A, B, A, A, B …: every third tip is the other item (%d A, %d held)", keys_a, held);
+  CHECK(tu_count(h, "SELECT count(*) FROM tip_decisions WHERE in_row > 2") == 0, "no decision logs a run over 2");
+  r = tu_call(h, "{\"cmd\":\"tip_stats\"}");
+  CHECK(tu_num(r, "max_in_row") == 2 && tu_num(r, "recent.0.in_row") >= 1, "tip_stats reports the runs");
+  cJSON_Delete(r);
+  /* the top item served twice; news on it starts a new run */
+  r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld}", NOW0 + 20 * 60000);
+  cJSON_Delete(r);
+  r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld}", NOW0 + 21 * 60000);
+  CHECK(tu_num(r, "in_row") == 2 && strcmp(tu_str(r, "tip.key"), "github.com/o/r#1") == 0, "A twice in a row");
+  cJSON_Delete(r);
+  add_item(h, 1, "[\"bug\"]", "review_requested", 41, NOW0 / 1000 + 22 * 60); /* a new comment */
+  r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld}", NOW0 + 23 * 60000);
+  CHECK(tu_str(r, "tip.key") && strcmp(tu_str(r, "tip.key"), "github.com/o/r#1") == 0 && tu_num(r, "in_row") == 1,
+        "with news the same item may come again, as a new run (%g)", tu_num(r, "in_row"));
+  cJSON_Delete(r);
+  /* only one candidate, served twice: no third time */
+  hub__db_exec(h, "UPDATE items SET state='closed' WHERE key='github.com/o/r#2'");
+  r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld}", NOW0 + 24 * 60000);
+  cJSON_Delete(r);
+  r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld}", NOW0 + 25 * 60000);
+  CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "tip")) &&
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "held_back_repeat")),
+        "the only item, twice already and unchanged: no tip, and it says so");
+  cJSON_Delete(r);
+  hub_close(h);
+}
+
+/* p of key in a debug answer's distribution (-1 when absent); *fatigue its exposure count. */
+static double p_of(const cJSON *r, const char *key, double *fatigue) {
+  const cJSON *e;
+  cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(r, "distribution")) {
+    if (strcmp(cJSON_GetObjectItemCaseSensitive(e, "key")->valuestring, key) == 0) {
+      if (fatigue) *fatigue = cJSON_GetObjectItemCaseSensitive(e, "fatigue")->valuedouble;
+      return cJSON_GetObjectItemCaseSensitive(e, "p")->valuedouble;
+    }
+  }
+  return -1;
+}
+
+/* Two identical items: the one snoozed comes back behind the other. */
+static void test_snooze_return(void) {
+  hub *h = open_db(":memory:");
+  cJSON *r;
+  char first[64];
+  double f = -1;
+  long dec;
+  hub__setting_set(h, "github_user", "me");
+  add_item(h, 2, "[]", "mentioned", 3, NOW0 / 1000 - 3600);
+  add_item(h, 4, "[]", "mentioned", 3, NOW0 / 1000 - 3600);
+  r = tu_call(h, "{\"cmd\":\"tip_policies\",\"set\":{\"epsilon\":0}}");
+  cJSON_Delete(r);
+  r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld,\"seed\":1}", NOW0);
+  snprintf(first, sizeof first, "%s", tu_str(r, "tip.key") ? tu_str(r, "tip.key") : "");
+  dec = (long)tu_num(r, "decision");
+  cJSON_Delete(r);
+  r = tu_call(h, "{\"cmd\":\"tip_feedback\",\"decision\":%ld,\"now\":%lld,\"reaction\":\"snooze\"}", dec, NOW0);
+  cJSON_Delete(r);
+  r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld,\"debug\":true}", NOW0 + 3600000 + 1);
+  CHECK(tu_num(r, "candidates") == 2 && p_of(r, first, &f) >= 0, "after its hour the snoozed item is a candidate again");
+  CHECK(fabs(f - 2.0 * exp2(-(3600000.0 + 1) / (24 * 3600000.0))) < 1e-9, "its exposure count: (view + snooze) decayed an hour: %g", f);
+  CHECK(tu_str(r, "tip.key") && strcmp(tu_str(r, "tip.key"), first) != 0,
+        "a snoozed item that returns is not the automatic next tip (%s)", tu_str(r, "tip.key"));
+  cJSON_Delete(r);
+  hub_close(h);
+}
+
+/* A model with some evidence, and candidates for the pure policy tests. */
+static void setup_policy(hub__linucb *m, hub__linucb *sm, cand *c, int n, tip_cfg *cfg) {
+  int i, t;
+  hub__tip_cfg_defaults(cfg);
+  hub__tip_model_prior(MODEL_LINEAR, cfg, m);
+  hub__tip_model_prior(MODEL_SEED, cfg, sm);
+  memset(c, 0, (size_t)n * sizeof *c);
+  for (i = 0; i < n; i++) {
+    c[i].it.age_days = 3 + 20 * i;
+    c[i].it.stale_days = 1 + i;
+    c[i].it.engagement = i * 3;
+    c[i].it.importance = 1 + i % 4;
+    c[i].it.flags = (unsigned)(i * 37 % 512);
+    hub__tip_features(&c[i].it, 11, 3, c[i].x);
+    hub__tip_seed_features(&c[i].it, 11, 3, c[i].xs);
+  }
+  for (t = 0; t < 30; t++) hub__linucb_update(m, c[t % n].x, t % 3 == 0 ? 1.0 : -0.3);
+}
+
+static void test_propensities(void) {
+  enum { N = 12 };
+  cand c[N];
+  hub__linucb m, sm;
+  tip_cfg cfg;
+  tip_ctx ctx;
+  double score[N], prob[N], ref[N], big[N];
+  int k, i, all_sum = 1, all_floor = 1, multiples = 1, within = 1;
+  setup_policy(&m, &sm, c, N, &cfg);
+  ctx.c = c;
+  ctx.n = N;
+  ctx.model = &m;
+  ctx.seed_model = &sm;
+  ctx.cfg = &cfg;
+  ctx.seed = 42;
+  for (k = 0; k < HUB_TIP_NPOL; k++) {
+    double sum = 0, mn = 1;
+    if (hub__tip_policy_table[k].fn(&ctx, score, prob) || hub__tip_floor(prob, N, cfg.epsilon)) all_sum = 0;
+    for (i = 0; i < N; i++) {
+      sum += prob[i];
+      mn = fmin(mn, prob[i]);
+    }
+    if (fabs(sum - 1) > 1e-12) all_sum = 0;
+    if (mn < cfg.epsilon / N - 1e-15) all_floor = 0;
+  }
+  CHECK(all_sum, "every policy's served distribution sums to 1");
+  CHECK(all_floor, "every candidate keeps p ≥ ε/n under every policy");
+  /* Thompson: the mixture's probabilities are draws / M, and within Monte Carlo error of
+   * Thompson sampling's own (estimated with 20,000 draws) */
+  cfg.ts_samples = 100;
+  ctx.seed = 7;
+  CHECK(hub__tip_policy_table[POL_THOMPSON].fn(&ctx, score, prob) == 0, "thompson");
+  for (i = 0; i < N; i++)
+    if (fabs(prob[i] * 100 - floor(prob[i] * 100 + 0.5)) > 1e-9) multiples = 0;
+  CHECK(multiples, "Thompson's probabilities are counts of its 100 draws / 100 (exact propensities)");
+  cfg.ts_samples = 20000;
+  ctx.seed = 99;
+  hub__tip_policy_table[POL_THOMPSON].fn(&ctx, score, big);
+  for (k = 0; k < 20; k++) { /* 20 decisions' estimates against the reference */
+    cfg.ts_samples = 100;
+    ctx.seed = 1000 + (uint64_t)k;
+    hub__tip_policy_table[POL_THOMPSON].fn(&ctx, score, ref);
+    for (i = 0; i < N; i++) {
+      double sd = sqrt(fmax(big[i] * (1 - big[i]), 1e-4) / 100.0);
+      if (fabs(ref[i] - big[i]) > 5 * sd + 0.005) within = 0; /* 5 σ of 100 draws, plus the reference's own */
+    }
+  }
+  CHECK(within, "Thompson's 100-draw propensities lie within their Monte Carlo error of the 20,000-draw estimate");
+  /* ε-greedy's ε falls with evidence, LinUCB's α too, down to their floors */
+  CHECK(hub__tip_eps_at(&cfg, 0) == 1.0 && hub__tip_eps_at(&cfg, 1e9) == cfg.epsilon &&
+            hub__tip_eps_at(&cfg, 99) > hub__tip_eps_at(&cfg, 399),
+        "ε_t: 1 with no evidence, falling, never below ε");
+  CHECK(hub__tip_alpha_at(&cfg, 0) == cfg.alpha && hub__tip_alpha_at(&cfg, 1e9) == cfg.alpha_min,
+        "α_t: α0 with no evidence, α_min at the end");
+  hub__linucb_free(&m);
+  hub__linucb_free(&sm);
+}
+
+static void test_forgetting(void) {
+  hub__linucb m;
+  double x[TIP_D], y[TIP_D], A0[TIP_D * TIP_D], b0[TIP_D];
   hub__tip_item it;
+  tip_cfg cfg;
+  int i, ok = 1;
+  int64_t day = 86400000LL;
+  unsigned char *blob;
+  size_t len;
+  int restarted = 0;
+  hub__tip_cfg_defaults(&cfg);
+  memset(&it, 0, sizeof it);
+  it.flags = HUB_TIPF_GFI;
+  it.age_days = 10;
+  hub__tip_features(&it, 21, 2, x); /* a good first issue in the evening */
+  it.flags = HUB_TIPF_REVIEW;
+  hub__tip_features(&it, 11, 2, y);
+  CHECK(hub__tip_model_prior(MODEL_LINEAR, &cfg, &m) == 0 && m.half_life_ms == 14 * day, "half-life 14 days");
+  CHECK(hub__tip_learn_tuple(&m, x, -1.0, 1.0, NOW0) == 0, "one early dismissal");
+  CHECK(hub__linucb_mean(&m, x) > -1.0 && hub__linucb_mean(&m, x) < 0, "it lowers the item's mean (%.3f)",
+        hub__linucb_mean(&m, x));
+  CHECK(hub__linucb_mean(&m, x) + hub__tip_alpha_at(&cfg, m.n_eff) * sqrt(hub__linucb_var(&m, x)) > 0,
+        "but the prior's width keeps its UCB above 0: it will be tried again");
+  memcpy(A0, m.A, sizeof A0);
+  memcpy(b0, m.b, sizeof b0);
+  CHECK(hub__linucb_decay_to(&m, NOW0 + 28 * day) == 0, "two half-lives later");
+  for (i = 0; i < TIP_D * TIP_D; i++) {
+    double prior = i % (TIP_D + 1) == 0 ? cfg.lambda : 0;
+    if (fabs((m.A[i] - prior) - 0.25 * (A0[i] - prior)) > 1e-12) ok = 0;
+  }
+  for (i = 0; i < TIP_D; i++)
+    if (fabs(m.b[i] - 0.25 * b0[i]) > 1e-12) ok = 0;
+  CHECK(ok, "the dismissal weighs a quarter; the prior λI is whole");
+  CHECK(fabs(m.n_eff - 0.25) < 1e-12, "n_eff = ¼");
+  for (i = 0; i < 10; i++) hub__tip_learn_tuple(&m, x, 1.0, 1.0, NOW0 + 28 * day + i * 3600000LL);
+  CHECK(hub__linucb_mean(&m, x) > 0.5, "the evening liking is learned after all (%.2f)", hub__linucb_mean(&m, x));
+  CHECK(hub__linucb_decay_to(&m, NOW0) == 0 && m.t_ms == NOW0 + 28 * day + 9 * 3600000LL, "time never runs backwards");
+  /* a stored model of another feature set (or the older format) starts over */
+  hub__linucb_free(&m);
+  {
+    hub *h = open_db(":memory:");
+    cJSON *r;
+    hub__linucb old;
+    hub__linucb_init(&old, 16, 1, 1, 1);
+    hub__linucb_update(&old, y, 1);
+    hub__linucb_save(&old, &blob, &len);
+    hub__db_run(h, "INSERT INTO tip_models(user,policy,d,state) VALUES('me','linucb',16,?)", "b", blob, (int64_t)len);
+    hub_free(blob);
+    hub__linucb_free(&old);
+    CHECK(hub__tip_model_load(h, "me", MODEL_LINEAR, &cfg, &m, &restarted) == 0 && restarted && m.d == TIP_D &&
+              m.updates == 0,
+          "a stored 16-feature model: a new %d-feature model starts", TIP_D);
+    hub__linucb_free(&m);
+    hub__setting_set(h, "github_user", "me");
+    add_item(h, 1, "[]", "mentioned", 1, NOW0 / 1000);
+    r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld}", NOW0);
+    CHECK(tu_str(r, "model") && strstr(tu_str(r, "model"), "restarted") && strcmp(tu_str(r, "policy"), "linucb") == 0,
+          "the tip says the model restarted, and LinUCB serves");
+    cJSON_Delete(r);
+    hub_close(h);
+  }
+}
+
+/* The repos table's languages and the learned repo affinity reach the features. */
+static void test_context_features(void) {
+  hub *h = open_db(":memory:");
+  cJSON *r;
+  long dec;
+  hub__setting_set(h, "github_user", "me");
+  hub__db_exec(h, "INSERT INTO repos(owner,name,label,languages,source,hash,first_seen,changed) VALUES"
+                  "('me','mine','good first issue','[\"Rust\",\"C\"]','test','h',0,0),"
+                  "('o','r','good first issue','[\"rust\"]','test','h',0,0)");
+  add_item(h, 2, "[\"good first issue\"]", NULL, 1, NOW0 / 1000 - 3600); /* o/r */
+  r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld,\"debug\":true,\"tz_offset_min\":0}", NOW0);
+  CHECK(tu_num(r, "features.18") > 0,
+        "o/r is in Rust, a language of the user's own repo: language match (%g)", tu_num(r, "features.18"));
+  CHECK(tu_num(r, "features.19") > 0 && tu_num(r, "features.22") > 0,
+        "a good first issue in the user's language, at 22 h: both interactions on");
+  CHECK(tu_num(r, "features.20") == 0, "no reactions yet: no repo affinity");
+  dec = (long)tu_num(r, "decision");
+  cJSON_Delete(r);
+  r = tu_call(h, "{\"cmd\":\"tip_feedback\",\"decision\":%ld,\"now\":%lld,\"reaction\":\"done\"}", dec, NOW0 + 1000);
+  cJSON_Delete(r);
+  add_item(h, 4, "[]", "mentioned", 1, NOW0 / 1000); /* another item in o/r */
+  r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld,\"debug\":true}", NOW0 + 2000);
+  CHECK(fabs(tu_num(r, "features.20") / tu_num(r, "features.18") - 1.0 / 3.0) < 1e-6, /* decayed a second */
+        "after one done in o/r its affinity is 1/(1 + 2) (shrunk toward 0): %g",
+        tu_num(r, "features.20") / tu_num(r, "features.18"));
+  CHECK(tu_num(r, "features.18") > 0 && tu_num(r, "features.19") == 0, "a mention in o/r: language match only");
+  cJSON_Delete(r);
+  hub_close(h);
+}
+
+/* Direct sums over the log: A = λI + Σ 2^(−(T − t)/H) w x xᵀ, b likewise (T = last reaction). */
+static void direct_model(hub *h, const tip_cfg *cfg, double *A, double *b, double *As) {
+  sqlite3_stmt *st = hub__db_q(h, "SELECT r.at, r.reward, d.features, d.xseed, d.propensity, d.candidates"
+                                  " FROM tip_reactions r JOIN tip_decisions d ON d.id = r.decision_id ORDER BY r.at", NULL);
+  int64_t T = hub__db_int(h, "SELECT max(at) FROM tip_reactions", NULL, 0);
+  int i, j;
+  memset(A, 0, TIP_D * TIP_D * sizeof *A);
+  memset(b, 0, TIP_D * sizeof *b);
+  memset(As, 0, TIP_DSEED * TIP_DSEED * sizeof *As);
+  for (i = 0; i < TIP_D; i++) A[i * TIP_D + i] = cfg->lambda;
+  for (i = 0; i < TIP_DSEED; i++) As[i * TIP_DSEED + i] = 1.0;
+  while (st && sqlite3_step(st) == SQLITE_ROW) {
+    double g = exp2(-(double)(T - sqlite3_column_int64(st, 0)) / (cfg->half_life_days * 86400000.0));
+    double r = sqlite3_column_double(st, 1), p = sqlite3_column_double(st, 4), n = (double)sqlite3_column_int64(st, 5);
+    double w = fmin(cfg->ips_clip, fmax(1.0, 1.0 / (n * p))), x[TIP_D], xs[TIP_DSEED];
+    cJSON *fx = cJSON_Parse((const char *)sqlite3_column_text(st, 2)), *fs = cJSON_Parse((const char *)sqlite3_column_text(st, 3));
+    for (i = 0; i < TIP_D; i++) x[i] = cJSON_GetArrayItem(fx, i)->valuedouble;
+    for (i = 0; i < TIP_DSEED; i++) xs[i] = cJSON_GetArrayItem(fs, i)->valuedouble;
+    for (i = 0; i < TIP_D; i++) {
+      for (j = 0; j < TIP_D; j++) A[i * TIP_D + j] += g * w * x[i] * x[j];
+      b[i] += g * w * r * x[i];
+    }
+    for (i = 0; i < TIP_DSEED; i++)
+      for (j = 0; j < TIP_DSEED; j++) As[i * TIP_DSEED + j] += xs[i] * xs[j];
+    cJSON_Delete(fx);
+    cJSON_Delete(fs);
+  }
+  hub__db_done(h, st);
+}
+
+static double rel_diff(const double *a, const double *b, int n) {
+  double m = 0, s = 1e-12;
   int i;
+  for (i = 0; i < n; i++) {
+    m = fmax(m, fabs(a[i] - b[i]));
+    s = fmax(s, fabs(b[i]));
+  }
+  return m / s;
+}
+
+static void test_refresh(void) {
+  hub *h = open_db(":memory:");
+  cJSON *r;
+  tip_cfg cfg;
+  hub__linucb online, online_seed, fresh, fresh_seed;
+  double A[TIP_D * TIP_D], b[TIP_D], As[TIP_DSEED * TIP_DSEED];
+  static const char *const reactions[] = {"done", "snooze", "dismiss", "helpful", "not_helpful"};
+  static const char *const serve[] = {"linucb", "thompson", "egreedy", "score_greedy", "random", "seed_linucb"};
+  int i;
+  hub__setting_set(h, "github_user", "me");
+  fill(h, 25);
+  r = tu_call(h, "{\"cmd\":\"tip_policies\",\"set\":{\"epsilon\":0.3,\"ips_clip\":4,\"half_life_days\":2}}");
+  cJSON_Delete(r);
+  for (i = 0; i < 40; i++) { /* every policy serves; reactions spread over ten days */
+    long long t = NOW0 + (long long)i * 6 * 3600000;
+    long dec;
+    r = tu_call(h, "{\"cmd\":\"tip_policies\",\"set\":{\"serve\":\"%s\"}}", serve[i % 6]);
+    cJSON_Delete(r);
+    r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld,\"seed\":%d}", t, i);
+    dec = (long)tu_num(r, "decision");
+    if (i % 6 == 1) CHECK(tu_num(r, "mc_samples") == 100, "Thompson's decision records its draws (%g)", tu_num(r, "mc_samples"));
+    cJSON_Delete(r);
+    r = tu_call(h, "{\"cmd\":\"tip_feedback\",\"decision\":%ld,\"now\":%lld,\"reaction\":\"%s\"}", dec, t + 60000,
+                reactions[i % 5 == 0 ? 1 : i % 4 == 0 ? 0 : i % 3 == 0 ? 4 : 3]);
+    cJSON_Delete(r);
+  }
+  CHECK(tu_count(h, "SELECT count(DISTINCT policy) FROM tip_decisions") == 6, "six policies served");
+  CHECK(tu_count(h, "SELECT count(DISTINCT propensity) FROM tip_decisions") > 5, "with varied propensities");
+  hub__tip_cfg_load(h, &cfg);
+  CHECK(hub__tip_model_load(h, "me", MODEL_LINEAR, &cfg, &online, NULL) == 0 &&
+            hub__tip_model_load(h, "me", MODEL_SEED, &cfg, &online_seed, NULL) == 0 && online.updates == 40 &&
+            online_seed.updates == 40,
+        "every served tip taught both models, whichever policy served (%ld, %ld)", online.updates, online_seed.updates);
+  r = tu_call(h, "{\"cmd\":\"tip_refresh\"}");
+  CHECK(tu_num(r, "tuples") == 40 && tu_num(r, "skipped") == 0 && tu_num(r, "models.linucb.learned") == 40,
+        "tip_refresh replays the 40 logged tuples");
+  cJSON_Delete(r);
+  CHECK(hub__tip_model_load(h, "me", MODEL_LINEAR, &cfg, &fresh, NULL) == 0 &&
+            hub__tip_model_load(h, "me", MODEL_SEED, &cfg, &fresh_seed, NULL) == 0,
+        "refreshed models load");
+  direct_model(h, &cfg, A, b, As);
+  CHECK(rel_diff(fresh.A, A, TIP_D * TIP_D) < 1e-9 && rel_diff(fresh.b, b, TIP_D) < 1e-9,
+        "log refresh = the direct importance-weighted, discounted sums (A %.2g, b %.2g)",
+        rel_diff(fresh.A, A, TIP_D * TIP_D), rel_diff(fresh.b, b, TIP_D));
+  CHECK(rel_diff(online.A, A, TIP_D * TIP_D) < 1e-9 && rel_diff(online.theta, fresh.theta, TIP_D) < 1e-9,
+        "and = the model learned online");
+  CHECK(rel_diff(fresh_seed.A, As, TIP_DSEED * TIP_DSEED) < 1e-12, "the seed design's model too");
+  hub__linucb_free(&online);
+  hub__linucb_free(&online_seed);
+  hub__linucb_free(&fresh);
+  hub__linucb_free(&fresh_seed);
+  /* a log of another feature set is skipped, not learned */
+  hub__db_exec(h, "UPDATE tip_decisions SET features='[1,2,3]' WHERE id=1");
+  r = tu_call(h, "{\"cmd\":\"tip_refresh\",\"now\":%lld}", NOW0 + 20LL * 86400000);
+  CHECK(tu_num(r, "skipped") == 1 && tu_num(r, "models.linucb.learned") == 39, "old-format tuples are skipped");
+  cJSON_Delete(r);
+  hub_close(h);
+}
+
+static void test_simulator(void) {
+  hub__sim_cfg c;
+  hub__sim_run runs[HUB_TIP_NPOL], again[HUB_TIP_NPOL];
+  hub__sim_table t;
+  double x[TIP_D], n2 = 0;
+  hub__tip_item it;
+  int i, type, ok_rows = 1, same = 1;
+  cJSON *r;
+  hub *h = open_db(":memory:");
   memset(&it, 0, sizeof it);
   it.age_days = 1000;
   it.stale_days = 1000;
   it.engagement = 1e6;
   it.importance = 1e6;
-  it.flags = 0x1ff;
+  it.affinity = 1;
+  it.flags = 0x3ff;
   hub__tip_features(&it, 12, 6, x);
-  for (i = 0; i < 16; i++) n2 += x[i] * x[i];
+  for (i = 0; i < TIP_D; i++) n2 += x[i] * x[i];
   CHECK(fabs(n2 - 1.0) < 1e-12, "longest feature vector scaled to ‖x‖ = 1");
-  hub__sim_defaults(&cfg);
-  cfg.users = 4;
-  cfg.steps = 1000;
-  cfg.seed = 42;
-  CHECK(hub__tip_simulate(&cfg, &r) == 0, "simulate");
-  CHECK(r.regret[HUB_SIM_LINUCB] < 0.5 * r.regret[HUB_SIM_RANDOM], "LinUCB beats random: %.1f vs %.1f",
-        r.regret[HUB_SIM_LINUCB], r.regret[HUB_SIM_RANDOM]);
-  CHECK(r.regret[HUB_SIM_LINUCB] < 0.5 * r.regret[HUB_SIM_SEED], "and halves the seed design's regret: %.1f vs %.1f",
-        r.regret[HUB_SIM_LINUCB], r.regret[HUB_SIM_SEED]);
-  CHECK(r.reward[HUB_SIM_LINUCB] > r.reward[HUB_SIM_RANDOM], "and earns more reward");
+  hub__sim_defaults(&c);
+  c.steps = 150;
+  c.seeds = 2;
+  for (type = 0; type < HUB_SIM_TYPES; type++) {
+    CHECK(hub__sim_user(&c, type, 5, runs) == 0, "simulate a %s user", hub__sim_type_names[type]);
+    for (i = 0; i < HUB_TIP_NPOL; i++)
+      if (runs[i].served != c.steps || runs[i].max_in_row > HUB_TIP_MAX_REPEAT || !(runs[i].regret >= 0)) ok_rows = 0;
+    hub__sim_user(&c, type, 5, again);
+    for (i = 0; i < HUB_TIP_NPOL; i++)
+      if (again[i].regret != runs[i].regret) same = 0;
+  }
+  CHECK(ok_rows, "every policy serves every step, never an item 3 times in a row, regret ≥ 0");
+  CHECK(same, "a seed replays exactly");
+  c.type = SIMU_RARE;
+  CHECK(hub__sim_family(&c, &t) == 0 && t.cell[SIMU_RARE][POL_RANDOM].ratio_median == 1.0 &&
+            t.cell[SIMU_RARE][POL_LINUCB].median > 0 && t.cell[SIMU_RARE][POL_LINUCB].worst >= t.cell[SIMU_RARE][POL_LINUCB].median,
+        "the family table: random's ratio 1, worst ≥ median");
+  r = tu_call(h, "{\"cmd\":\"tip_simulate\",\"steps\":60,\"seeds\":2,\"type\":\"drift\",\"policies\":[\"random\",\"seed_linucb\"]}");
+  CHECK(tu_str(r, "types.0.type") && strcmp(tu_str(r, "types.0.type"), "drift") == 0 &&
+            strcmp(tu_str(r, "types.0.policies.1.policy"), "seed_linucb") == 0 && tu_num(r, "types.0.policies.0.ratio_median") == 1,
+        "tip_simulate answers the table for what was asked");
+  cJSON_Delete(r);
+  r = tu_call(h, "{\"cmd\":\"tip_simulate\",\"steps\":600,\"seeds\":100}");
+  CHECK(tu_str(r, "error.code") && strcmp(tu_str(r, "error.code"), "too_big") == 0, "more work than the cap is refused");
+  cJSON_Delete(r);
+  r = tu_call(h, "{\"cmd\":\"tip_simulate\",\"type\":\"sideways\"}");
+  CHECK(tu_str(r, "error.code") != NULL, "an unknown user type is refused");
+  cJSON_Delete(r);
+  hub_close(h);
 }
 
 int main(void) {
@@ -632,6 +1068,13 @@ int main(void) {
   test_rewards_and_blob();
   test_tip_api();
   test_obd();
+  test_fatigue_arithmetic();
+  test_repeats();
+  test_snooze_return();
+  test_propensities();
+  test_forgetting();
+  test_context_features();
+  test_refresh();
   test_simulator();
   printf("bandit tests: %d passed, %d failed\n", tu_passed, tu_failed);
   return tu_failed ? 1 : 0;

@@ -138,7 +138,7 @@ static void bench_rank(void) {
   int64_t now_s = 1765000000;
   char key[64], title[64], labels[64];
   cJSON_Delete(tu_call(h, "{\"cmd\":\"settings\",\"set\":{\"github_user\":\"user7\"}}"));
-  hub__store_begin(h);
+  hub__db_begin(h);
   for (i = 0; i < N; i++) {
     memset(&it, 0, sizeof it);
     snprintf(key, sizeof key, "github.com/org%d/repo%d#%d", i % 300, i % 11, i);
@@ -156,10 +156,10 @@ static void bench_rank(void) {
     it.reactions = i % 7;
     it.created_at = now_s - (int64_t)(i % 400) * 86400 - 5000;
     it.updated_at = now_s - (int64_t)((i * 7919) % 365) * 86400;
-    it.reason = "authored";
-    hub__store_upsert(h, &it, now_s, &res);
+    it.reason = HUB_R_authored;
+    hub__items_put(h, &it, now_s, &res, NULL);
   }
-  hub__store_commit(h);
+  hub__db_commit(h);
   w = hub__weights_get(h);
   for (r = 0; r < reps; r++) {
     /* C: stream rows, score in C, heap of 200 */
@@ -171,11 +171,15 @@ static void bench_rank(void) {
     sqlite3_prepare_v2(h->db, "SELECT id,comments,reactions,labels,author,updated_at FROM items WHERE state='open'", -1, &st, NULL);
     while (sqlite3_step(st) == SQLITE_ROW) {
       hub__factors f;
+      hub__score_in in;
       scored v;
-      hub__score_explain(w, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
-                         hub__label_mult(w, (const char *)sqlite3_column_text(st, 3)),
-                         hub__contributor(w, (const char *)sqlite3_column_text(st, 4)),
-                         sqlite3_column_int64(st, 5), now_s, &f);
+      memset(&in, 0, sizeof in);
+      in.comments = sqlite3_column_int64(st, 1);
+      in.reactions = sqlite3_column_int64(st, 2);
+      in.labels = (const char *)sqlite3_column_text(st, 3);
+      in.author = (const char *)sqlite3_column_text(st, 4);
+      in.updated_s = sqlite3_column_int64(st, 5);
+      hub__score_explain(w, &in, now_s, &f);
       v.s = f.score;
       v.id = sqlite3_column_int64(st, 0);
       heap_push(heap, &n, HUB_CARDS_MAX, v);

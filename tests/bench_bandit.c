@@ -1,9 +1,16 @@
 /*
- * bench_bandit.c — benchmarks of "one tip" (not a test): microseconds per bandit decision
- * (choose among 200 candidates + one update, d = 16), the same through the command API with
- * SQLite (tip + tip_feedback over 200 stored items), and the cumulative regret after 1,000
- * simulated tips for random, score-greedy, the seed design (LinUCB d = 5, α = 1) and hub's
- * LinUCB (defaults). Prints one "name value unit" line per figure, then the regret table.
+ * bench_bandit.c — benchmarks of "one tip" (not a test): microseconds per decision of each
+ * learned policy (200 candidates, d = 22, with an update), the same through the command API
+ * with SQLite (tip + tip_feedback over 200 stored items), the time of one default
+ * tip_simulate-sized run, and the simulator family's table: cumulative regret after 600 tips
+ * per user type and policy over 12 seeds — median, worst, and the ratio to random's regret in
+ * the same seed (median, worst), seeds worse than random, the longest run of one item.
+ * Prints "name value unit" lines, then the table.
+ *
+ *   build/bench_bandit                   everything (make bench)
+ *   build/bench_bandit micro             only the timings (the wasm run)
+ *   build/bench_bandit family [k=v …]    only the table, with overrides: steps, seeds, seed,
+ *                                        candidates, type, serve, policies=a,b and any tip knob
  */
 #include <math.h>
 #include <stdio.h>
@@ -11,9 +18,10 @@
 #include <string.h>
 #include <time.h>
 #include "hub_int.h"
-#include "bandit.h"
+#include "tip/tip_int.h"
+#include "db/db.h"
+#include "items/items.h"
 
-#define D 16
 #define K 200
 
 static double now_us(void) {
@@ -25,41 +33,46 @@ static double now_us(void) {
 static uint64_t rs = 99;
 static double urand(void) { return (double)(hub__rand(&rs) >> 11) * (1.0 / 9007199254740992.0); }
 
-static double bench_decision(void) {
-  static double x[K][D], score[K];
-  hub__linucb m;
-  int i, j, t, rounds = 2000;
+/* µs per decision + update of policy pol over K random candidates. */
+static double bench_decision(int pol) {
+  static cand c[K];
+  static double score[K], prob[K];
+  hub__linucb m, sm;
+  tip_cfg cfg;
+  tip_ctx ctx;
+  int i, t, rounds = pol == POL_THOMPSON ? 200 : 2000;
   double t0, sink = 0;
+  hub__tip_cfg_defaults(&cfg);
   for (i = 0; i < K; i++) {
-    double n2 = 0;
-    for (j = 0; j < D; j++) {
-      x[i][j] = urand();
-      n2 += x[i][j] * x[i][j];
-    }
-    for (j = 0; j < D; j++) x[i][j] /= sqrt(n2);
+    memset(&c[i], 0, sizeof c[i]);
+    c[i].it.age_days = 400 * urand();
+    c[i].it.stale_days = c[i].it.age_days * urand();
+    c[i].it.engagement = 30 * urand();
+    c[i].it.importance = 5 * urand();
+    c[i].it.flags = (unsigned)(hub__rand(&rs) & 0x3ff);
+    c[i].fatigue = urand() < 0.1 ? 1 : 0;
+    hub__tip_features(&c[i].it, 10, 2, c[i].x);
+    hub__tip_seed_features(&c[i].it, 10, 2, c[i].xs);
   }
-  hub__linucb_init(&m, D, 0.25, 1.0, 1.0);
+  hub__tip_model_prior(MODEL_LINEAR, &cfg, &m);
+  hub__tip_model_prior(MODEL_SEED, &cfg, &sm);
+  ctx.c = c;
+  ctx.n = K;
+  ctx.model = &m;
+  ctx.seed_model = &sm;
+  ctx.cfg = &cfg;
   t0 = now_us();
   for (t = 0; t < rounds; t++) {
-    int best = 0, pick;
-    double q = urand(), acc = 0;
-    for (i = 0; i < K; i++) {
-      score[i] = hub__linucb_ucb(&m, x[i]);
-      if (score[i] > score[best]) best = i;
-    }
-    pick = K - 1;
-    for (i = 0; i < K; i++) { /* ε-greedy with recorded probabilities, as tip.c serves */
-      acc += (i == best ? 0.95 : 0.0) + 0.05 / K;
-      if (q < acc) {
-        pick = i;
-        break;
-      }
-    }
-    hub__linucb_update(&m, x[pick], urand() < 0.5 ? 1.0 : -1.0);
-    sink += score[pick];
+    size_t pick = (size_t)(urand() * K) % K;
+    ctx.seed = (uint64_t)t;
+    hub__tip_policy_table[pol].fn(&ctx, score, prob);
+    hub__tip_floor(prob, K, cfg.epsilon);
+    hub__tip_learn_tuple(&m, c[pick].x, urand() < 0.5 ? 1.0 : -1.0, 1.0, 1700000000000LL + t * 3600000LL);
+    sink += prob[pick];
   }
   t0 = (now_us() - t0) / rounds;
   hub__linucb_free(&m);
+  hub__linucb_free(&sm);
   return sink == 12345.678 ? 0 : t0;
 }
 
@@ -70,7 +83,7 @@ static double bench_api(void) {
   double t0;
   int64_t now = 1700000000000LL;
   if (hub_open(":memory:", NULL, &h, err, sizeof err)) return -1;
-  hub__store_begin(h);
+  hub__db_begin(h);
   for (i = 0; i < K; i++) {
     hub__item it;
     hub__upsert_result res;
@@ -86,10 +99,10 @@ static double bench_api(void) {
     it.comments = i % 11;
     it.created_at = now / 1000 - 86400 * (i % 90);
     it.updated_at = now / 1000 - 3600 * (i % 300);
-    it.reason = i % 4 ? "subscribed" : "review_requested";
-    hub__store_upsert(h, &it, now / 1000, &res);
+    it.reason = i % 4 ? HUB_R_subscribed : HUB_R_review_requested;
+    hub__items_put(h, &it, now / 1000, &res, NULL);
   }
-  hub__store_commit(h);
+  hub__db_commit(h);
   t0 = now_us();
   for (i = 0; i < rounds; i++) {
     char *out;
@@ -109,20 +122,90 @@ static double bench_api(void) {
   return t0;
 }
 
-int main(void) {
-  hub__sim_cfg cfg;
-  hub__sim_result r;
-  int p;
+/* Applies "k=v" to the family's configuration: 0, or -1 for an unknown key. */
+static int apply(hub__sim_cfg *c, const char *arg) {
+  const char *eq = strchr(arg, '=');
+  char key[64];
+  size_t k;
+  if (!eq || (size_t)(eq - arg) >= sizeof key) return -1;
+  memcpy(key, arg, (size_t)(eq - arg));
+  key[eq - arg] = 0;
+  eq++;
+  if (strcmp(key, "steps") == 0) c->steps = atoi(eq);
+  else if (strcmp(key, "seeds") == 0) c->seeds = atoi(eq);
+  else if (strcmp(key, "seed") == 0) c->seed = (uint64_t)atoll(eq);
+  else if (strcmp(key, "candidates") == 0) c->candidates = atoi(eq);
+  else if (strcmp(key, "serve") == 0) snprintf(c->cfg.serve, sizeof c->cfg.serve, "%s", eq);
+  else if (strcmp(key, "type") == 0) {
+    int t;
+    for (t = 0; t < HUB_SIM_TYPES; t++)
+      if (strcmp(eq, hub__sim_type_names[t]) == 0) c->type = t;
+  } else if (strcmp(key, "policies") == 0) {
+    char buf[200], *p, *save = NULL;
+    snprintf(buf, sizeof buf, "%s", eq);
+    c->policies = 1u << POL_RANDOM;
+    for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save))
+      if (hub__tip_policy_index(p) >= 0) c->policies |= 1u << hub__tip_policy_index(p);
+  } else {
+    for (k = 0; k < hub__tip_nknobs; k++)
+      if (strcmp(key, hub__tip_knobs[k].name) == 0) {
+        *(double *)(void *)((char *)&c->cfg + hub__tip_knobs[k].off) = atof(eq);
+        return 0;
+      }
+    return -1;
+  }
+  return 0;
+}
+
+static void print_table(const hub__sim_cfg *c, const hub__sim_table *t) {
+  int type, p;
+  printf("simulator family: %d tips per user (≈ 90 days), %d items, %d seeds per type; served policy: %s\n",
+         c->steps, c->candidates, c->seeds, c->cfg.serve);
+  printf("  %-10s %-13s %9s %9s %8s %8s %6s %6s\n", "user type", "policy", "median", "worst", "×random", "worst×",
+         ">rand", "inrow");
+  for (type = 0; type < HUB_SIM_TYPES; type++) {
+    if (c->type >= 0 && type != c->type) continue;
+    for (p = 0; p < HUB_TIP_NPOL; p++) {
+      const hub__sim_cell *cl = &t->cell[type][p];
+      if (!(c->policies >> p & 1u)) continue;
+      printf("  %-10s %-13s %9.1f %9.1f %8.2f %8.2f %6d %6d%s\n", hub__sim_type_names[type],
+             hub__tip_policy_table[p].name, cl->median, cl->worst, cl->ratio_median, cl->ratio_worst,
+             cl->worse_than_random, cl->max_in_row, strcmp(c->cfg.serve, hub__tip_policy_table[p].name) ? "" : "  ← served");
+    }
+  }
+}
+
+int main(int argc, char **argv) {
+  hub__sim_cfg c;
+  hub__sim_table *t;
+  int i, family_only = argc > 1 && strcmp(argv[1], "family") == 0, micro = argc > 1 && strcmp(argv[1], "micro") == 0;
+  double t0;
   hub__mem_init();
-  printf("bandit_decision_us %.2f us\n", bench_decision());
-  printf("tip_call_us %.1f us\n", bench_api());
-  hub__sim_defaults(&cfg);
-  if (hub__tip_simulate(&cfg, &r)) return 1;
-  printf("regret after %d simulated tips (mean of %d users, %d candidates per tip):\n", cfg.steps,
-         cfg.users, cfg.candidates);
-  printf("  %-16s %10s %12s\n", "policy", "regret", "reward");
-  for (p = 0; p < HUB_SIM_POLICIES; p++)
-    printf("  %-16s %10.1f %12.1f\n", hub__sim_policy_names[p], r.regret[p], r.reward[p]);
-  printf("regret_ratio_linucb_vs_seed %.3f\n", r.regret[HUB_SIM_LINUCB] / r.regret[HUB_SIM_SEED]);
+  hub__sim_defaults(&c);
+  for (i = 2; family_only && i < argc; i++)
+    if (apply(&c, argv[i])) {
+      fprintf(stderr, "bench_bandit: unknown setting %s\n", argv[i]);
+      return 2;
+    }
+  if (!family_only) {
+    int p;
+    for (p = 0; p <= POL_EGREEDY; p++)
+      printf("decision_us_%s %.2f us\n", hub__tip_policy_table[p].name, bench_decision(p));
+    printf("bandit_decision_us %.2f us\n", bench_decision(POL_THOMPSON));
+    printf("tip_call_us %.1f us\n", bench_api());
+  }
+  if (micro) return 0;
+  t = malloc(sizeof *t);
+  if (!t) return 1;
+  t0 = now_us();
+  if (hub__sim_family(&c, t)) return 1;
+  t0 = now_us() - t0;
+  if (!family_only) {
+    printf("family_seconds %.2f s\n", t0 / 1e6);
+    printf("family_work_units %.3g units\n", hub__sim_work(&c));
+    printf("sim_units_per_second %.3g units/s\n", hub__sim_work(&c) / (t0 / 1e6));
+  }
+  print_table(&c, t);
+  free(t);
   return 0;
 }

@@ -32,6 +32,7 @@
 #define MAX_FAULTS 64
 #define LOG_CAP 1000
 #define LOG_PATH 512
+#define LOG_BODY 256 /* bytes of a request body kept in the log */
 #define MAX_RESOURCES 8
 #define HUGE_SPACES (40UL * 1024 * 1024)
 #define MAX_STATS_JSON (4UL * 1024 * 1024)
@@ -57,6 +58,7 @@ typedef struct {
 typedef struct {
   char method[12];
   char path[LOG_PATH];
+  char body[LOG_BODY];
   int status;
   int charged;
 } log_entry;
@@ -71,6 +73,7 @@ static replay *rp;
 static fault faults[MAX_FAULTS];
 static size_t nfaults;
 static long st_requests, st_charged, st_nm, st_unmatched;
+static long st_preflights; /* CORS preflights (OPTIONS): not in requests, counted apart */
 static res_count resources[MAX_RESOURCES];
 static log_entry logbuf[LOG_CAP];
 static size_t log_next, log_len;
@@ -79,6 +82,8 @@ static int wake_pipe[2] = {-1, -1};
 /* Per-connection state: the raw request URI (with its query), captured by the URI logger. */
 typedef struct {
   char *uri;
+  char body[LOG_BODY]; /* the start of the request body (PATCH/PUT/POST), for the log */
+  size_t body_len;
   int seen;
   int quit; /* POST /_fake/quit: wake main once the answer has been sent */
 } conn_state;
@@ -98,8 +103,8 @@ static void count_resource(const char *res) {
   resources[i].n++;
 }
 
-static void record(const char *method, const char *uri, int status, int charged, int unmatched,
-                   const char *res) {
+static void record(const char *method, const char *uri, const char *body, int status, int charged,
+                   int unmatched, const char *res) {
   log_entry *e = &logbuf[log_next];
   st_requests++;
   if (charged) {
@@ -110,6 +115,7 @@ static void record(const char *method, const char *uri, int status, int charged,
   if (unmatched) st_unmatched++;
   snprintf(e->method, sizeof e->method, "%.11s", method);
   snprintf(e->path, sizeof e->path, "%.511s", uri);
+  snprintf(e->body, sizeof e->body, "%s", body ? body : "");
   e->status = status;
   e->charged = charged;
   log_next = (log_next + 1) % LOG_CAP;
@@ -117,7 +123,7 @@ static void record(const char *method, const char *uri, int status, int charged,
 }
 
 static void reset_stats(void) {
-  st_requests = st_charged = st_nm = st_unmatched = 0;
+  st_requests = st_charged = st_nm = st_unmatched = st_preflights = 0;
   memset(resources, 0, sizeof resources);
   log_next = log_len = 0;
 }
@@ -151,14 +157,14 @@ static size_t json_str(char *buf, size_t len, size_t cap, const char *s) {
 
 /* Builds the stats JSON (caller holds mu). Returns malloc'd text or NULL. */
 static char *stats_json(void) {
-  size_t cap = 256 + log_len * (LOG_PATH * 2 + 96), len = 0, i;
+  size_t cap = 256 + log_len * ((LOG_PATH + LOG_BODY) * 2 + 112), len = 0, i;
   char *buf;
   if (cap > MAX_STATS_JSON) cap = MAX_STATS_JSON;
   buf = malloc(cap);
   if (!buf) return NULL;
-  APPEND("{\"requests\":%ld,\"charged\":%ld,\"not_modified\":%ld,\"unmatched\":%ld,"
+  APPEND("{\"requests\":%ld,\"charged\":%ld,\"not_modified\":%ld,\"unmatched\":%ld,\"preflights\":%ld,"
          "\"charged_by_resource\":{\"core\":",
-         st_requests, st_charged, st_nm, st_unmatched);
+         st_requests, st_charged, st_nm, st_unmatched, st_preflights);
   {
     long core = 0, search = 0;
     for (i = 0; i < MAX_RESOURCES && resources[i].name[0]; i++) {
@@ -180,6 +186,10 @@ static char *stats_json(void) {
     len = json_str(buf, len, cap, e->method);
     APPEND(",\"path\":");
     len = json_str(buf, len, cap, e->path);
+    if (e->body[0]) {
+      APPEND(",\"body\":");
+      len = json_str(buf, len, cap, e->body);
+    }
     APPEND(",\"status\":%d,\"charged\":%s}", e->status, e->charged ? "true" : "false");
   }
   APPEND("]}\n");
@@ -373,7 +383,7 @@ static fault take_fault(const char *path) {
 }
 
 static enum MHD_Result send_fault(struct MHD_Connection *c, const fault *f, const char *method,
-                                  const char *uri) {
+                                  const char *uri, const char *req_body) {
   char body[512], reset[32], ra[32];
   const char *res = resource_for(uri);
   replay_header h[6];
@@ -428,7 +438,7 @@ static enum MHD_Result send_fault(struct MHD_Connection *c, const fault *f, cons
     return MHD_NO;
   }
   pthread_mutex_lock(&mu);
-  record(method, uri, status, 1, 0, res);
+  record(method, uri, req_body, status, 1, 0, res);
   pthread_mutex_unlock(&mu);
   return send_buf(c, status, body, strlen(body), h, nh, "application/json; charset=utf-8");
 }
@@ -464,22 +474,31 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
   int rc;
   (void)cls;
   (void)version;
-  (void)upload_data;
   if (cs && !cs->seen) { /* first call: headers only */
     cs->seen = 1;
     return MHD_YES;
   }
-  if (*upload_data_size) { /* ignore request bodies */
+  if (*upload_data_size) { /* request bodies: the start is kept for the log, the rest ignored */
+    if (cs && cs->body_len + 1 < sizeof cs->body) {
+      size_t n = *upload_data_size, room = sizeof cs->body - 1 - cs->body_len;
+      memcpy(cs->body + cs->body_len, upload_data, n < room ? n : room);
+      cs->body_len += n < room ? n : room;
+      cs->body[cs->body_len] = 0;
+    }
     *upload_data_size = 0;
     return MHD_YES;
   }
   if (strcmp(method, "OPTIONS") == 0) {
     struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    pthread_mutex_lock(&mu);
+    st_preflights++;
+    pthread_mutex_unlock(&mu);
     if (!r) return MHD_NO;
     add_cors(r);
-    MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, PATCH, PUT, DELETE, OPTIONS");
     MHD_add_response_header(r, "Access-Control-Allow-Headers",
-                            "Authorization, If-None-Match, If-Modified-Since, Accept, X-GitHub-Api-Version");
+                            "Authorization, If-None-Match, If-Modified-Since, Accept, X-GitHub-Api-Version, "
+                            "Content-Type");
     MHD_add_response_header(r, "Access-Control-Max-Age", "600");
     ret = MHD_queue_response(c, 204, r);
     MHD_destroy_response(r);
@@ -493,20 +512,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
   if (f.kind == F_HUGE) {
     stream *s = calloc(1, sizeof *s);
     pthread_mutex_lock(&mu);
-    record(method, uri, 200, 1, 0, resource_for(url));
+    record(method, uri, cs ? cs->body : NULL, 200, 1, 0, resource_for(url));
     pthread_mutex_unlock(&mu);
     if (!s) return MHD_NO;
     return send_stream(c, 200, s, HUGE_SPACES + 2, huge_reader, NULL, 0);
   }
   if (f.kind != F_NONE && f.kind != F_SLOW && f.kind != F_TRUNCATE && f.kind != F_BADJSON)
-    return send_fault(c, &f, method, uri);
+    return send_fault(c, &f, method, uri, cs ? cs->body : NULL);
   if (f.kind == F_SLOW) sleep_ms(f.delay_ms);
 
   memset(&hl, 0, sizeof hl);
   MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hl);
   pthread_mutex_lock(&mu);
   rc = replay_answer_info(rp, method, uri, hl.h, hl.n, &resp, &info);
-  if (rc == 0) record(method, uri, resp.status, info.charged, !info.matched, info.resource);
+  if (rc == 0) record(method, uri, cs ? cs->body : NULL, resp.status, info.charged, !info.matched, info.resource);
   pthread_mutex_unlock(&mu);
   if (rc) return send_json(c, 500, "{\"message\":\"fake_upstream: out of memory\"}");
   if (!info.matched) fprintf(stderr, "fake_upstream: unmatched %s %s\n", method, uri);

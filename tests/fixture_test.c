@@ -343,6 +343,20 @@ static void test_oversized(void) {
   hub_close(h);
 }
 
+/* The worst card position (1-based) of the items a review was requested on; 0 when none. */
+static int review_positions(hub *h, int64_t now) {
+  cJSON *cards = tu_call(h, "{\"cmd\":\"cards\",\"now\":%lld}", (long long)now), *c, *r;
+  int pos = 0, worst = 0;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(cards, "cards")) {
+    pos++;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(c, "reasons")) {
+      if (strcmp(tu_str(r, "code"), "review_requested") == 0) worst = pos;
+    }
+  }
+  cJSON_Delete(cards);
+  return worst;
+}
+
 static void test_demo(void) {
   hub *h = open_db();
   replay *r = load("demo");
@@ -370,7 +384,19 @@ static void test_demo(void) {
   CHECK(tu_count(h, "SELECT count(*) FROM items WHERE title LIKE '%<img src=x onerror=alert(1)>%'") == 1,
         "demo: a hostile title is stored verbatim (the page renders it as text)");
   tu_golden(outdir, "demo", tu_dump_items(h));
+  tu_golden(outdir, "demo-brief", tu_dump_brief(h, now)); /* the rule-built briefing, native = wasm */
   cJSON_Delete(run);
+  {
+    /* why you were notified ranks: review requests come first under the default formula; the
+     * seed formula (no reason factor) stays available as a preset and is pinned too */
+    int worst_hub = review_positions(h, now), worst_seed;
+    CHECK(worst_hub > 0 && worst_hub <= 10, "demo: every review request is in the top 10 (worst at %d)", worst_hub);
+    set(h, "{\"score_preset\":\"seed\"}");
+    worst_seed = review_positions(h, now);
+    CHECK(worst_seed > worst_hub, "demo: the seed preset ranks them lower (worst at %d, hub %d)", worst_seed, worst_hub);
+    tu_golden(outdir, "demo-seed", tu_dump_items(h));
+    set(h, "{\"score_preset\":\"hub\"}");
+  }
 
   cards = tu_call(h, "{\"cmd\":\"cards\",\"now\":%lld}", (long long)now);
   card = tu_call(h, "{\"cmd\":\"card\",\"now\":%lld,\"key\":\"%s\"}", (long long)now,
@@ -394,6 +420,85 @@ static void test_demo(void) {
   hub_close(h);
 }
 
+/* One thing gone upstream (404 for one notification's subject) is skipped quietly for a day:
+ * the run is ok, it is not asked again until the day is over, and the rest is stored. */
+static void test_gone(void) {
+  hub *h = open_db();
+  replay *r = load("demo");
+  int64_t now = T0;
+  fault f[] = {{"/repos/octocat/Hello-World/issues/1347", 0, 1, 404, NULL, NULL, NULL, "{\"message\":\"Not Found\"}", 0, 0},
+               {NULL, 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0}};
+  cJSON *run;
+  set(h, "{\"github_token\":\"demo-token\"}");
+  run = tu_sync(h, r, &now, inject, f, NULL);
+  CHECK(run && strcmp(tu_str(run, "status"), "ok") == 0 && cJSON_GetArraySize(cJSON_GetObjectItem(run, "errors")) == 0,
+        "gone: one 404 subject leaves the run ok with no error (%s)", run ? tu_str(run, "status") : "?");
+  CHECK(tu_num(run, "skip_reasons.gone upstream (404)") == 1, "gone: counted as skipped with its reason");
+  CHECK(tu_count(h, "SELECT count(*) FROM items WHERE key='github.com/octocat/Hello-World#1347'") == 1,
+        "gone: the notification's item stays");
+  cJSON_Delete(run);
+  now += 3600 * 1000;
+  run = tu_sync(h, r, &now, inject, f, NULL);
+  CHECK(f[0].seen == 1 && tu_num(run, "skip_reasons.gone upstream (404/410); asked again tomorrow") >= 1,
+        "gone: not asked again within the day (asked %d times)", f[0].seen);
+  cJSON_Delete(run);
+  now += 25LL * 3600 * 1000;
+  f[0].count = 0;
+  hub__db_exec(h, "DELETE FROM validators"); /* the notifications list answers in full again */
+  run = tu_sync(h, r, &now, inject, f, NULL);
+  CHECK(f[0].seen == 2, "gone: asked again the next day (asked %d times)", f[0].seen);
+  CHECK(tu_count(h, "SELECT count(*) FROM gone") == 0, "gone: forgotten once it answers again");
+  cJSON_Delete(run);
+  replay_free(r);
+  hub_close(h);
+}
+
+/* A run in which every request failed is "error", not "partial". */
+static void test_all_failed(void) {
+  hub *h = open_db();
+  replay *r = load("paginate-issues");
+  int64_t now = T0;
+  fault f[] = {{"/repos/", 0, 100, 503, NULL, NULL, NULL, "{}", 0, 0}, {NULL, 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0}};
+  cJSON *run;
+  paginate_settings(h);
+  run = tu_sync(h, r, &now, inject, f, NULL);
+  CHECK(run && strcmp(tu_str(run, "status"), "error") == 0, "every request failed: status error (%s)",
+        run ? tu_str(run, "status") : "?");
+  cJSON_Delete(run);
+  replay_free(r);
+  hub_close(h);
+}
+
+/* A wait longer than the run's max_wait_ms ends the run as rate-limited, decided by the core. */
+static void test_max_wait(void) {
+  hub *h = open_db();
+  replay *r = load("paginate-issues");
+  int64_t now = T0;
+  char reset[32];
+  cJSON *res;
+  int i;
+  snprintf(reset, sizeof reset, "%lld", (long long)(T0 / 1000 + 3600));
+  paginate_settings(h);
+  cJSON_Delete(tu_call(h, "{\"cmd\":\"sync_start\",\"now\":%lld,\"max_wait_ms\":600000}", (long long)now));
+  res = tu_call(h, "{\"cmd\":\"sync_next\",\"now\":%lld}", (long long)now);
+  cJSON_Delete(tu_call(h, "{\"cmd\":\"sync_feed\",\"id\":%d,\"now\":%lld,\"status\":403,\"headers\":{"
+                          "\"x-ratelimit-remaining\":\"0\",\"x-ratelimit-reset\":\"%s\"},\"body\":\"{}\"}",
+                       (int)tu_num(res, "fetch.0.id"), (long long)now, reset));
+  cJSON_Delete(res);
+  for (i = 0; i < 3; i++) {
+    res = tu_call(h, "{\"cmd\":\"sync_next\",\"now\":%lld}", (long long)now);
+    if (cJSON_IsTrue(cJSON_GetObjectItem(res, "done"))) break;
+    cJSON_Delete(res);
+    res = NULL;
+  }
+  CHECK(res && strcmp(tu_str(res, "run.code"), "rate_limited") == 0 &&
+            (int64_t)tu_num(res, "run.retry_at") == (T0 / 1000 + 3600) * 1000,
+        "a wait over max_wait_ms ends the run as rate_limited with its retry time");
+  cJSON_Delete(res);
+  replay_free(r);
+  hub_close(h);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1) outdir = argv[1];
   test_paginate();
@@ -404,6 +509,9 @@ int main(int argc, char **argv) {
   test_bad_bodies();
   test_oversized();
   test_demo();
+  test_gone();
+  test_all_failed();
+  test_max_wait();
   printf("fixture tests: %d passed, %d failed\n", tu_passed, tu_failed);
   return tu_failed ? 1 : 0;
 }

@@ -1,23 +1,23 @@
 #!/bin/sh
 # run_bench.sh — `make bench`: the same benchmark program natively and in wasm (node), one
-# table with their ratios, plus the wasm module's size. Timings are best-of-5 where noted.
+# table with their ratios, the wasm module's size, and hubd's figures (tests/bench_hubd.sh: wrk against
+# nginx, memory, ingest through hubd vs the CLI). Timings are best-of-5 where noted.
 set -u
 B=build
 mkdir -p $B/out
 $B/bench > $B/out/bench-native.txt || { echo "native bench failed"; exit 1; }
 node --no-experimental-fetch $B/wasm/bench.js > $B/out/bench-wasm.txt || { echo "wasm bench failed"; exit 1; }
 $B/bench_bandit > $B/out/bandit-native.txt || { echo "native bandit bench failed"; exit 1; }
-node --no-experimental-fetch $B/wasm/bench_bandit.js > $B/out/bandit-wasm.txt || { echo "wasm bandit bench failed"; exit 1; }
+node --no-experimental-fetch $B/wasm/bench_bandit.js micro > $B/out/bandit-wasm.txt || { echo "wasm bandit bench failed"; exit 1; }
 node tests/browser/bench.mjs > $B/out/bench-browser.txt || { echo "browser bench failed"; exit 1; }
 STORAGE_ONLY=bench node tests/browser/storage.test.mjs > $B/out/bench-opfs.txt || { echo "OPFS bench failed"; exit 1; }
+sh tests/bench_hubd.sh > $B/out/bench-hubd.txt || { echo "hubd bench failed"; exit 1; }
 v() { awk -v k="$1" '$1==k {print $2}' "$2"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 IN=$(v ingest_rate $B/out/bench-native.txt); IW=$(v ingest_rate $B/out/bench-wasm.txt)
 RCN=$(v rank_c $B/out/bench-native.txt); RCW=$(v rank_c $B/out/bench-wasm.txt)
 RSN=$(v rank_sql $B/out/bench-native.txt); RSW=$(v rank_sql $B/out/bench-wasm.txt)
 CN=$(v cards $B/out/bench-native.txt); CW=$(v cards $B/out/bench-wasm.txt)
-RAW=$(stat -c %s $B/wasm/hub.wasm); GZ=$(gzip -9 -c $B/wasm/hub.wasm | wc -c)
-GLUE=$(stat -c %s $B/wasm/hub.mjs); GLUEGZ=$(gzip -9 -c $B/wasm/hub.mjs | wc -c)
 echo
 echo "| benchmark                                   | native        | wasm (node)   | wasm/native |"
 echo "|---------------------------------------------|---------------|---------------|-------------|"
@@ -37,21 +37,51 @@ printf "|   browser time in fetch (ms, of the whole sync)             | %14s |\n
 printf "|   browser time in the core: parse, hash, upsert, OPFS (ms)  | %14s |\n" "$(v browser_ingest_core_ms $BR)"
 printf "|   browser whole sync (ms)                                   | %14s |\n" "$(v browser_ingest_total_ms $BR)"
 printf "| browser / native                                          | %14s |\n" "$(ratio "$BIN" "$NIN")"
-printf "| cold start to first card, 5,000 items, SW warm (median 7) | %11s ms |\n" "$(v cold_start_first_card_ms $BR)"
+printf "|   re-sync, all 304: requests / CORS preflights sent         | %6s / %5s |\n" "$(v browser_resync_requests $BR)" "$(v browser_resync_preflights $BR)"
+printf "| warm start to first card, 5,000 items, SW warm (median 7)  |                |\n"
+printf "|   from the snapshot                                       | %11s ms |\n" "$(v warm_start_first_card_snapshot_ms $BR)"
+printf "|   without a snapshot (first_screen after the worker)      | %11s ms |\n" "$(v warm_start_first_card_no_snapshot_ms $BR)"
+printf "|   live list in (snapshot runs)                            | %11s ms |\n" "$(v warm_start_live_list_ms $BR)"
+printf "|   worker ready / of which wasm compile / storage open     | %4s/%3s/%3s ms |\n" "$(v warm_start_worker_ready_ms $BR)" "$(v warm_start_wasm_compile_ms $BR)" "$(v warm_start_storage_open_ms $BR)"
+printf "| snapshot read at page start (%s bytes, median 7)       |                |\n" "$(v snapshot_bytes $BR)"
+printf "|   localStorage / Cache API / IndexedDB                    | %4s/%4s/%4s ms |\n" "$(v snapshot_read_localStorage_ms $BR)" "$(v snapshot_read_cache_ms $BR)" "$(v snapshot_read_idb_ms $BR)"
 printf "| triage-sized commit on OPFS, p50                          | %11s ms |\n" "$(v opfs_commit_p50_ms $B/out/bench-opfs.txt)"
 printf "| triage-sized commit on OPFS, p95                          | %11s ms |\n" "$(v opfs_commit_p95_ms $B/out/bench-opfs.txt)"
+H=$B/out/bench-hubd.txt
+NG=$(v nginx_rps $H)
 echo
-echo "| one tip (LinUCB, d=16, 200 candidates)     | native        | wasm (node)   | wasm/native |"
+echo "| hubd (loopback, 5,000 issues in the db, wrk)                  | value            |"
+echo "|---------------------------------------------------------------|------------------|"
+printf "| ingest 5,000 issues: hubd (POST /api/sync)                    | %9s it/s   |\n" "$(v ingest_hubd_rate $H)"
+printf "| ingest 5,000 issues: CLI (hub sync)                           | %9s it/s   |\n" "$(v ingest_cli_rate $H)"
+printf "| /api/cards.json (%s bytes), 20 conn.: nginx, same bytes       | %9s req/s  |\n" "$(v cards_bytes $H)" "$NG"
+printf "|   hubd, answer cached 1 s (default) — ratio to nginx          | %9s req/s  %s× |\n" "$(v hubd_cached_rps $H)" "$(ratio "$(v hubd_cached_rps $H)" "$NG")"
+printf "|   hubd, uncached (cards_cache_ms = 0) — ratio to nginx        | %9s req/s  %s× |\n" "$(v hubd_uncached_rps $H)" "$(ratio "$(v hubd_uncached_rps $H)" "$NG")"
+printf "| p99, 20 conn.: nginx / hubd cached / hubd uncached (ms)       | %s / %s / %s |\n" "$(v nginx_p99_ms $H)" "$(v hubd_cached_p99_ms $H)" "$(v hubd_uncached_p99_ms $H)"
+printf "| p99, 1 conn.:  nginx / hubd cached / hubd uncached (ms)       | %s / %s / %s |\n" "$(v nginx_c1_p99_ms $H)" "$(v hubd_cached_c1_p99_ms $H)" "$(v hubd_uncached_c1_p99_ms $H)"
+printf "| hubd RSS idle after the ingest (anonymous part)               | %6s kB (%s) |\n" "$(v rss_idle_kb $H)" "$(v rss_idle_anon_kb $H)"
+printf "| hubd RSS peak under load: cached / uncached                   | %s / %s kB |\n" "$(v rss_load_cached_kb $H)" "$(v rss_load_uncached_kb $H)"
+echo
+echo "| one tip (d=24, 200 candidates)             | native        | wasm (node)   | wasm/native |"
 echo "|--------------------------------------------|---------------|---------------|-------------|"
-DN=$(v bandit_decision_us $B/out/bandit-native.txt); DW=$(v bandit_decision_us $B/out/bandit-wasm.txt)
-printf "| µs per decision + update                   | %13s | %13s | %11s |\n" "$DN" "$DW" "$(ratio "$DW" "$DN")"
+for P in linucb egreedy thompson; do
+  DN=$(v decision_us_$P $B/out/bandit-native.txt); DW=$(v decision_us_$P $B/out/bandit-wasm.txt)
+  printf "| µs per decision + update: %-16s | %13s | %13s | %11s |\n" "$P" "$DN" "$DW" "$(ratio "$DW" "$DN")"
+done
 TN=$(v tip_call_us $B/out/bandit-native.txt); TW=$(v tip_call_us $B/out/bandit-wasm.txt)
 printf "| µs per tip + feedback through hub_call     | %13s | %13s | %11s |\n" "$TN" "$TW" "$(ratio "$TW" "$TN")"
+printf "| simulator family, native (s; work units/s) | %13s | %13s |             |\n" \
+  "$(v family_seconds $B/out/bandit-native.txt)" "$(v sim_units_per_second $B/out/bandit-native.txt)"
 echo
-echo "Regret after 1,000 simulated tips (native run):"
-grep -A5 -E '^ *policy +regret' $B/out/bandit-native.txt | sed 's/^/    /'
+sed -n '/^simulator family/,$p' $B/out/bandit-native.txt
 echo
-echo "| wasm module      | raw bytes | gzip -9 bytes |"
-echo "|------------------|-----------|---------------|"
-printf "| hub.wasm         | %9s | %13s |\n" "$RAW" "$GZ"
-printf "| hub.mjs (glue)   | %9s | %13s |\n" "$GLUE" "$GLUEGZ"
+# module size: what a browser downloads, raw and as a server would compress it
+raw() { stat -c %s "$1"; }
+gz() { gzip -9 -c "$1" | wc -c; }
+br() { if command -v brotli >/dev/null 2>&1; then brotli -q 11 -c "$1" | wc -c; else echo "-"; fi; }
+GZ=$(gz $B/wasm/hub.wasm)
+echo "| wasm module      | raw bytes | gzip -9 bytes | brotli -q 11 bytes |"
+echo "|------------------|-----------|---------------|--------------------|"
+printf "| hub.wasm         | %9s | %13s | %18s |\n" "$(raw $B/wasm/hub.wasm)" "$GZ" "$(br $B/wasm/hub.wasm)"
+printf "| hub.mjs (glue)   | %9s | %13s | %18s |\n" "$(raw $B/wasm/hub.mjs)" "$(gz $B/wasm/hub.mjs)" "$(br $B/wasm/hub.mjs)"
+if [ "$GZ" -le 300000 ]; then echo "hub.wasm gzip -9: $GZ bytes, within the 300 KB goal"; else echo "hub.wasm gzip -9: $GZ bytes, OVER the 300 KB goal"; fi

@@ -1,13 +1,29 @@
 #!/bin/sh
 # run_tests.sh — what `make test` runs after building. Suites:
+#   layers    the core's layering, from the objects' symbol tables: nothing calls up, no cycles
 #   unit      core unit tests, native, ASan + UBSan
 #   fixture   golden fixture tests, native, ASan + UBSan
 #   wasm      the same fixture tests compiled to wasm, run by node
 #   same-rows native and wasm dumps compared row for row
 #   bandit    the one-tip recommender: math, rewards, persistence, OBD estimators
+#   query     the inbox search language: SQL text, error positions, SQLite results, fuzz
+#   console   the insight console's core: read-only SQL refusals and caps, bootstrap intervals,
+#             the event ring, the tip's console commands, export → purge → import
+#   triage    read/done/snooze/… and undo, bulk, the query in cards, the outbox to GitHub
+#   jobs      scheduled jobs on a simulated clock: slots, jitter, claims, coalescing, canary
+#   llm       hubd's LLM client against the fake LLM server (tests/fake_llm.c) on 127.0.0.1
+#   brief     the briefing and the AI queue in the core: rules, the one schema, cache, queue
+#   brief-llm hubd's AI driver over the core against the fake LLM: refinement, fallbacks, queue runs
+#   webpush   Web Push sending (src/server/webpush.c) incl. libcurl to build/fake_push
 #   fuzz-replay the fuzz targets' committed corpora and fixed findings (tests/fuzz), ASan+UBSan
+#   deps      pinned third-party sources: no read past unterminated input, patches in effect
+#   commands  every command of the API (every SQL statement), natively and (wasm-commands) in wasm
+#   strtod    number parsing: known values; the wasm strtod's results go to same-rows
 #   e2e       the `hub` CLI (ASan build) against the fake upstream server on 127.0.0.1
-#   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability
+#   hubd      the server (ASan build): static files, API, auth, CORS, limits, signals
+#   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability, the
+#             one tip, the console, the briefing, tabs sharing one database, sync states,
+#             first paint from a snapshot (screenshots in build/out/screens)
 # Ends with one line "N passed, N failed" (the sum over suites).
 set -u
 B=build
@@ -39,6 +55,7 @@ run_suite() {
   tally "$name" "$OUT/$name.log" $?
 }
 
+run_suite layers sh tests/layers.sh $B/native/src
 run_suite unit $B/asan/unit_test
 run_suite fixture $B/asan/fixture_test "$OUT/native"
 run_suite bandit $B/asan/bandit_test
@@ -46,9 +63,22 @@ run_suite tangled $B/asan/tangled_test "$OUT/native"
 run_suite gfi $B/asan/gfi_test "$OUT/native"
 run_suite ufg $B/asan/ufg_test
 run_suite fuzz-replay sh tests/fuzz/replay.sh $B/asan
+run_suite query $B/asan/query_test
+run_suite console $B/asan/console_test
+run_suite triage $B/asan/triage_test
+run_suite jobs $B/asan/jobs_test
+run_suite llm $B/asan/llm_test $B/fake_llm
+run_suite brief $B/asan/brief_test
+run_suite brief-llm $B/asan/brief_llm_test $B/fake_llm
+run_suite webpush $B/asan/webpush_test
+run_suite deps $B/asan/deps_test
+run_suite commands $B/asan/commands_test "$OUT/native"
+run_suite strtod $B/asan/strtod_test "$OUT/native"
 run_suite wasm node --no-experimental-fetch $B/wasm/fixture_test.js "$OUT/wasm"
 run_suite wasm-tangled node --no-experimental-fetch $B/wasm/tangled_test.js "$OUT/wasm"
 run_suite wasm-gfi node --no-experimental-fetch $B/wasm/gfi_test.js "$OUT/wasm"
+run_suite wasm-commands node --no-experimental-fetch $B/wasm/commands_test.js "$OUT/wasm"
+run_suite wasm-strtod node --no-experimental-fetch $B/wasm/strtod_test.js "$OUT/wasm"
 
 # same rows natively and in wasm
 {
@@ -64,9 +94,13 @@ run_suite wasm-gfi node --no-experimental-fetch $B/wasm/gfi_test.js "$OUT/wasm"
 tally same-rows "$OUT/same-rows.log" 0
 
 run_suite e2e sh tests/e2e_cli.sh "$OUT/e2e"
+run_suite hubd sh tests/hubd_test.sh "$OUT/hubd"
 run_suite browser-pwa node tests/browser/pwa.test.mjs
 run_suite browser-storage node tests/browser/storage.test.mjs
 run_suite browser-tip node tests/browser/tip.test.mjs
+run_suite browser-console node tests/browser/console.test.mjs
+run_suite browser-brief node tests/browser/brief.test.mjs
+run_suite browser-shared node tests/browser/shared.test.mjs
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

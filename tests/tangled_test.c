@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "testutil.h"
-#include "sync_int.h" /* HUB_TASK_TEXT, when the engine hands text bodies to sources */
 
 #define T0 1763900000000LL /* 2025-11-23, the simulated clock's start */
 #define BASE "https://fake.test"
@@ -61,7 +60,7 @@ static cJSON *sync_run(hub *h, replay *r, int64_t *now, drv *d) {
   d->log[0] = 0;
   d->requests = d->waits = 0;
   d->waited_ms = 0;
-  res = tu_call(h, "{\"cmd\":\"sync_start\",\"now\":%lld}", (long long)*now);
+  res = tu_call(h, "{\"cmd\":\"sync_start\",\"now\":%lld,\"max_wait_ms\":0}", (long long)*now);
   if (cJSON_GetObjectItemCaseSensitive(res, "error")) {
     fprintf(stderr, "sync_start: %s\n", tu_str(res, "error.message"));
     cJSON_Delete(res);
@@ -188,9 +187,17 @@ static void set(hub *h, const char *json) {
 }
 
 static void main_settings(hub *h) {
+  cJSON *r;
   set(h, "{\"tangled_handle\":\"alice.test\",\"atproto_resolver\":\"" BASE "/resolver\","
          "\"atproto_plc\":\"" BASE "/plc\",\"tangled_backlinks\":\"" BASE "/constellation\","
-         "\"tangled_repos\":[\"carol.test/widgets\",\"ghost.test/nothing\",\"not a repo\"]}");
+         "\"tangled_repos\":[\"carol.test/widgets\",\"ghost.test/nothing\"]}");
+  /* a malformed entry is refused when set, with the field named … */
+  r = tu_call(h, "{\"cmd\":\"settings\",\"set\":{\"tangled_repos\":[\"carol.test/widgets\",\"not a repo\"]}}");
+  CHECK(tu_str(r, "error.field") && strcmp(tu_str(r, "error.field"), "tangled_repos") == 0,
+        "a malformed tangled_repos entry is refused when set");
+  cJSON_Delete(r);
+  /* … and one already stored (an older hub let it through) is noted by the sync and skipped */
+  hub__kv_set(h, "tangled_repos", "[\"carol.test/widgets\",\"ghost.test/nothing\",\"not a repo\"]");
 }
 
 /* A field of the item with key, as text ("" when missing). Static buffer. */
@@ -213,7 +220,7 @@ static long reasons_of(hub *h, const char *key, const char *reason) {
   char sql[512];
   snprintf(sql, sizeof sql,
            "SELECT count(*) FROM item_reasons r JOIN items i ON i.id=r.item_id WHERE i.key='%s' "
-           "AND r.reason='%s'", key, reason);
+           "AND r.code='%s'", key, reason);
   return tu_count(h, sql);
 }
 
@@ -315,7 +322,7 @@ static void test_main(void) {
                     "AND title LIKE 'Resolve handles%'") == 1,
         "newer issue (repo a DID) from the backlink index on the repo DID");
   CHECK(tu_count(h, "SELECT count(*) FROM items i JOIN item_reasons r ON r.item_id=i.id WHERE "
-                    "i.repo='carol.test/widgets' AND r.reason='watched'") == 3,
+                    "i.repo='carol.test/widgets' AND r.code='watched'") == 3,
         "watched repo: alice's issue and pull + dave's issue");
   CHECK(tu_count(h, "SELECT count(*) FROM items WHERE author='dave.test' AND comments=5") == 1,
         "dave's issue counts feed comments");
@@ -496,7 +503,15 @@ static void test_settings(void) {
   CHECK(run && d.requests == 0, "no tangled requests without a handle (%ld)", d.requests);
   cJSON_Delete(run);
   /* a handle that is not one, and a non-https index: notes, no requests */
-  set(h, "{\"tangled_handle\":\"alice test/../x\",\"tangled_backlinks\":\"ftp://x\"}");
+  res = tu_call(h, "{\"cmd\":\"settings\",\"set\":{\"tangled_handle\":\"alice test/../x\"}}");
+  CHECK(tu_str(res, "error.field") && strcmp(tu_str(res, "error.field"), "tangled_handle") == 0, "a bad handle is refused when set");
+  cJSON_Delete(res);
+  res = tu_call(h, "{\"cmd\":\"settings\",\"set\":{\"tangled_backlinks\":\"ftp://x\"}}");
+  CHECK(tu_str(res, "error.field") && strcmp(tu_str(res, "error.field"), "tangled_backlinks") == 0, "a non-https index is refused when set");
+  cJSON_Delete(res);
+  /* values stored by an older hub are still caught by the sync */
+  hub__kv_set(h, "tangled_handle", "alice test/../x");
+  hub__kv_set(h, "tangled_backlinks", "ftp://x");
   run = sync_run(h, r, &now, &d);
   CHECK(run && d.requests == 0 && errors_mention(run, "tangled_handle"), "bad handle noted");
   cJSON_Delete(run);

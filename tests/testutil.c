@@ -8,6 +8,7 @@
 #include "testutil.h"
 
 int tu_passed, tu_failed;
+cJSON *tu_requests;
 
 cJSON *tu_call(hub *h, const char *fmt, ...) {
   va_list ap;
@@ -88,7 +89,7 @@ cJSON *tu_sync(hub *h, replay *r, int64_t *now, tu_fault_fn fault, void *ud, tu_
   int guard = 0;
   if (!st) st = &local;
   memset(st, 0, sizeof *st);
-  res = tu_call(h, "{\"cmd\":\"sync_start\",\"now\":%lld}", (long long)*now);
+  res = tu_call(h, "{\"cmd\":\"sync_start\",\"now\":%lld,\"max_wait_ms\":0}", (long long)*now);
   if (cJSON_GetObjectItemCaseSensitive(res, "error")) {
     fprintf(stderr, "sync_start: %s\n", tu_str(res, "error.message"));
     cJSON_Delete(res);
@@ -127,7 +128,7 @@ cJSON *tu_sync(hub *h, replay *r, int64_t *now, tu_fault_fn fault, void *ud, tu_
       const cJSON *e, *hobj = cJSON_GetObjectItemCaseSensitive(f, "headers");
       replay_response resp;
       const char *neterr = NULL;
-      const char *url = tu_str(f, "url");
+      const char *url = tu_str(f, "url"), *method = tu_str(f, "method"), *body = tu_str(f, "body");
       char *feed, *out;
       cJSON_ArrayForEach(e, hobj) {
         if (nh < 16 && cJSON_IsString(e)) {
@@ -137,8 +138,16 @@ cJSON *tu_sync(hub *h, replay *r, int64_t *now, tu_fault_fn fault, void *ud, tu_
         }
       }
       memset(&resp, 0, sizeof resp);
-      if (replay_answer(r, "GET", url, hdrs, nh, &resp)) abort();
+      if (replay_answer(r, method ? method : "GET", url, hdrs, nh, &resp)) abort();
       if (fault) fault(ud, st->requests, url, &resp, &neterr);
+      if (tu_requests) {
+        cJSON *lg = cJSON_CreateObject();
+        cJSON_AddStringToObject(lg, "method", method ? method : "?");
+        cJSON_AddStringToObject(lg, "url", url ? url : "?");
+        if (body) cJSON_AddStringToObject(lg, "body", body);
+        cJSON_AddNumberToObject(lg, "status", neterr ? 0 : resp.status);
+        cJSON_AddItemToArray(tu_requests, lg);
+      }
       st->requests++;
       *now += 5;
       feed = tu_feed_request((int64_t)tu_num(f, "id"), *now, &resp, neterr);
@@ -182,8 +191,8 @@ char *tu_dump_items(hub *h) {
   if (sqlite3_prepare_v2(h->db,
                          "SELECT key,kind,state,title,coalesce(author,''),labels,assignees,comments,"
                          "reactions,coalesce(created_at,0),coalesce(updated_at,0),unread,"
-                         "(SELECT group_concat(reason,',') FROM (SELECT reason FROM item_reasons r "
-                         "WHERE r.item_id=items.id ORDER BY reason)),hash,printf('%.6f',base),"
+                         "(SELECT group_concat(x,',') FROM (SELECT CASE WHEN detail='' THEN code ELSE code||':'||detail END "
+                         "AS x FROM item_reasons r WHERE r.item_id=items.id ORDER BY code)),hash,printf('%.6f',base),"
                          "coalesce(url,'') FROM items ORDER BY key",
                          -1, &st, NULL) != SQLITE_OK)
     return NULL;
@@ -199,6 +208,41 @@ char *tu_dump_items(hub *h) {
   sqlite3_finalize(st);
   if (!b.p) return hub__strdup("");
   return b.p;
+}
+
+char *tu_dump_brief(hub *h, int64_t now_ms) {
+  cJSON *r = tu_call(h, "{\"cmd\":\"brief\",\"now\":%lld}", (long long)now_ms);
+  const cJSON *b = cJSON_GetObjectItem(r, "brief"), *sec, *it;
+  hub__buf buf;
+  char line[256];
+  hub__buf_init(&buf, 1024u * 1024u);
+  hub__buf_str(&buf, "headline: ");
+  hub__buf_str(&buf, tu_str(b, "headline") ? tu_str(b, "headline") : "(none)");
+  snprintf(line, sizeof line, "\nsource: %s\n", tu_str(b, "source") ? tu_str(b, "source") : "(none)");
+  hub__buf_str(&buf, line);
+  cJSON_ArrayForEach(sec, cJSON_GetObjectItem(b, "sections")) {
+    snprintf(line, sizeof line, "\n[%s] %s · %s · %s · priority %g · %g in all\n", tu_str(sec, "kind"),
+             tu_str(sec, "title"), tu_str(sec, "accent"), tu_str(sec, "icon"), tu_num(sec, "priority"),
+             tu_num(cJSON_GetObjectItem(b, "counts"), tu_str(sec, "kind")));
+    hub__buf_str(&buf, line);
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(sec, "items")) {
+      const cJSON *item = cJSON_GetObjectItem(cJSON_GetObjectItem(b, "items"), tu_str(it, "key"));
+      hub__buf_str(&buf, "  ");
+      hub__buf_str(&buf, tu_str(it, "key"));
+      hub__buf_str(&buf, " | ");
+      hub__buf_str(&buf, tu_str(item, "title") ? tu_str(item, "title") : "(no title)");
+      hub__buf_str(&buf, " | ");
+      hub__buf_str(&buf, tu_str(it, "reason"));
+      hub__buf_str(&buf, "\n");
+    }
+  }
+  hub__buf_add(&buf, "", 1);
+  cJSON_Delete(r);
+  if (buf.failed || !buf.p) {
+    hub__buf_free(&buf);
+    return hub__strdup("");
+  }
+  return buf.p;
 }
 
 char *tu_read_file(const char *path, size_t *len) {

@@ -8,6 +8,13 @@
 
 #include <stdint.h>
 #include "hub_int.h"
+#include "db/db.h"
+#include "rank/rank.h"
+#include "items/items.h"
+#include "sync/sync.h"
+#include "sources/sources.h"
+#include "tip/tip.h"
+#include "api/api.h"
 #include "replay.h"
 
 extern int tu_passed, tu_failed;
@@ -41,6 +48,10 @@ typedef struct {
   int64_t max_wait_ms;/* longest single wait */
 } tu_stats;
 
+/* When not NULL, tu_sync appends every request it answers to this array:
+ * {"method","url"[,"body"],"status"} (status 0 for a simulated network error). */
+extern cJSON *tu_requests;
+
 /* Drives one whole sync: sync_start, then sync_next/answer/sync_feed until done. The
  * simulated clock *now advances 5 ms per request and jumps to wait_until when asked.
  * Returns the final response's "run" object (detached; caller frees) or NULL on error. */
@@ -55,6 +66,10 @@ char *tu_feed_request(int64_t id, int64_t now, const replay_response *resp, cons
 
 /* Text dump of every item, one line per item sorted by key, with its reasons. New string. */
 char *tu_dump_items(hub *h);
+/* The briefing the `brief` command serves at now_ms, as text: the headline, the source, then
+ * each section (kind, title, accent, icon, priority, items in all) with one line per item
+ * (key | title | reason). New string (hub_free), "" when the command fails. */
+char *tu_dump_brief(hub *h, int64_t now_ms);
 /* Number of rows in items. */
 long tu_count(hub *h, const char *sql);
 /* Installs temp triggers counting writes to items / item_reasons; tu_item_writes reads it. */

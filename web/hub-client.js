@@ -1,11 +1,16 @@
 // hub-client.js — the page's side of the worker protocol. The page never touches the
-// database or the network for data: it sends JSON commands to web/worker.js, which owns
-// the wasm core, and gets JSON back.
+// database or the network for data: it sends JSON commands to web/worker.js, which either owns
+// the wasm core or relays to the tab that does (one database across tabs), and gets JSON back.
 //
 //   const hub = new HubClient();
-//   await hub.ready            → {storage:{mode,note}, version, defaults:{github_api, demo}}
+//   await hub.ready            → {storage:{mode,note}, version, defaults:{github_api, demo}, meta, role}
 //   await hub.call({cmd:'cards', now: Date.now()})   rejects with Error(message) (.code)
-//   await hub.sync(p => …)     → the run's statistics; p = {requests, planned, new, updated, waiting_until}
+//   await hub.sync(p => …)     → the run's statistics; p = {requests, planned, new, updated, waiting_until, wait}
+//   hub.abort()                stops the running sync (its promise resolves with the aborted run)
+//   hub.onchanged = (cmd) => … another tab, or a sync, changed the data: re-read what is shown
+//   hub.onstorage = (storage) => … this tab took the database over (or follows a new owner)
+// Snapshots the owner worker makes are kept for the next page start (snapshot.js).
+import { writeSnapshot } from './snapshot.js';
 
 export class HubClient {
   constructor(url = './worker.js') {
@@ -13,6 +18,8 @@ export class HubClient {
     this.seq = 0;
     this.pending = new Map();
     this.onerror = null;
+    this.onchanged = null;
+    this.onstorage = null;
     this.ready = new Promise((resolve, reject) => {
       this._ready = resolve;
       this._readyFail = reject;
@@ -29,12 +36,18 @@ export class HubClient {
 
   _receive(msg) {
     if (!msg || typeof msg !== 'object') return;
-    if (msg.type === 'ready') return this._ready(msg);
-    if (msg.type === 'fatal') {
-      const err = Object.assign(new Error(msg.error.message), { code: msg.error.code });
-      this._readyFail(err);
-      if (this.onerror) this.onerror(err);
-      return;
+    switch (msg.type) {
+      case 'ready': this._ready(msg); return;
+      case 'fatal': {
+        const err = Object.assign(new Error(msg.error.message), { code: msg.error.code });
+        this._readyFail(err);
+        if (this.onerror) this.onerror(err);
+        return;
+      }
+      case 'changed': if (this.onchanged) this.onchanged(msg.cmd); return;
+      case 'storage': if (this.onstorage) this.onstorage(msg.storage, msg.role); return;
+      case 'snapshot': writeSnapshot(msg.snap); return;
+      default:
     }
     const p = this.pending.get(msg.id);
     if (!p) return;
@@ -44,7 +57,7 @@ export class HubClient {
     }
     this.pending.delete(msg.id);
     if (msg.ok) p.resolve(msg.res);
-    else p.reject(Object.assign(new Error(msg.error.message), { code: msg.error.code }));
+    else p.reject(Object.assign(new Error(msg.error.message), { code: msg.error.code, field: msg.error.field }));
   }
 
   _send(body, onProgress) {
@@ -61,5 +74,9 @@ export class HubClient {
 
   sync(onProgress) {
     return this._send({ type: 'sync' }, onProgress);
+  }
+
+  abort() {
+    this.worker.postMessage({ type: 'abort' });
   }
 }

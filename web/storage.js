@@ -5,13 +5,15 @@
 //   opfs    the Origin Private File System through the C VFS "opfs" (wasm/vfs_opfs.c):
 //           this worker holds FileSystemSyncAccessHandles on <name> and <name>-journal, and
 //           every commit is flushed to disk when it returns.
-//   idb     OPFS missing, or another tab holds the handles: the file lives in Emscripten's
-//           in-memory file system at /hub/<name>, loaded from the last whole-file snapshot
-//           in IndexedDB (db 'hub', store 'files'); persist() saves a new snapshot.
+//   idb     OPFS missing, or the handles still held after lockWaitMs: the file lives in
+//           Emscripten's in-memory file system at /hub/<name>, loaded from the last whole-file
+//           snapshot in IndexedDB (db 'hub', store 'files'); persist() saves a new snapshot.
 //   memory  neither works: nothing survives the tab.
-// Each mode keeps to its own store: an OPFS tab never reads or writes the IndexedDB
-// snapshots and a fallback tab never touches the OPFS files, so two tabs cannot corrupt
-// each other (the fallback tab's changes stay in its snapshots).
+// Only the worker that holds the Web Lock "hub-db" opens storage (web/worker.js: the other tabs
+// use the database through it), in either mode. Should two openers still meet (a browser
+// without Web Locks, or a worker that has not let go yet), each mode keeps to its own store: an
+// OPFS opener never reads or writes the IndexedDB snapshots and a fallback never touches the
+// OPFS files, so they cannot corrupt each other (the fallback's changes stay in its snapshots).
 //
 // Result: { mode, path, vfs, note, persist, close }. Pass path and vfs to hub_wasm_open;
 // call persist() after each command that wrote, close() after hub_close. Errors thrown
@@ -188,7 +190,7 @@ async function openIdb(Module, name, why) {
     saved = copy;
   };
   const note = why === 'OPFS unavailable'
-    ? 'OPFS unavailable: this tab saves snapshots in IndexedDB after each change.'
+    ? 'OPFS unavailable: hub saves snapshots of its database in IndexedDB after each change.'
     : why.startsWith('another tab')
       ? 'Another tab has hub open; this tab saves snapshots, separate from that tab\'s data.'
       : `${why}: this tab saves snapshots in IndexedDB after each change.`;

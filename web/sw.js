@@ -4,7 +4,11 @@
  * Precaches the shell under a cache named by VERSION (the build replaces the
  * placeholder with a content hash). Same-origin GETs of precached files are served
  * cache-first, navigations to the app's page get the cached index.html; everything else (the GitHub API,
- * which is cross-origin anyway) goes to the network untouched and is never cached.
+ * which is cross-origin anyway) goes to the network untouched and is never cached. Where the
+ * browser has static routing (InstallEvent.addRoutes), cross-origin requests of the pages do not
+ * even reach the fetch handler. (Chromium 156 does not apply the routes to a dedicated worker's
+ * requests, so the sync's API requests from web/worker.js still pass through the handler, which
+ * lets them go at once; owner.js says why they are not made from the page instead.)
  * A new version installs and then waits: only the page's {type:'skip-waiting'}
  * message (sent when the user clicks "Reload to update") lets it take over.
  */
@@ -16,13 +20,18 @@ const SHELL = [
   './index.html',
   './app.js',
   './style.css',
+  './brief.css',
   './manifest.webmanifest',
   './hub-client.js',
+  './boot.js',
   './worker.js',
+  './owner.js',
+  './snapshot.js',
   './storage.js',
   './hub.mjs',
   './hub.wasm',
   './ui/body.js',
+  './ui/brief.js',
   './ui/cards.js',
   './ui/detail.js',
   './ui/dom.js',
@@ -44,6 +53,21 @@ const SHELL = [
   './ui/tip-learned.js',
   './ui/tip-snoozes.js',
   './ui/tip-view.js',
+  './console.html',
+  './console/console.css',
+  './console/main.js',
+  './console/fmt.js',
+  './console/table.js',
+  './console/chart.js',
+  './console/dialog.js',
+  './console/events.js',
+  './console/bandit.js',
+  './console/log.js',
+  './console/rewards.js',
+  './console/quality.js',
+  './console/sql.js',
+  './console/health.js',
+  './console/data.js',
   './icons/icon-192.png',
   './icons/icon-512.png',
   './icons/icon-maskable-512.png',
@@ -57,9 +81,33 @@ const APP_PAGES = new Set([new URL('./', self.registration.scope).pathname, new 
 
 self.addEventListener('install', (event) => {
   /* all or nothing: a half-filled cache would open a broken app offline */
-  event.waitUntil(caches.open(CACHE).then((cache) =>
-    cache.addAll(SHELL.map((p) => new Request(p, { cache: 'reload' })))));
+  event.waitUntil(Promise.all([
+    caches.open(CACHE).then((cache) => cache.addAll(SHELL.map((p) => new Request(p, { cache: 'reload' })))),
+    addRoutes(event),
+  ]));
 });
+
+/* Static routes (where the browser has them): the app's own files straight from this version's
+ * cache without running this worker's code (a miss falls back to the network), other origins
+ * straight to the network; navigations still come to the fetch handler (any query string opens
+ * index.html). A browser without static routing sends everything through the handler. */
+async function addRoutes(event) {
+  if (typeof event.addRoutes !== 'function' || typeof URLPattern !== 'function') return;
+  const here = { protocol: self.location.protocol.slice(0, -1), hostname: self.location.hostname, port: self.location.port };
+  const files = [...SHELL_PATHS].filter((p) => !APP_PAGES.has(p));
+  try {
+    await event.addRoutes([
+      { condition: { requestMode: 'navigate' }, source: 'fetch-event' },
+      ...files.map((pathname) => ({
+        condition: { urlPattern: new URLPattern({ ...here, pathname, search: '' }), requestMethod: 'get' },
+        source: { cacheName: CACHE },
+      })),
+      { condition: { not: { urlPattern: new URLPattern(here) } }, source: 'network' },
+    ]);
+  } catch (e) {
+    console.warn('hub: no static routes', e);
+  }
+}
 
 self.addEventListener('message', (event) => {
   if (event.data && event.data.type === 'skip-waiting') self.skipWaiting();

@@ -1,8 +1,8 @@
 /*
  * tip.js — the "one tip" page's entry point: a black page with the single next thing to do.
  *
- * It starts its own HubClient (a separate page, so its own worker; the storage layer waits
- * for the list page's worker to let go of OPFS, and falls back when another tab holds it),
+ * It starts its own HubClient (its own worker, which owns the database or, when the list is
+ * open in another tab, uses it through that tab: one database across tabs),
  * asks the core for a tip, and sends each reaction back with tip_feedback; the core updates
  * the LinUCB model at once, so the next tip is asked for straight after. The latency sent
  * with a reaction is the round trip of the `tip` call that served it, measured here.
@@ -13,7 +13,7 @@
  * DOM: ui/tip-view.js (the tip, presets, empty state), ui/tip-learned.js (footer line),
  * ui/tip-keys.js (keys). Nothing here builds markup from data.
  */
-import { HubClient } from './hub-client.js';
+import { hub as bootHub, bootError } from './boot.js';
 import { h, replace } from './ui/dom.js';
 import { describe } from './ui/errors.js';
 import { registerServiceWorker } from './ui/update.js';
@@ -106,6 +106,18 @@ async function react(reaction, until) {
   }
 }
 
+/* The pill says only what a user must know: nothing is saved, or this tab keeps its own copy
+ * (the rare fallback when another tab's storage could not be shared). A tab using the list
+ * tab's database ("relay") shows the same data, so nothing to say. */
+function showStorage(storage) {
+  const note = $('storage-note');
+  const mode = storage?.mode === 'relay' ? storage.owner_mode : storage?.mode;
+  const separate = storage?.mode === 'idb' && /separate/i.test(String(storage.note || ''));
+  note.hidden = !(mode === 'memory' || separate);
+  note.textContent = mode === 'memory' ? 'Not saved' : 'Separate copy';
+  note.title = String(storage?.note || '').slice(0, 300);
+}
+
 function snoozeWith(p) {
   if (p) react('snooze', p.until);
 }
@@ -129,21 +141,16 @@ async function main() {
   window.addEventListener('offline', online);
   online();
 
-  try {
-    state.hub = new HubClient();
-  } catch (err) { fatal(err); return; }
+  state.hub = bootHub;   /* started by boot.js, before this module graph */
+  if (!state.hub) { fatal(bootError); return; }
   state.hub.onerror = (e) => { console.error('worker failure', e); fatal(e?.error || e); };
 
   let info;
   try {
     info = await state.hub.ready;
   } catch (err) { fatal(err); return; }
-  if (info.storage && info.storage.mode !== 'opfs') {
-    const note = $('storage-note');
-    note.textContent = info.storage.mode === 'memory' ? 'Not saved' : 'Separate copy';
-    note.title = String(info.storage.note || '').slice(0, 300);
-    note.hidden = false;
-  }
+  showStorage(info.storage);
+  state.hub.onstorage = showStorage;
 
   await next();
   $('boot').hidden = true;

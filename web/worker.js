@@ -1,213 +1,209 @@
-// worker.js — the only owner of hub's wasm core and its database (a dedicated module Worker).
+// worker.js — each tab's dedicated module Worker; one of them owns hub's database.
 //
-// It loads the module, opens durable storage (storage.js: OPFS, else IndexedDB snapshots,
-// else memory), and answers the page's messages:
-//   {id, type:'call', req}  → {id, type:'reply', ok, res | error}
-//   {id, type:'sync'}       → progress messages, then the reply with the run's statistics
-// For a sync it drives the core's sans-I/O engine with fetch(): asks for the next requests,
-// performs them (timeouts by AbortController; the core plans one request per token at a
-// time), and feeds the answers back. No Asyncify, no threads, no SharedArrayBuffer.
-import createHub from './hub.mjs';
-import { openStorage } from './storage.js';
+// Tabs share one database: the first tab's worker takes the Web Lock "hub-db" and owns it
+// (owner.js: the wasm core, OPFS or IndexedDB, syncs); every other tab's worker relays its page's
+// messages to the owner over the BroadcastChannel "hub-bus-1" and waits in the lock's queue. When
+// the owner's tab closes its lock goes with it, the next waiting worker opens the storage and
+// takes over, and the others follow the new owner. No tab ever opens a second copy.
+//
+// The page's protocol (web/hub-client.js) is the same in both roles:
+//   page → worker  {id, type:'call', req} | {id, type:'sync'} | {type:'abort'}
+//   worker → page  {type:'ready', version, storage, defaults, meta, role}  once
+//                  {id, type:'reply', ok, res | error}, {id, type:'progress', progress}
+//                  {type:'changed', cmd}       another tab (or a sync) changed the data
+//                  {type:'storage', storage}   this tab's role changed (took over, or a new owner)
+//                  {type:'snapshot', snap}     the owner's first-paint snapshot, for the page to keep
+//                  {type:'fatal', error}
+// Bus messages (t): hello {from} — who owns?; owner {info} — I do (answer, and on taking over);
+// req {to, from, msg}, ack {to, id} and res {to, msg} — a relayed message, its receipt and its
+// answers; changed {origin, cmd}. A relayed request the owner never answered because its tab
+// closed is sent again to the new owner if the old one never received it or it only reads, and
+// answered with the error "owner_gone" if it may have written.
+import { Owner, writes } from './owner.js';
+// owner.js's own imports, named here too so they load beside it, not one level after
+import './hub.mjs';
+import './storage.js';
 
 const VERSION = '__HUB_VERSION__';
-const MAX_BODY = 16 * 1024 * 1024;      // same ceiling as the core
-const MAX_WAIT_MS = 15 * 60 * 1000;     // longer rate-limit waits end the run with a message
+const LOCK = 'hub-db';
+const BUS = 'hub-bus-1';
+const HELLO_MS = 250;
 
-let M = null;        // the Emscripten module
-let handle = 0;      // the core's hub*
-let storage = null;  // {mode, note, persist}
-let syncing = false;
-// Commands that never write: everything else is followed by storage.persist() (a no-op on
-// OPFS, where each commit is durable; a snapshot in IndexedDB mode).
-const READ_ONLY = new Set(['cards', 'card', 'stats', 'last_run', 'tip_stats', 'tip_eval']);
+const me = self.crypto && typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `w${Math.random()}`.slice(2);
+const bus = typeof BroadcastChannel === 'function' ? new BroadcastChannel(BUS) : null;
+const forever = new Promise(() => {});
 
-// Runs one JSON command in the core. Every allocation crossing the boundary is freed here.
-function call(req) {
-  const text = JSON.stringify(req);
-  const n = M.lengthBytesUTF8(text) + 1;
-  const p = M._malloc(n);
-  if (!p) throw Object.assign(new Error('out of memory'), { code: 'nomem' });
-  let out = 0;
-  try {
-    M.stringToUTF8(text, p, n);
-    out = M._hub_wasm_call(handle, p, n - 1);
-  } finally {
-    M._free(p);
-  }
-  if (!out) throw Object.assign(new Error('out of memory'), { code: 'nomem' });
-  try {
-    return JSON.parse(M.UTF8ToString(out));
-  } finally {
-    M._hub_free(out);
-  }
+let role = null;          // null while electing, then 'relay' or 'owner'
+let owner = null;         // the Owner, in the owner role
+let ownerReady = null;    // Promise of the owner's info
+let ownerInfo = null;     // the owner's info once started (announced on the bus)
+let heard = null;         // the latest owner announcement heard: {id, version, storage, defaults, meta}
+let readySent = false;
+const waiting = [];       // page messages before anyone can answer them
+const inflight = new Map(); // id → {msg, acked}: relayed to heard.id, not answered yet
+
+const toPage = (m) => self.postMessage(m);
+
+// ---- the page's messages ---------------------------------------------------------------------
+
+self.onmessage = (ev) => fromPage(ev.data);
+
+function fromPage(msg) {
+  if (!msg || typeof msg !== 'object') return;
+  if (role === 'owner') { runHere(msg, me, toPage); return; }
+  if (role === 'relay' && heard) { relay(msg); return; }
+  waiting.push(msg);
 }
 
-function check(res) {
-  if (res && res.error) throw Object.assign(new Error(res.error.message), { code: res.error.code });
-  return res;
+function runHere(msg, from, send) {
+  if (msg.type === 'abort') { owner.abort(); return; }
+  ownerReady.then(() => owner.handle(msg, from, send), (e) => {
+    if (msg.id !== undefined) send({ type: 'reply', id: msg.id, ok: false, error: errorOf(e) });
+  });
 }
 
-async function persist() {
-  try {
-    await storage.persist();
-  } catch (e) {
-    throw Object.assign(new Error(e.message || String(e)), { code: e.code || 'storage' });
-  }
+function relay(msg) {
+  if (msg.type !== 'abort') inflight.set(msg.id, { msg, acked: false });
+  bus.postMessage({ t: 'req', to: heard.id, from: me, msg });
 }
 
-// Performs one planned request and returns the sync_feed command for its answer.
-async function perform(f) {
-  const ctl = new AbortController();
-  const timer = setTimeout(() => ctl.abort(), f.timeout_ms || 30000);
-  try {
-    const res = await fetch(f.url, {
-      method: f.method, headers: f.headers, signal: ctl.signal,
-      cache: 'no-store', credentials: 'omit', redirect: 'error', referrerPolicy: 'no-referrer',
-    });
-    const headers = {};
-    res.headers.forEach((v, k) => { headers[k] = v; });
-    const len = Number(res.headers.get('content-length') || 0);
-    if (len > MAX_BODY) {
-      ctl.abort();
-      return { cmd: 'sync_feed', id: f.id, now: Date.now(), status: res.status, headers, body_too_large: true };
-    }
-    const body = await res.text();
-    if (body.length > MAX_BODY) {
-      return { cmd: 'sync_feed', id: f.id, now: Date.now(), status: res.status, headers, body_too_large: true };
-    }
-    return { cmd: 'sync_feed', id: f.id, now: Date.now(), status: res.status, headers, body };
-  } catch (e) {
-    const offline = self.navigator && self.navigator.onLine === false;
-    const why = e.name === 'AbortError' ? 'timed out' : (offline ? 'offline' : (e.message || 'network error'));
-    return { cmd: 'sync_feed', id: f.id, now: Date.now(), error: why };
-  } finally {
-    clearTimeout(timer);
+function flushWaiting() {
+  for (const msg of waiting.splice(0)) fromPage(msg);
+}
+
+// Messages relayed to an owner that went away: what it never received, and reads, go again (to
+// route()); writes it received may have happened, so they fail.
+function redoInflight(route) {
+  const lost = [...inflight.values()];
+  inflight.clear();
+  const meta = heard?.meta || ownerInfo?.meta;
+  for (const { msg, acked } of lost) {
+    if (!acked || (msg.type === 'call' && meta && !writes(meta, msg.req))) route(msg);
+    else toPage({ type: 'reply', id: msg.id, ok: false, error: { code: 'owner_gone', message: 'the tab that held the database closed before answering; try again' } });
   }
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// ---- the bus ---------------------------------------------------------------------------------
 
-// Time spent waiting on the network vs inside the core, for the last sync (benchmarks).
-const timing = { fetch_ms: 0, core_ms: 0 };
-
-async function runSync(progress) {
-  timing.fetch_ms = 0;
-  timing.core_ms = 0;
-  check(call({ cmd: 'sync_start', now: Date.now() }));
-  try {
-    for (;;) {
-      const next = check(call({ cmd: 'sync_next', now: Date.now() }));
-      if (next.done) return next.run;
-      const p = next.progress || {};
-      if (next.fetch.length === 0) {
-        if (next.wait_until) {
-          const wait = next.wait_until - Date.now();
-          if (wait > MAX_WAIT_MS) {
-            const until = new Date(next.wait_until);
-            const hhmm = until.toTimeString().slice(0, 5);
-            call({ cmd: 'sync_abort', reason: `rate-limited until ${hhmm}` });
-            return check(call({ cmd: 'last_run' })).run;
-          }
-          progress({ ...p, waiting_until: next.wait_until });
-          await sleep(Math.max(0, wait));
-        }
-        continue;
+if (bus) bus.onmessage = (ev) => {
+  const m = ev.data;
+  if (!m || typeof m !== 'object') return;
+  switch (m.t) {
+    case 'hello':
+      if (role === 'owner' && ownerInfo) announce();
+      break;
+    case 'owner':
+      if (m.info && typeof m.info.id === 'string' && m.info.id !== me) onOwner(m.info);
+      break;
+    case 'req':
+      if (role === 'owner' && m.to === me && m.msg) {
+        if (m.msg.id !== undefined) bus.postMessage({ t: 'ack', to: m.from, id: m.msg.id });
+        runHere(m.msg, m.from, (r) => bus.postMessage({ t: 'res', to: m.from, msg: r }));
       }
-      progress({ ...p, waiting_until: null });
-      const t0 = performance.now();
-      const feeds = await Promise.all(next.fetch.map(perform));
-      const t1 = performance.now();
-      for (const feed of feeds) check(call(feed));
-      timing.fetch_ms += t1 - t0;
-      timing.core_ms += performance.now() - t1;
-    }
-  } finally {
-    await persist();
-  }
-}
-
-async function handle_message(msg) {
-  const { id } = msg;
-  try {
-    if (msg.type === 'call') {
-      const res = check(call(msg.req));
-      const cmd = msg.req && msg.req.cmd;
-      if (!READ_ONLY.has(cmd) && !(cmd === 'settings' && !msg.req.set)) await persist();
-      self.postMessage({ type: 'reply', id, ok: true, res });
-    } else if (msg.type === 'sync') {
-      if (syncing) throw Object.assign(new Error('a refresh is already running'), { code: 'busy' });
-      syncing = true;
-      try {
-        const run = await runSync((progress) => self.postMessage({ type: 'progress', id, progress }));
-        self.postMessage({ type: 'reply', id, ok: true, res: { ...run, timing: { ...timing } } });
-      } finally {
-        syncing = false;
+      break;
+    case 'ack':
+      if (m.to === me && inflight.has(m.id)) inflight.get(m.id).acked = true;
+      break;
+    case 'res':
+      if (m.to === me && m.msg) {
+        if (m.msg.type === 'reply') inflight.delete(m.msg.id);
+        toPage(m.msg);
       }
-    } else {
-      throw Object.assign(new Error(`unknown message type ${msg.type}`), { code: 'bad_request' });
-    }
-  } catch (e) {
-    self.postMessage({ type: 'reply', id, ok: false, error: { code: e.code || 'error', message: e.message || String(e) } });
-  }
-}
-
-// Defaults for a first visit, from an optional config.json next to the app (make run writes
-// one pointing at the demo upstream). Applied only to settings that are still unset.
-async function loadDefaults() {
-  let cfg = {};
-  try {
-    const r = await fetch(new URL('./config.json', import.meta.url), { cache: 'no-store' });
-    if (r.ok) cfg = await r.json();
-  } catch (e) { /* a static host without config.json: GitHub itself */ }
-  const cur = check(call({ cmd: 'settings' })).settings;
-  const set = {};
-  if (typeof cfg.github_api === 'string' && !cur.github_user && !cur.github_token_set) {
-    set.github_api = cfg.github_api;
-    if (typeof cfg.github_token === 'string') set.github_token = cfg.github_token;
-    // other first-visit settings (make run's demo turns on a good-first-issue list)
-    if (cfg.settings && typeof cfg.settings === 'object') {
-      for (const [k, v] of Object.entries(cfg.settings)) if (cur[k] === null || cur[k] === '' || cur[k] === undefined) set[k] = v;
-    }
-  }
-  if (Object.keys(set).length) { check(call({ cmd: 'settings', set })); await persist(); }
-  return { github_api: cfg.github_api || 'https://api.github.com', demo: cfg.demo === true };
-}
-
-let queue = Promise.resolve();
-async function start() {
-  M = await createHub();
-  storage = await openStorage(M, { name: 'hub.db' });
-  const path = M.lengthBytesUTF8(storage.path) + 1;
-  const pp = M._malloc(path);
-  const vfs = storage.vfs ? M.lengthBytesUTF8(storage.vfs) + 1 : 0;
-  const vp = vfs ? M._malloc(vfs) : 0;
-  try {
-    M.stringToUTF8(storage.path, pp, path);
-    if (vp) M.stringToUTF8(storage.vfs, vp, vfs);
-    handle = M._hub_wasm_open(pp, vp);
-  } finally {
-    M._free(pp);
-    if (vp) M._free(vp);
-  }
-  if (!handle) throw Object.assign(new Error(M.UTF8ToString(M._hub_wasm_error()) || 'cannot open the database'), { code: 'db' });
-  const defaults = await loadDefaults();
-  self.postMessage({ type: 'ready', version: VERSION, storage: { mode: storage.mode, note: storage.note }, defaults });
-}
-
-const started = start().catch((e) => {
-  self.postMessage({ type: 'fatal', error: { code: e.code || 'start', message: e.message || String(e) } });
-  throw e;
-});
-
-// Messages are handled one at a time, in order, after start-up (a sync yields while it waits
-// on the network; other calls queue behind it only if they arrive before it starts).
-self.onmessage = (ev) => {
-  const msg = ev.data;
-  if (msg && msg.type === 'call') {
-    // calls are synchronous in the core; run them as soon as the module is up
-    started.then(() => handle_message(msg));
-  } else {
-    queue = queue.then(() => started).then(() => handle_message(msg));
+      break;
+    case 'changed':
+      if (m.origin !== me) toPage({ type: 'changed', cmd: m.cmd });
+      break;
+    default:
   }
 };
+
+function announce() {
+  bus?.postMessage({ t: 'owner', info: { id: me, ...ownerInfo } });
+}
+
+function onOwner(info) {
+  if (role === 'owner') return;
+  const prev = heard;
+  heard = info;
+  if (role !== 'relay') return;          // still electing: remembered
+  if (!readySent) sendReady(info, relayStorage(info), 'relay');
+  else if (prev && prev.id !== info.id) {
+    toPage({ type: 'storage', storage: relayStorage(info), role: 'relay' });
+    redoInflight(relay);
+  }
+  flushWaiting();
+}
+
+function relayStorage(info) {
+  const mode = info.storage?.mode || 'unknown';
+  return {
+    mode: 'relay', owner_mode: mode,
+    note: `Shared: another hub tab holds the database and this tab uses it through that tab, so both show the same data. ${String(info.storage?.note || '')}`.trim(),
+  };
+}
+
+function sendReady(info, storage, r) {
+  readySent = true;
+  toPage({ type: 'ready', version: info.version, storage, defaults: info.defaults, meta: info.meta, role: r, timing: info.timing });
+}
+
+// ---- roles -----------------------------------------------------------------------------------
+
+function becomeOwner(takeover) {
+  role = 'owner';
+  owner = new Owner({
+    version: VERSION,
+    changed: (from, cmd) => {
+      bus?.postMessage({ t: 'changed', origin: from, cmd });
+      if (from !== me) toPage({ type: 'changed', cmd });
+    },
+    snapshot: (snap) => toPage({ type: 'snapshot', snap }),
+  });
+  ownerReady = owner.start({ lockWaitMs: takeover ? 5000 : 3000 });
+  ownerReady.then((info) => {
+    ownerInfo = info;
+    if (!readySent) sendReady(info, info.storage, 'owner');
+    else toPage({ type: 'storage', storage: info.storage, role: 'owner' });
+    announce();
+  }, (e) => toPage({ type: 'fatal', error: errorOf(e) }));
+  redoInflight((msg) => runHere(msg, me, toPage));
+  flushWaiting();
+}
+
+function becomeRelay() {
+  role = 'relay';
+  if (heard) onOwner(heard);
+  let tries = 0;
+  const hello = () => {
+    if (role !== 'relay' || readySent) return;
+    bus.postMessage({ t: 'hello', from: me });
+    setTimeout(hello, ++tries < 40 ? HELLO_MS : 1000);
+  };
+  hello();
+}
+
+// The first worker to ask gets the lock and keeps it until its tab goes; the others relay and
+// queue for it. Without Web Locks or BroadcastChannel each tab opens storage itself, as before
+// (storage.js then keeps a second tab off the OPFS files).
+async function elect() {
+  const locks = self.navigator && self.navigator.locks;
+  if (!bus || !locks) { becomeOwner(false); return; }
+  const got = await new Promise((resolve) => {
+    locks.request(LOCK, { ifAvailable: true }, (lock) => {
+      resolve(lock ? 'owner' : 'relay');
+      return lock ? forever : null;
+    }).catch(() => resolve('nolock'));
+  });
+  if (got !== 'relay') { becomeOwner(false); return; }
+  becomeRelay();
+  locks.request(LOCK, () => {
+    becomeOwner(true);
+    return forever;
+  }).catch((e) => console.warn('hub: lock request failed', e));
+}
+
+function errorOf(e) {
+  return { code: e?.code || 'start', message: e?.message || String(e) };
+}
+
+elect();

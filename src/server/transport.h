@@ -5,6 +5,7 @@
 #ifndef HUB_TRANSPORT_H
 #define HUB_TRANSPORT_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include "cJSON.h"
 #include "hub.h"
@@ -12,17 +13,31 @@
 /* Milliseconds since the epoch from the real clock. */
 int64_t hub_now_ms(void);
 
-/* Performs one planned request (an element of sync_next's "fetch" array) and returns the
+/* Performs one planned request (an element of sync_next's "fetch" array: its method, URL,
+ * headers and, for a change upstream, its body) and returns the
  * matching sync_feed request object without "now" (the caller adds it), or NULL on OOM.
  * Network failures become {"error": "..."}; a body over max_body becomes
  * {"status":N,"body_too_large":true}. The caller frees the result with cJSON_Delete. */
 cJSON *hub_transport_perform(const cJSON *req, size_t max_body);
 
-/* Runs a whole sync against the network: sync_start (with the optional per-run token/api
- * overrides), then next/perform/feed until done, sleeping when asked to wait unless the
- * wait would exceed max_wait_ms (then the run is aborted). Returns the final sync_next
- * response (with "run") as a new cJSON, or an {"error":…} object. */
-cJSON *hub_sync_run(hub *h, const char *token, const char *api, int64_t max_wait_ms, int verbose);
+/* Runs a whole sync against the network: sync_start (with the optional per-run token, where
+ * it came from, and API overrides, and max_wait_ms — a longer wait ends the run as
+ * rate-limited, decided by the core), then next/perform/feed until done, sleeping when asked
+ * to wait. Returns the final sync_next response (with "run") as a new cJSON, or an
+ * {"error":…} object. */
+cJSON *hub_sync_run(hub *h, const char *token, const char *token_from, const char *api, int64_t max_wait_ms,
+                    int verbose);
+
+/* The same for some sources only (a NULL-terminated list of source names, as sync_start's
+ * "sources"; NULL = all). */
+cJSON *hub_sync_run_sources(hub *h, const char *token, const char *token_from, const char *api, int64_t max_wait_ms,
+                            const char *const *sources, int verbose);
+
+/* Makes runs stoppable (hubd on SIGTERM): once *flag is non-zero, a transfer in progress is
+ * aborted within about a second, a wait ends, and hub_sync_run records the run as aborted
+ * (sync_abort) and returns {"error":{"code":"cancelled",…}}. The flag is read from any thread;
+ * it must outlive every run. NULL (the default) turns this off. */
+void hub_transport_set_cancel(const atomic_int *flag);
 
 /* hub_call with cJSON in and out; NULL only on OOM. */
 cJSON *hub_callj(hub *h, const cJSON *req);

@@ -17,6 +17,18 @@ int64_t hub_now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static const atomic_int *cancel_flag;
+
+void hub_transport_set_cancel(const atomic_int *flag) { cancel_flag = flag; }
+
+static int cancelled(void) { return cancel_flag && atomic_load(cancel_flag); }
+
+/* libcurl's progress callback (at least once a second): non-zero aborts the transfer. */
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un) {
+  (void)ud, (void)dt, (void)dn, (void)ut, (void)un;
+  return cancelled();
+}
+
 typedef struct {
   char *p;
   size_t len, cap, max;
@@ -92,6 +104,8 @@ cJSON *hub_transport_perform(const cJSON *req, size_t max_body) {
   const cJSON *hdrs = cJSON_GetObjectItemCaseSensitive(req, "headers"), *e;
   const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "id");
   const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(req, "timeout_ms");
+  const cJSON *method = cJSON_GetObjectItemCaseSensitive(req, "method");
+  const cJSON *rbody = cJSON_GetObjectItemCaseSensitive(req, "body");
   cJSON *feed = cJSON_CreateObject(), *rh = cJSON_CreateObject();
   struct curl_slist *list = NULL;
   CURL *c = NULL;
@@ -111,6 +125,14 @@ cJSON *hub_transport_perform(const cJSON *req, size_t max_body) {
   c = curl_easy_init();
   if (!c) goto oom;
   curl_easy_setopt(c, CURLOPT_URL, url->valuestring);
+  /* a change upstream (the triage outbox): the core's method, and its body when it has one */
+  if (cJSON_IsString(method) && strcmp(method->valuestring, "GET") != 0) {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method->valuestring);
+    if (cJSON_IsString(rbody)) {
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, rbody->valuestring);
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(rbody->valuestring));
+    }
+  }
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "hub/0.1 (+libcurl)");
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -119,6 +141,8 @@ cJSON *hub_transport_perform(const cJSON *req, size_t max_body) {
   curl_easy_setopt(c, CURLOPT_HEADERDATA, rh);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, cJSON_IsNumber(tmo) ? (long)tmo->valuedouble : 30000L);
@@ -134,6 +158,9 @@ cJSON *hub_transport_perform(const cJSON *req, size_t max_body) {
     char msg[CURL_ERROR_SIZE + 64];
     snprintf(msg, sizeof msg, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
     cJSON_AddStringToObject(feed, "error", msg);
+    /* no answer could be had at all: the core ends the run at once instead of retrying */
+    if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY)
+      cJSON_AddTrueToObject(feed, "offline");
   } else {
     cJSON_AddNumberToObject(feed, "status", (double)status);
     cJSON_AddItemToObject(feed, "headers", rh);
@@ -168,25 +195,54 @@ cJSON *hub_callj(hub *h, const cJSON *req) {
 
 static void sleep_ms(int64_t ms) {
   struct timespec ts;
-  if (ms <= 0) return;
-  ts.tv_sec = (time_t)(ms / 1000);
-  ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-  nanosleep(&ts, NULL);
+  while (ms > 0 && !cancelled()) { /* in slices, so a cancel ends the wait */
+    int64_t step = ms > 100 ? 100 : ms;
+    ts.tv_sec = 0;
+    ts.tv_nsec = (long)step * 1000000L;
+    nanosleep(&ts, NULL);
+    ms -= step;
+  }
 }
 
-cJSON *hub_sync_run(hub *h, const char *token, const char *api, int64_t max_wait_ms, int verbose) {
+/* Records the run as aborted and returns the "cancelled" error result. */
+static cJSON *cancel_run(hub *h) {
+  cJSON *req = cJSON_CreateObject(), *res = cJSON_CreateObject(), *e;
+  cJSON_AddStringToObject(req, "cmd", "sync_abort");
+  cJSON_AddStringToObject(req, "reason", "cancelled: the server is stopping");
+  cJSON_Delete(hub_callj(h, req));
+  cJSON_Delete(req);
+  e = cJSON_AddObjectToObject(res, "error");
+  cJSON_AddStringToObject(e, "code", "cancelled");
+  cJSON_AddStringToObject(e, "message", "the sync was cancelled: the server is stopping");
+  return res;
+}
+
+cJSON *hub_sync_run(hub *h, const char *token, const char *token_from, const char *api, int64_t max_wait_ms,
+                    int verbose) {
+  return hub_sync_run_sources(h, token, token_from, api, max_wait_ms, NULL, verbose);
+}
+
+cJSON *hub_sync_run_sources(hub *h, const char *token, const char *token_from, const char *api, int64_t max_wait_ms,
+                            const char *const *sources, int verbose) {
   cJSON *req = cJSON_CreateObject(), *res = NULL;
   if (!req) return NULL;
   cJSON_AddStringToObject(req, "cmd", "sync_start");
   cJSON_AddNumberToObject(req, "now", (double)hub_now_ms());
+  cJSON_AddNumberToObject(req, "max_wait_ms", (double)max_wait_ms);
   if (token) cJSON_AddStringToObject(req, "token", token);
+  if (token && token_from) cJSON_AddStringToObject(req, "token_from", token_from);
   if (api) cJSON_AddStringToObject(req, "api", api);
+  if (sources) {
+    cJSON *arr = cJSON_AddArrayToObject(req, "sources");
+    for (; *sources; sources++) cJSON_AddItemToArray(arr, cJSON_CreateString(*sources));
+  }
   res = hub_callj(h, req);
   cJSON_Delete(req);
   if (!res || cJSON_GetObjectItemCaseSensitive(res, "error")) return res;
   cJSON_Delete(res);
-  for (;;) {
+  for (;;) { /* perform what the core asks: its policy decides retries, waits and giving up */
     const cJSON *fetch, *wait, *f;
+    if (cancelled()) return cancel_run(h);
     req = cJSON_CreateObject();
     cJSON_AddStringToObject(req, "cmd", "sync_next");
     cJSON_AddNumberToObject(req, "now", (double)hub_now_ms());
@@ -198,37 +254,20 @@ cJSON *hub_sync_run(hub *h, const char *token, const char *api, int64_t max_wait
     wait = cJSON_GetObjectItemCaseSensitive(res, "wait_until");
     if (cJSON_GetArraySize(fetch) == 0 && cJSON_IsNumber(wait)) {
       int64_t d = (int64_t)wait->valuedouble - hub_now_ms();
-      if (d > max_wait_ms) {
-        char msg[160];
-        time_t until = (time_t)(wait->valuedouble / 1000);
-        struct tm tmv;
-        localtime_r(&until, &tmv);
-        strftime(msg, sizeof msg, "rate-limited until %H:%M; run again later", &tmv);
-        cJSON_Delete(res);
-        req = cJSON_CreateObject();
-        cJSON_AddStringToObject(req, "cmd", "sync_abort");
-        cJSON_AddStringToObject(req, "reason", msg);
-        cJSON_Delete(hub_callj(h, req));
-        cJSON_Delete(req);
-        res = cJSON_CreateObject();
-        cJSON_AddItemToObject(res, "error", cJSON_CreateObject());
-        cJSON_AddStringToObject(cJSON_GetObjectItem(res, "error"), "code", "rate_limited");
-        cJSON_AddStringToObject(cJSON_GetObjectItem(res, "error"), "message", msg);
-        return res;
-      }
       if (verbose) fprintf(stderr, "hub: waiting %lld ms\n", (long long)d);
       sleep_ms(d);
-      cJSON_Delete(res);
-      continue;
     }
     cJSON_ArrayForEach(f, fetch) {
       cJSON *feed;
-      if (verbose)
-        fprintf(stderr, "hub: GET %s\n", cJSON_GetObjectItemCaseSensitive(f, "url")->valuestring);
+      if (verbose) fprintf(stderr, "hub: GET %s\n", cJSON_GetObjectItemCaseSensitive(f, "url")->valuestring);
       feed = hub_transport_perform(f, 16u * 1024u * 1024u);
       if (!feed) {
         cJSON_Delete(res);
         return NULL;
+      }
+      if (cancelled()) { /* an aborted transfer is not an upstream failure: do not feed it */
+        cJSON_Delete(feed);
+        break;
       }
       cJSON_AddStringToObject(feed, "cmd", "sync_feed");
       cJSON_AddNumberToObject(feed, "now", (double)hub_now_ms());

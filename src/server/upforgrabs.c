@@ -1,8 +1,9 @@
 /*
  * upforgrabs.c — up-for-grabs project files (YAML) → the gfi_repos command (native only).
  *
- * Each file is loaded with libyaml into a document, converted to cJSON (scalars as strings,
- * depth and size bounded), and validated like the project's JSON schema and its tooling say:
+ * Each file is read with libyaml's event API straight into cJSON (scalars as strings), and the
+ * depth and node limits are checked as the events arrive — a file of one flow sequence nested
+ * 128,000 deep stops at depth 17, instead of being loaded whole first — then validated like the project's JSON schema and its tooling say:
  * required name, desc, site (a URL), tags (a non-empty list of distinct lower-case tags of
  * [a-z0-9+#.-], preferred spellings), upforgrabs.name and upforgrabs.link (a URL), and
  * optional stats (issue-count ≥ 0; last-updated a date-time unless the count is 0). A valid
@@ -20,64 +21,110 @@
 #define UFG_MAX_DEPTH 16
 #define UFG_MAX_NODES 10000
 
-/* YAML node → cJSON (scalars are strings). NULL on OOM, depth or a bad node. */
-static cJSON *to_json(yaml_document_t *doc, yaml_node_t *n, int depth) {
-  cJSON *o = NULL;
-  if (!n || depth > UFG_MAX_DEPTH) return NULL;
-  if (n->type == YAML_SCALAR_NODE) {
-    char *s = malloc(n->data.scalar.length + 1);
-    if (!s) return NULL;
-    memcpy(s, n->data.scalar.value, n->data.scalar.length);
-    s[n->data.scalar.length] = 0;
-    /* a plain empty or "~"/"null" scalar is null */
-    if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-        (!*s || strcmp(s, "~") == 0 || strcmp(s, "null") == 0))
-      o = cJSON_CreateNull();
-    else
-      o = cJSON_CreateString(s);
-    free(s);
-    return o;
+/* The YAML text buf[0..len) → cJSON (scalars are strings, a plain empty/"~"/"null" scalar is
+ * null, a repeated key: the last wins, complex keys skipped). Stops at UFG_MAX_DEPTH nesting or
+ * UFG_MAX_NODES nodes as the events arrive; aliases are refused. Returns the value (caller
+ * deletes), or NULL with why set. */
+static cJSON *load_events(const unsigned char *buf, size_t len, char *why, size_t whylen) {
+  yaml_parser_t parser;
+  yaml_event_t ev;
+  cJSON *stack[UFG_MAX_DEPTH + 2], *root = NULL;
+  char *key[UFG_MAX_DEPTH + 2]; /* per open mapping: the key waiting for its value, or NULL */
+  int depth = 0, nodes = 0, done = 0, ok = 0, have_event = 0;
+  memset(key, 0, sizeof key);
+  if (!yaml_parser_initialize(&parser)) {
+    snprintf(why, whylen, "out of memory");
+    return NULL;
   }
-  if (n->type == YAML_SEQUENCE_NODE) {
-    yaml_node_item_t *it;
-    o = cJSON_CreateArray();
-    for (it = n->data.sequence.items.start; o && it < n->data.sequence.items.top; it++) {
-      cJSON *c = to_json(doc, yaml_document_get_node(doc, *it), depth + 1);
-      if (!c || !cJSON_AddItemToArray(o, c)) {
-        cJSON_Delete(c);
-        cJSON_Delete(o);
-        return NULL;
-      }
+  yaml_parser_set_input_string(&parser, buf, len);
+  while (!done) {
+    cJSON *v = NULL;
+    int open = 0, add = 0;
+    if (!yaml_parser_parse(&parser, &ev)) {
+      snprintf(why, whylen, "YAML error at line %lu: %.120s", (unsigned long)parser.problem_mark.line + 1,
+               parser.problem ? parser.problem : "unreadable");
+      goto fail;
     }
-    return o;
-  }
-  if (n->type == YAML_MAPPING_NODE) {
-    yaml_node_pair_t *p;
-    o = cJSON_CreateObject();
-    for (p = n->data.mapping.pairs.start; o && p < n->data.mapping.pairs.top; p++) {
-      yaml_node_t *k = yaml_document_get_node(doc, p->key);
-      cJSON *v;
-      char key[128];
-      size_t kl;
-      if (!k || k->type != YAML_SCALAR_NODE) continue; /* complex keys: not in this schema */
-      kl = k->data.scalar.length < sizeof key - 1 ? k->data.scalar.length : sizeof key - 1;
-      memcpy(key, k->data.scalar.value, kl);
-      key[kl] = 0;
-      v = to_json(doc, yaml_document_get_node(doc, p->value), depth + 1);
-      if (!v) {
-        cJSON_Delete(o);
-        return NULL;
+    have_event = 1;
+    switch (ev.type) {
+    case YAML_STREAM_END_EVENT: done = 1; break;
+    case YAML_DOCUMENT_END_EVENT: done = root != NULL; break;
+    case YAML_ALIAS_EVENT:
+      snprintf(why, whylen, "YAML aliases are not part of a project file");
+      goto fail;
+    case YAML_SCALAR_EVENT: {
+      const char *sv = (const char *)ev.data.scalar.value;
+      if (depth > 0 && cJSON_IsObject(stack[depth]) && !key[depth]) { /* a mapping key */
+        key[depth] = strndup(sv, ev.data.scalar.length < 127 ? ev.data.scalar.length : 127);
+        if (!key[depth]) goto oom;
+        break;
       }
-      cJSON_DeleteItemFromObjectCaseSensitive(o, key); /* a repeated key: the last wins */
-      if (!cJSON_AddItemToObject(o, key, v)) {
+      v = ev.data.scalar.plain_implicit && (!*sv || strcmp(sv, "~") == 0 || strcmp(sv, "null") == 0)
+              ? cJSON_CreateNull()
+              : cJSON_CreateString(sv);
+      add = 1;
+      break;
+    }
+    case YAML_SEQUENCE_START_EVENT: v = cJSON_CreateArray(); open = add = 1; break;
+    case YAML_MAPPING_START_EVENT: v = cJSON_CreateObject(); open = add = 1; break;
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+      free(key[depth]);
+      key[depth] = NULL;
+      depth--;
+      break;
+    default: break;
+    }
+    if (add) {
+      if (!v) goto oom;
+      if (++nodes > UFG_MAX_NODES) {
         cJSON_Delete(v);
-        cJSON_Delete(o);
-        return NULL;
+        snprintf(why, whylen, "more than %d YAML nodes", UFG_MAX_NODES);
+        goto fail;
+      }
+      if (depth == 0) {
+        if (root) cJSON_Delete(root);
+        root = v;
+      } else if (cJSON_IsArray(stack[depth])) {
+        cJSON_AddItemToArray(stack[depth], v);
+      } else if (key[depth]) {
+        cJSON_DeleteItemFromObjectCaseSensitive(stack[depth], key[depth]);
+        cJSON_AddItemToObject(stack[depth], key[depth], v);
+        free(key[depth]);
+        key[depth] = NULL;
+      } else { /* a complex key (a mapping or a sequence as a key): not in this schema */
+        if (open) {
+          snprintf(why, whylen, "complex YAML keys are not part of a project file");
+          cJSON_Delete(v);
+          goto fail;
+        }
+        cJSON_Delete(v);
+      }
+      if (open) {
+        if (depth + 1 > UFG_MAX_DEPTH) {
+          snprintf(why, whylen, "YAML nested deeper than %d", UFG_MAX_DEPTH);
+          goto fail;
+        }
+        stack[++depth] = v;
       }
     }
-    return o;
+    yaml_event_delete(&ev);
+    have_event = 0;
   }
-  return NULL;
+  ok = root != NULL;
+  if (!ok) snprintf(why, whylen, "empty");
+  goto fail;
+oom:
+  snprintf(why, whylen, "out of memory");
+fail:
+  if (have_event) yaml_event_delete(&ev);
+  for (; depth >= 0; depth--) free(key[depth]);
+  yaml_parser_delete(&parser);
+  if (!ok) {
+    cJSON_Delete(root);
+    root = NULL;
+  }
+  return root;
 }
 
 static const char *str(const cJSON *o, const char *k) {
@@ -190,7 +237,8 @@ static int repo_of(const char *link, char owner[40], char name[101], char *why, 
   on = strcspn(o, "/?#");
   n = o + on + (o[on] == '/');
   nn = o[on] == '/' ? strcspn(n, "/?#") : 0;
-  if (!on || !nn || on > 39 || nn > 100 || strncmp(o, "issues", on) == 0 || strncmp(o, "orgs", on) == 0) {
+  if (!on || !nn || on > 39 || nn > 100 || (on == 6 && strncmp(o, "issues", 6) == 0) ||
+      (on == 4 && strncmp(o, "orgs", 4) == 0)) {
     snprintf(why, whylen, "GitHub link that names no single repository");
     return 1;
   }
@@ -205,9 +253,7 @@ int hub_ufg_read_file(const char *path, cJSON **out, char *why, size_t whylen) {
   FILE *f = NULL;
   unsigned char *buf = NULL;
   size_t len;
-  yaml_parser_t parser;
-  yaml_document_t doc;
-  int have_parser = 0, have_doc = 0, rc = -1;
+  int rc = -1;
   cJSON *p = NULL, *r = NULL;
   char owner[40], name[101];
   *out = NULL;
@@ -226,27 +272,8 @@ int hub_ufg_read_file(const char *path, cJSON **out, char *why, size_t whylen) {
     snprintf(why, whylen, "file over %u bytes", (unsigned)HUB_UFG_MAX_FILE);
     goto done;
   }
-  if (!yaml_parser_initialize(&parser)) {
-    snprintf(why, whylen, "out of memory");
-    goto done;
-  }
-  have_parser = 1;
-  yaml_parser_set_input_string(&parser, buf, len);
-  if (!yaml_parser_load(&parser, &doc)) {
-    snprintf(why, whylen, "YAML error at line %lu: %.120s", (unsigned long)parser.problem_mark.line + 1,
-             parser.problem ? parser.problem : "unreadable");
-    goto done;
-  }
-  have_doc = 1;
-  if (doc.nodes.top - doc.nodes.start > UFG_MAX_NODES) {
-    snprintf(why, whylen, "more than %d YAML nodes", UFG_MAX_NODES);
-    goto done;
-  }
-  p = to_json(&doc, yaml_document_get_root_node(&doc), 0);
-  if (!p) {
-    snprintf(why, whylen, "empty, too deep, or out of memory");
-    goto done;
-  }
+  p = load_events(buf, len, why, whylen);
+  if (!p) goto done;
   if (validate(p, why, whylen)) goto done;
   {
     const cJSON *u = cJSON_GetObjectItemCaseSensitive(p, "upforgrabs");
@@ -266,8 +293,6 @@ int hub_ufg_read_file(const char *path, cJSON **out, char *why, size_t whylen) {
   r = NULL;
   rc = 0;
 done:
-  if (have_doc) yaml_document_delete(&doc);
-  if (have_parser) yaml_parser_delete(&parser);
   if (f) fclose(f);
   free(buf);
   cJSON_Delete(p);

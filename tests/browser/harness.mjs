@@ -35,13 +35,14 @@ async function startPortProc(bin, args, portFile) {
 }
 
 export class Env {
-  // scenario dirs for the fake upstream; config: first-visit defaults written to config.json
-  static async start({ scenarios = ['tests/exchanges/demo'], config = true } = {}) {
+  // scenario dirs for the fake upstream; config: first-visit defaults written to config.json;
+  // fresh: recorded times moved so the newest is an hour old (as `make run` shows the demo)
+  static async start({ scenarios = ['tests/exchanges/demo'], config = true, fresh = false } = {}) {
     const env = new Env();
     env.dir = mkdtempSync(join(tmpdir(), 'hub-browser-'));
     env.www = join(env.dir, 'www');
     cpSync('build/web', env.www, { recursive: true });
-    const fakeArgs = [];
+    const fakeArgs = fresh ? ['--fresh'] : [];
     for (const s of scenarios) fakeArgs.push('--dir', s);
     env.fake = await startPortProc('build/fake_upstream', fakeArgs, join(env.dir, 'api-port'));
     env.api = `http://127.0.0.1:${env.fake.port}`;
@@ -51,15 +52,18 @@ export class Env {
     return env;
   }
 
-  async launch({ persistent = true } = {}) {
+  // serviceWorkers: 'block' keeps the service worker out (page.route then sees every request).
+  // Each call makes a new context; close() closes them all.
+  async launch({ persistent = true, serviceWorkers = 'allow' } = {}) {
     const opts = { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS };
     if (persistent) {
-      this.profile = join(this.dir, `profile-${Date.now()}`);
-      this.context = await chromium.launchPersistentContext(this.profile, { ...opts, viewport: { width: 1280, height: 800 } });
+      this.profile = join(this.dir, `profile-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`);
+      this.context = await chromium.launchPersistentContext(this.profile, { ...opts, serviceWorkers, viewport: { width: 1280, height: 800 } });
     } else {
       this.browser = await chromium.launch(opts);
-      this.context = await this.browser.newContext({ viewport: { width: 1280, height: 800 } });
+      this.context = await this.browser.newContext({ serviceWorkers, viewport: { width: 1280, height: 800 } });
     }
+    (this.contexts ||= []).push(this.context);
     return this.context;
   }
 
@@ -77,7 +81,7 @@ export class Env {
   }
 
   async close() {
-    try { if (this.context) await this.context.close(); } catch (e) { /* already closed */ }
+    for (const c of this.contexts || []) try { await c.close(); } catch (e) { /* already closed */ }
     try { if (this.browser) await this.browser.close(); } catch (e) { /* already closed */ }
     for (const p of [this.fake, this.serve]) if (p) p.proc.kill('SIGTERM');
     rmSync(this.dir, { recursive: true, force: true });
@@ -91,7 +95,7 @@ export function suite(name) {
   const api = {
     test(tname, fn) { tests.push([tname, fn]); },
     check(cond, msg) {
-      if (cond) passed++;
+      if (cond) { passed++; if (process.env.HUB_VERBOSE) console.log(`ok   ${msg}`); }
       else { failed++; console.log(`FAIL ${msg}`); }
     },
     async run() {

@@ -10,7 +10,7 @@
 # Targets (tests/fuzz/fuzz_<name>.c; invariants in tests/fuzz/fuzz.h):
 #   call      hub_call_n on arbitrary bytes (newline-separated requests, one fresh hub per input)
 #   sync      sync runs of every source whose every planned request is answered from the input
-#   markdown  card bodies → the whitelisted markdown tree (src/markdown.c included, see fuzz_core.h)
+#   markdown  card bodies → the whitelisted markdown tree (src/api/markdown.c included, see fuzz_core.h)
 #   ufg       the up-for-grabs YAML reader (src/server/upforgrabs.c), then gfi_repos
 #   obd       the Open Bandit Dataset CSV evaluator through tip_eval
 #

@@ -1,16 +1,39 @@
 /*
  * ui/cards.js — the ranked list of cards, its selection and its expanded cards.
  *
- * render() rebuilds the list from hub.call({cmd:'cards'}) and keeps the selected and
- * expanded cards across rebuilds. A card expands on click (or Enter / x) into its
- * details and body; "why" shows the score's factors. Details are fetched once per card
- * and per list version (ui/detail.js builds them). Selection is a roving tabindex so
- * j / k and Tab both work.
+ * render() brings the list to a new array of cards in place: a card whose key is already shown
+ * keeps its element (untouched when what it shows is the same, rebuilt in the same spot when not),
+ * so the live list replaces the first-paint snapshot without a jump, and focus, selection and
+ * expanded cards stay. The first FIRST cards are placed at once, the rest in the next frame.
+ * A card expands on click (or Enter / x) into its details and body; "why" shows the score's
+ * factors. Details are fetched once per card and per list version (ui/detail.js builds them).
+ * Selection is a roving tabindex so j / k and Tab both work.
  */
 import { h, replace, safeHttpUrl, extLink } from './dom.js';
-import { ago, count, factor, fullDate, reasonWords, reasonUrgent, reasonGoodFirst } from './format.js';
+import { ago, count, factor, fullDate, reasonWords, reasonUrgent, reasonGoodFirst, reasonYours, reasonBase } from './format.js';
 import { renderDetail, renderFactors } from './detail.js';
 import * as icons from './icons.js';
+
+export const FIRST = 20;
+
+/* Runs fn in the next frame, or after 100 ms in a tab that draws no frames (hidden). */
+function nextFrame(fn) {
+  let done = false;
+  const go = () => { if (!done) { done = true; fn(); } };
+  requestAnimationFrame(go);
+  setTimeout(go, 100);
+}
+
+/* What a card shows, as text: equal signatures draw the same element. Scores and ages are
+ * compared as shown, so a list re-ranked a minute later keeps its elements. */
+function signature(c) {
+  return JSON.stringify({ ...c, score: factor(c.score), updated_at: ago(c.updated_at) });
+}
+
+/* "good-first-issue", "Good First Issue" → "good first issue" */
+function norm(s) {
+  return String(s).toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+}
 
 export class CardList {
   /* hub: HubClient; listEl: the <ol>; opts.user(): the configured GitHub login. */
@@ -19,11 +42,12 @@ export class CardList {
     this.listEl = listEl;
     this.user = opts.user || (() => '');
     this.cards = [];
-    this.items = new Map();      /* key → {li, card, detailEl, whyEl} */
+    this.items = new Map();      /* key → {li, card, i, sig} */
     this.details = new Map();    /* key → Promise<detailed card> */
     this.expanded = new Set();
     this.why = new Set();
     this.selected = null;
+    this.gen = 0;
     listEl.addEventListener('click', (e) => this.onClick(e));
     listEl.addEventListener('keydown', (e) => this.onKey(e));
     listEl.addEventListener('focusin', (e) => {
@@ -34,22 +58,53 @@ export class CardList {
 
   get length() { return this.cards.length; }
 
-  /* cards: array from the core, best first. Invalidates cached details. */
+  /* cards: array from the core, best first. Invalidates cached details. Resolves when every
+   * card is placed (the first FIRST synchronously, before this returns). */
   render(cards) {
+    const gen = ++this.gen;
     const hadFocus = this.listEl.contains(document.activeElement);
-    this.cards = Array.isArray(cards) ? cards.filter((c) => c && typeof c.key === 'string') : [];
+    const next = Array.isArray(cards) ? cards.filter((c) => c && typeof c.key === 'string') : [];
+    const old = this.items;
+    this.cards = next;
     this.details.clear();
-    this.items.clear();
-    const frag = document.createDocumentFragment();
-    this.cards.forEach((c, i) => frag.append(this.cardEl(c, i)));
-    this.listEl.replaceChildren(frag);
-    if (!this.items.has(this.selected)) this.selected = this.cards[0]?.key ?? null;
-    for (const key of [...this.expanded]) if (this.items.has(key)) this.openDetail(key); else this.expanded.delete(key);
-    for (const key of [...this.why]) if (this.items.has(key)) this.openWhy(key); else this.why.delete(key);
-    this.select(this.selected, hadFocus);
+    this.items = new Map();
+    const place = (from, to) => {
+      for (let i = from; i < to; i++) {
+        const c = next[i];
+        if (this.items.has(c.key)) continue; /* a key twice: shown once */
+        const sig = signature(c);
+        const prev = old.get(c.key);
+        let li;
+        if (prev && prev.sig === sig) li = prev.li;
+        else {
+          li = this.cardEl(c);
+          if (prev) prev.li.replaceWith(li);
+        }
+        old.delete(c.key);
+        this.items.set(c.key, { li, card: c, i: this.items.size, sig });
+        const at = this.listEl.children[this.items.size - 1];
+        if (at !== li) this.listEl.insertBefore(li, at || null);
+      }
+    };
+    const finish = () => {
+      for (const it of old.values()) it.li.remove();
+      while (this.listEl.children.length > this.items.size) this.listEl.lastElementChild.remove();
+      this.cards = [...this.items.values()].map((it) => it.card);
+      if (!this.items.has(this.selected)) this.selected = this.cards[0]?.key ?? null;
+      for (const key of [...this.expanded]) if (this.items.has(key)) this.openDetail(key); else this.expanded.delete(key);
+      for (const key of [...this.why]) if (this.items.has(key)) this.openWhy(key); else this.why.delete(key);
+      this.select(this.selected, hadFocus && !this.listEl.contains(document.activeElement));
+    };
+    place(0, Math.min(FIRST, next.length));
+    if (next.length <= FIRST) { finish(); return Promise.resolve(); }
+    if (this.items.has(this.selected)) this.select(this.selected, false);
+    return new Promise((resolve) => nextFrame(() => {
+      if (gen === this.gen) { place(FIRST, next.length); finish(); }
+      resolve();
+    }));
   }
 
-  cardEl(c, i) {
+  cardEl(c) {
     const url = safeHttpUrl(c.url, true);
     const isPull = c.kind === 'pull';
     const closed = c.state && c.state !== 'open';
@@ -59,12 +114,14 @@ export class CardList {
     const tangled = c.source === 'tangled';
     const kindLabel = `${closed ? 'closed ' : ''}${isPull ? 'pull request' : 'issue'}`;
 
-    const reasons = (Array.isArray(c.reasons) ? c.reasons : []).filter((r) => typeof r === 'string').slice(0, 6).map((r) =>
+    const reasons = (Array.isArray(c.reasons) ? c.reasons : []).filter((r) => r && typeof r.code === 'string').slice(0, 6).map((r) =>
       h('span', {
-        class: ['chip', 'chip-reason', reasonUrgent(r) && 'chip-urgent', r === 'authored' && 'chip-yours', reasonGoodFirst(r) && 'chip-gfi'],
-        text: reasonWords(r), title: r.slice(0, 200),
+        class: ['chip', 'chip-reason', reasonUrgent(r) && 'chip-urgent', reasonYours(r) && 'chip-yours', reasonGoodFirst(r) && 'chip-gfi'],
+        text: reasonWords(r), title: (r.detail ? `${r.code}: ${r.detail}` : r.code).slice(0, 200),
       }));
-    const labels = (Array.isArray(c.labels) ? c.labels : []).filter((l) => typeof l === 'string').slice(0, 8).map((l) =>
+    /* a good-first card says "good first issue" once: its reason, not the same label again */
+    const said = new Set((Array.isArray(c.reasons) ? c.reasons : []).filter(reasonGoodFirst).map((r) => norm(reasonBase(r))));
+    const labels = (Array.isArray(c.labels) ? c.labels : []).filter((l) => typeof l === 'string' && !said.has(norm(l))).slice(0, 8).map((l) =>
       h('span', { class: 'chip chip-label', text: l.slice(0, 50), title: l.slice(0, 200) }));
 
     const whyBtn = h('button', { type: 'button', class: 'why', 'data-act': 'why', 'aria-expanded': 'false', title: 'Why this score', tabindex: '-1' },
@@ -96,7 +153,6 @@ export class CardList {
         h('div', { class: 'card-side' }, whyBtn, moreBtn)),
       h('div', { class: 'card-why', hidden: true }),
       h('div', { class: 'card-detail', hidden: true }));
-    this.items.set(c.key, { li, card: c, i });
     return li;
   }
 
@@ -143,7 +199,7 @@ export class CardList {
     const cur = this.items.get(this.selected);
     if (cur && !this.listEl.contains(document.activeElement)) { this.select(this.selected, true); return; }
     const i = cur ? Math.min(this.cards.length - 1, Math.max(0, cur.i + delta)) : 0;
-    this.select(this.cards[i].key, true);
+    if (this.items.has(this.cards[i].key)) this.select(this.cards[i].key, true); /* placed yet */
   }
 
   /* Opens the selected card's URL in a new tab (o). */
@@ -187,7 +243,7 @@ export class CardList {
     if (!panel.firstChild) replace(panel, h('p', { class: 'muted loading', text: 'Loading…' }));
     try {
       const card = await this.fetchDetail(key);
-      if (this.items.get(key) !== it) return; /* list was rebuilt meanwhile */
+      if (this.items.get(key)?.li !== it.li) return; /* the card was redrawn meanwhile */
       replace(panel, renderDetail(card));
     } catch (err) {
       replace(panel, h('p', { class: 'problem', text: 'Could not load this card: ' + String(err?.message ?? err).slice(0, 200) }));
@@ -213,7 +269,7 @@ export class CardList {
     if (!panel.firstChild) replace(panel, h('p', { class: 'muted loading', text: 'Loading…' }));
     try {
       const card = await this.fetchDetail(key);
-      if (this.items.get(key) !== it) return;
+      if (this.items.get(key)?.li !== it.li) return;
       replace(panel, renderFactors(card, this.user()));
     } catch (err) {
       replace(panel, h('p', { class: 'problem', text: 'Could not load the score: ' + String(err?.message ?? err).slice(0, 200) }));

@@ -2,7 +2,9 @@
  * ui/detail.js — the inside of an expanded card: why it scored what it did, who is on
  * it, and its body.
  *
- * Pure builders: each takes a detailed card (hub.call({cmd:'card'})) and returns DOM.
+ * Pure builders: each takes a detailed card (hub.call({cmd:'card'})) and returns DOM. A
+ * good-first issue's card may carry what the AI queue wrote (card.ai: intro, difficulty 1–5,
+ * first steps; card.repo_summary): shown above the body, marked with the model that wrote it.
  */
 import { h, safeHttpUrl, extLink } from './dom.js';
 import { factor, fullDate, ago, count } from './format.js';
@@ -46,6 +48,31 @@ export function renderFactors(card, user) {
   return eq;
 }
 
+/* Returns the AI queue's help for a first contribution, or null when there is none. */
+export function renderAiHelp(card) {
+  const ai = card?.ai && typeof card.ai === 'object' ? card.ai : null;
+  const sum = card?.repo_summary && typeof card.repo_summary.summary === 'string' ? card.repo_summary : null;
+  if (!ai && !sum) return null;
+  const box = h('section', { class: 'ai-help', 'aria-label': 'Help for a first contribution' });
+  if (ai) {
+    const d = Math.min(5, Math.max(1, Math.round(Number(ai.difficulty)) || 1));
+    const steps = (Array.isArray(ai.first_steps) ? ai.first_steps : []).filter((x) => typeof x === 'string').slice(0, 5);
+    box.append(
+      h('div', { class: 'ai-head' },
+        h('h3', { class: 'ai-title', text: 'For a first contribution' }),
+        h('span', { class: 'ai-difficulty', title: `Difficulty ${d} of 5`, 'aria-label': `Difficulty ${d} of 5` },
+          h('span', { class: 'ai-label', text: 'Difficulty' }),
+          h('span', { class: 'ai-dots', 'aria-hidden': 'true' }, [1, 2, 3, 4, 5].map((i) => h('span', { class: ['ai-dot', i <= d && 'is-on'] }))),
+          h('span', { class: 'ai-num', text: `${d}/5` }))),
+      h('p', { class: 'ai-intro', text: String(ai.intro ?? '').slice(0, 800) }),
+      steps.length ? h('ol', { class: 'ai-steps' }, steps.map((x) => h('li', { text: x.slice(0, 240) }))) : null);
+  }
+  if (sum) box.append(h('h3', { class: 'ai-title', text: 'About the project' }), h('p', { class: 'ai-summary', text: sum.summary.slice(0, 900) }));
+  const model = (ai || sum).model;
+  box.append(h('p', { class: 'ai-by', text: `Written by ${typeof model === 'string' ? model.slice(0, 60) : 'an LLM'}` }));
+  return box;
+}
+
 /* Returns the detail panel: facts, body, and an "Open on <host>" link. */
 export function renderDetail(card) {
   const facts = h('dl', { class: 'facts' });
@@ -64,6 +91,7 @@ export function renderDetail(card) {
   }
   return h('div', { class: 'detail' },
     facts,
+    renderAiHelp(card),
     renderBody(card),
     url ? h('div', { class: 'detail-actions' },
       extLink(url, { class: 'btn btn-small' }, icons.external(), h('span', { text: 'Open on ' + new URL(url).host }))) : null);

@@ -1,10 +1,11 @@
 /*
  * ui/errors.js — says what went wrong in plain words.
  *
- * The core reports errors as messages per URL (run.errors), as Error objects with a
- * .code from hub.call(), or as worker-level failures. This module maps all of them
- * to a few phrases a person can act on: "token rejected", "rate-limited until HH:MM",
- * "offline", "storage full"; anything else keeps the core's message, shortened.
+ * The core reports errors with stable codes (its meta command lists them): on Error objects
+ * from hub.call() (.code), and on a finished run (run.code with run.status, run.retry_at),
+ * besides one message per failed request (run.errors). This module maps them to a few phrases
+ * a person can act on: "token rejected", "rate-limited until HH:MM", "offline", "storage
+ * full"; anything else keeps the core's message, shortened. It reads codes, not English.
  */
 import { clock, toMs } from './format.js';
 
@@ -35,16 +36,15 @@ export function describe(err, limits) {
   if (isStorageFull(err)) {
     return { kind: 'storage', text: 'Storage full — free some space on this device, then try again.', detail: short(msg) };
   }
-  if (err?.code === 'token_rejected' || /token rejected|\b401\b|bad credentials/i.test(msg)) {
+  if (err?.code === 'token_rejected') {
     return { kind: 'token', text: 'Token rejected — check the GitHub token in Settings.', detail: short(msg) };
   }
-  if (/rate.?limit/i.test(msg)) {
-    const said = msg.match(/until (\d{1,2}:\d{2})/);
-    const reset = limits?.core?.reset;
-    const until = said ? ` until ${said[1]}` : (Number.isFinite(reset) && toMs(reset) > Date.now() ? ` until ${clock(reset)}` : '');
+  if (err?.code === 'rate_limited') {
+    const at = Number.isFinite(err?.retry_at) ? err.retry_at : (limits?.core?.reset ? toMs(limits.core.reset) : NaN);
+    const until = Number.isFinite(at) && at > Date.now() ? ` until ${clock(at / 1000)}` : '';
     return { kind: 'rate', text: `Rate-limited${until} — try Refresh after that.`, detail: short(msg) };
   }
-  if ((typeof navigator !== 'undefined' && navigator.onLine === false) || isNetwork(msg)) {
+  if (err?.code === 'offline' || (typeof navigator !== 'undefined' && navigator.onLine === false) || isNetwork(msg)) {
     return { kind: 'offline', text: 'Offline — showing what is saved on this device.', detail: short(msg) };
   }
   return { kind: 'other', text: short(msg) || 'Something went wrong.', detail: '' };
@@ -58,6 +58,11 @@ export function runProblems(run) {
   const seen = new Set();
   const errors = Array.isArray(run.errors) ? run.errors : [];
   let others = 0;
+  if (run.code) { /* why the run stopped, as the core says it */
+    const d = describe({ code: run.code, retry_at: run.retry_at, message: errors[errors.length - 1]?.message }, run.limits);
+    seen.add(d.kind);
+    out.push(d);
+  }
   for (const e of errors) {
     const d = describe(e, run.limits);
     if (d.kind === 'other') {

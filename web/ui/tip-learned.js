@@ -4,36 +4,19 @@
  * render(el, stats) turns the core's tip_stats answer into "Learned from 12 reactions ·
  * leans toward review requests, bugs" with the reaction counts as a tooltip. The leanings
  * are the features with the largest positive weights (θ) in the user's LinUCB model,
- * named in a few words. Part of the page layer (web/ui).
+ * named in the core's own words (tip_stats' feature_labels). Part of the page layer (web/ui).
  */
 import { h, replace } from './dom.js';
 import { plural } from './format.js';
 
-const WORDS = {
-  log_age: 'old threads',
-  log_staleness: 'quiet threads',
-  log_engagement: 'busy threads',
-  review: 'review requests',
-  mention: 'mentions',
-  assigned: 'assigned work',
-  authored: 'your own threads',
-  notification: 'fresh news',
-  good_first: 'good first issues',
-  bug: 'bugs',
-  blocking: 'blockers',
-  own_repo: 'your repos',
-  importance: 'high-ranked items',
-  leisure_x_good_first: 'easy picks off-hours',
-  work_x_duty: 'duty in work hours',
-};
 
 /* Returns up to n feature words with the largest positive weights. */
 export function leanings(stats, n = 2) {
   const theta = stats?.model?.theta;
-  const names = stats?.features;
+  const names = stats?.feature_labels;
   if (!Array.isArray(theta) || !Array.isArray(names)) return [];
   return theta
-    .map((w, i) => ({ w: Number(w), word: WORDS[names[i]] }))
+    .map((w, i) => ({ w: Number(w), word: typeof names[i] === 'string' ? names[i] : null }))
     .filter((e) => e.word && Number.isFinite(e.w) && e.w > 0.02)
     .sort((a, b) => b.w - a.w)
     .slice(0, n)

@@ -1,0 +1,281 @@
+/*
+ * tip_int.h — what the files of the tip module share among themselves (tip layer; not used
+ * outside src/tip). See tip.h for the design.
+ */
+#ifndef HUB_TIP_INT_H
+#define HUB_TIP_INT_H
+
+#include "tip/tip.h"
+#include "tip/bandit.h"
+
+#ifndef HUB_TIP_MAX_CANDIDATES
+#define HUB_TIP_MAX_CANDIDATES 200
+#endif
+#ifndef HUB_OPE_MAX_ROWS
+#define HUB_OPE_MAX_ROWS 2000000L
+#endif
+#ifndef HUB_OPE_MAX_ACTIONS
+#define HUB_OPE_MAX_ACTIONS 1000
+#endif
+#ifndef HUB_TIP_MAX_REPEAT
+#define HUB_TIP_MAX_REPEAT 2 /* the same item at most this many times in a row, unless it changed */
+#endif
+#ifndef HUB_TIP_MAX_SAMPLES
+#define HUB_TIP_MAX_SAMPLES 1000 /* Thompson sampling's Monte Carlo draws per decision, at most */
+#endif
+#ifndef HUB_TIP_MAX_LANGS
+#define HUB_TIP_MAX_LANGS 32 /* the user's languages remembered per decision */
+#endif
+#define TIP_D HUB_TIP_D
+#define TIP_DSEED HUB_TIP_DSEED
+#define S 0.35 /* the scale of a feature's entries */
+#ifndef HUB_TIP_NORM2
+#define HUB_TIP_NORM2 1.0
+#endif
+
+/* Defaults (tip.h's "Defaults" paragraph and the family table say where they come from). */
+#define DFLT_SERVE "linucb"
+#define DFLT_ALPHA 1.5          /* LinUCB: α0 of α_t = max(α_min, α0/√(1 + n_eff/α_n)) */
+#define DFLT_ALPHA_MIN 0.25
+#define DFLT_ALPHA_N 20.0
+#define DFLT_EPSILON 0.05       /* the ε floor every served distribution is mixed with */
+#define DFLT_EPS_DECAY 1.0      /* ε-greedy: ε_t = min(1, max(ε, c/√(1 + n_eff))) */
+#define DFLT_TS_SCALE 0.25      /* Thompson: θ̃ ~ N(θ, v²A⁻¹) */
+#define DFLT_TS_SAMPLES 100
+#define DFLT_TEMPERATURE 0.02
+#define DFLT_LAMBDA 0.2
+#define DFLT_GAMMA 1.0
+#define DFLT_HALF_LIFE_DAYS 14.0 /* forgetting by time (0 = remember everything) */
+#define DFLT_FATIGUE 0.15        /* score penalty per unrewarded view */
+#define DFLT_FATIGUE_HOURS 24.0  /* half-life of the exposure count */
+#define DFLT_SNOOZE_VIEWS 1.0    /* a snooze adds this many views on top of the view itself */
+#define DFLT_IPS_CLIP 1.0        /* importance weights clipped to [1, W]; 1 = unweighted */
+#define DFLT_EXPLORE "egreedy"
+
+/* ---- features.c --------------------------------------------------------------------------- */
+extern const char *const hub__tip_feature_names[TIP_D];
+extern const char *const hub__tip_feature_words[TIP_D];
+extern const char *const hub__tip_feature_labels[TIP_D];
+extern const char *const hub__tip_seed_feature_names[TIP_DSEED];
+/* Feature flags (HUB_TIPF_*) from a JSON array text of labels, from reason codes separated by
+ * commas, and whether repo ("owner/name") is the user's. */
+unsigned hub__tip_label_flags(const char *labels_json);
+unsigned hub__tip_reason_flags(const char *codes);
+int hub__tip_same_owner(const char *repo, const char *user);
+/* The local hour (0–23) and weekday (0 = Sunday) of now_ms at tz_min minutes east of UTC. */
+void hub__tip_moment(int64_t now_ms, double tz_min, int *hour, int *weekday);
+/* A uniform draw in [0, 1); a standard normal draw (Box–Muller). */
+double hub__tip_unif(uint64_t *s);
+double hub__tip_gauss(uint64_t *s);
+/* Whether the moment is work (Mon–Fri 9–18 h) or leisure (weekend, before 8 h, from 19 h). */
+int hub__tip_is_work(int hour, int weekday);
+int hub__tip_is_leisure(int hour, int weekday);
+
+/* ---- config.c ----------------------------------------------------------------------------- */
+#define N_REACTIONS 5
+typedef struct {
+  const char *name;
+  double dflt;
+} hub__tip_reward;
+extern const hub__tip_reward hub__tip_rewards[N_REACTIONS];
+#define REACT_DONE 0
+#define REACT_SNOOZE 1
+#define REACT_DISMISS 2
+#define REACT_HELPFUL 3
+#define REACT_NOT_HELPFUL 4
+typedef struct {
+  char serve[32];
+  int explore_softmax;
+  double alpha, alpha_min, alpha_n, epsilon, eps_decay, ts_scale, ts_samples, temperature, lambda, gamma;
+  double half_life_days, fatigue, fatigue_hours, snooze_views, ips_clip, tz_offset_min;
+  double reward[N_REACTIONS];
+} tip_cfg;
+/* The numeric settings: name, field offset, bounds (tip_policies "set" checks them). */
+typedef struct {
+  const char *name;
+  size_t off;
+  double lo, hi, dflt;
+  const char *what;
+} hub__tip_knob;
+extern const hub__tip_knob hub__tip_knobs[];
+extern const size_t hub__tip_nknobs;
+/* The defaults, without a database (the simulator starts from them). */
+void hub__tip_cfg_defaults(tip_cfg *c);
+/* The tip's configuration (settings "tip.*", defaults above). */
+void hub__tip_cfg_load(hub *h, tip_cfg *c);
+/* Stores one tip setting ("tip." + k). 0 or -1. */
+int hub__tip_cfg_set(hub *h, const char *k, const char *v);
+/* The index of a reaction name in hub__tip_rewards, or -1. */
+int hub__tip_reaction(const char *r);
+/* "now" of a request (ms, 0 ≤ now ≤ 9e15): 0 or -1. */
+int hub__tip_now(const cJSON *req, int64_t *now_ms);
+/* The user: the request's "user", else the github_user setting, else "". New string. */
+char *hub__tip_user(hub *h, const cJSON *req);
+
+/* ---- policies.c --------------------------------------------------------------------------- */
+typedef struct {
+  int64_t id;
+  char *key, *repo;  /* repo: "owner/name" or NULL */
+  int64_t mark;      /* the item's activity mark (updated_at and reasons): a change = news */
+  hub__tip_item it;
+  double fatigue;    /* the exposure count now (views without a positive reaction, decayed) */
+  double x[TIP_D], xs[TIP_DSEED]; /* hub's features, the seed design's */
+} cand;
+typedef struct {
+  const cand *c;
+  size_t n;
+  const hub__linucb *model; /* the linear model (NULL when it could not be loaded) */
+  const hub__linucb *seed_model; /* the seed design's (NULL when it could not be loaded) */
+  const tip_cfg *cfg;
+  uint64_t seed; /* the decision's seed: Thompson's draws */
+} tip_ctx;
+/* A policy fills score[i] (its own ranking value, logged) and prob[i] (its distribution
+ * before the ε floor; sums to 1) for the n ≥ 1 candidates. Returns 0, or -1 when it cannot
+ * decide (the caller falls back to the next policy). */
+typedef int (*policy_fn)(const tip_ctx *ctx, double *score, double *prob);
+typedef struct {
+  const char *name;
+  policy_fn fn;
+  const char *description;
+} hub__tip_policy;
+enum { POL_LINUCB, POL_THOMPSON, POL_EGREEDY, POL_GREEDY, POL_RANDOM, POL_SEED, HUB_TIP_NPOL };
+extern const hub__tip_policy hub__tip_policy_table[HUB_TIP_NPOL];
+int hub__tip_policy_index(const char *name);
+/* The exploration schedules at n_eff: LinUCB's α_t and ε-greedy's ε_t. */
+double hub__tip_alpha_at(const tip_cfg *cfg, double n_eff);
+double hub__tip_eps_at(const tip_cfg *cfg, double n_eff);
+/* Mixes prob with the uniform distribution by ε (every candidate keeps ≥ ε/n): 0, or -1 when
+ * the result is not a distribution. */
+int hub__tip_floor(double *prob, size_t n, double eps);
+/* prob = the one-hot argmax of score (first on ties); prob = softmax(score / temp): 0, or -1
+ * when temp ≤ 0 or the sum is not finite. */
+void hub__tip_onehot(const double *score, size_t n, double *prob);
+int hub__tip_softmax(const double *score, size_t n, double temp, double *prob);
+/* en[k] = policy k is enabled (table tip_policies; all by default). */
+void hub__tip_policy_enabled(hub *h, int *en);
+/* The user's models: which = MODEL_LINEAR (hub's d = TIP_D ridge model, shared by linucb,
+ * thompson and egreedy; stored under the name "linucb" it has had since the first version,
+ * so an existing user's 16-feature model is found and replaced) or MODEL_SEED (the seed
+ * design's, d = 5, α = 1, no forgetting).
+ * The prior when none is stored, and also when the stored one has another dimension or an
+ * older format (the feature set changed: a new model starts; *restarted = 1 then, may be
+ * NULL). 0, or -1 when the stored state is unusable (m empty). α, γ and the half-life follow
+ * cfg for "linear". save: 0 or -1. */
+#define MODEL_LINEAR "linucb"
+#define MODEL_SEED "seed_linucb"
+int hub__tip_model_load(hub *h, const char *user, const char *which, const tip_cfg *cfg, hub__linucb *m,
+                        int *restarted);
+int hub__tip_model_save(hub *h, const char *user, const char *which, const hub__linucb *m, int64_t now_ms);
+/* A fresh prior of either kind. 0 or -1 (OOM). */
+int hub__tip_model_prior(const char *which, const tip_cfg *cfg, hub__linucb *m);
+
+/* ---- exposure.c: views, fatigue and repeats (table tip_exposure) ---------------------------- */
+typedef struct {
+  int64_t views, at, last_shown, mark; /* at: when fatigue was last brought up to date (ms) */
+  double fatigue;
+  int last_reaction; /* REACT_*, or -1 */
+} hub__tip_exposure;
+/* Pure arithmetic (the simulator uses the same):
+ * fatigue_now: e's exposure count at now for an item whose mark is `mark`: 0 when the item
+ *   changed since the last view (new activity), else e->fatigue · 2^(−(now − at)/H).
+ * view: one more view at now (resets first when the mark changed), views + 1, fatigue + 1.
+ * react: a positive reward (done, helpful) clears the count; a snooze adds snooze_views; the
+ *   other reactions leave it (the view itself already counted). */
+double hub__tip_fatigue_now(const hub__tip_exposure *e, int64_t mark, int64_t now_ms, const tip_cfg *cfg);
+void hub__tip_exposure_view(hub__tip_exposure *e, int64_t mark, int64_t now_ms, const tip_cfg *cfg);
+void hub__tip_exposure_react(hub__tip_exposure *e, int reaction, double reward, int64_t now_ms, const tip_cfg *cfg);
+/* The user's last decision: its item, mark and how many times in a row that item had been
+ * served (0, 0, 0 when none). 0 or -1. */
+int hub__tip_last_served(hub *h, const char *user, int64_t *item_id, int64_t *mark, int *in_row);
+/* How many times in a row item (with mark) will have been served if served now. */
+int hub__tip_in_row(int64_t item_id, int64_t mark, int64_t last_item, int64_t last_mark, int last_in_row);
+/* Reads the stored exposure of (user, item): 1 found, 0 none (e zeroed, last_reaction -1), -1. */
+int hub__tip_exposure_get(hub *h, const char *user, int64_t item_id, hub__tip_exposure *e);
+/* Records a view / a reaction of (user, item). 0 or -1. */
+int hub__tip_exposure_serve(hub *h, const char *user, int64_t item_id, int64_t mark, int64_t now_ms, const tip_cfg *cfg);
+int hub__tip_exposure_reacted(hub *h, const char *user, int64_t item_id, int reaction, double reward, int64_t now_ms,
+                              const tip_cfg *cfg);
+
+/* ---- learn.c: learning from reactions and from the log (models, table tip_affinity) ------- */
+/* Repo affinity: decayed count n and reward sum s of the reactions on a repo's items; the
+ * feature is the shrunk mean s / (n + HUB_TIP_AFF_PRIOR), in [−1, 1]. */
+#define HUB_TIP_AFF_PRIOR 2.0
+typedef struct {
+  double n, s;
+  int64_t at;
+} hub__tip_aff;
+double hub__tip_aff_value(const hub__tip_aff *a, int64_t now_ms, double half_life_days);
+void hub__tip_aff_add(hub__tip_aff *a, double reward, int64_t now_ms, double half_life_days);
+/* The importance weight of a logged tuple: clamp(1/(n·p), 1, W) with W = cfg->ips_clip
+ * (1 when W ≤ 1: unweighted). */
+double hub__tip_weight(const tip_cfg *cfg, double propensity, double candidates);
+/* One tuple into the linear model: decay to t_ms, then a weighted update. 0 or -1. */
+int hub__tip_learn_tuple(hub__linucb *m, const double *x, double r, double w, int64_t t_ms);
+/* Everything one reaction teaches (decision id, reaction REACT_*, its reward, at now): the
+ * linear and seed models, the repo's affinity, the item's exposure. Returns 1 learned, 0 the
+ * models could not learn (their state unusable or the logged features of another dimension),
+ * -1 database error. *updates = the linear model's update count. */
+int hub__tip_learn(hub *h, int64_t decision, int reaction, double r, int64_t now_ms, long *updates);
+/* The affinity of every repo the user reacted to, at now (sorted by repo, for bsearch). */
+typedef struct {
+  char *repo;
+  double value;
+} hub__tip_repo_aff;
+int hub__tip_aff_load(hub *h, const char *user, int64_t now_ms, double half_life_days, hub__tip_repo_aff **out,
+                      size_t *n);
+void hub__tip_aff_free(hub__tip_repo_aff *a, size_t n);
+
+/* ---- context.c: what the tip knows about a candidate beyond the item -------------------- */
+/* Fills the candidates' language match, repo affinity, exposure count and features (x, xs)
+ * at now, and drops the item that was just served HUB_TIP_MAX_REPEAT times in a row unless
+ * it changed since (*held = 1 then; its strings are freed and the array closes up).
+ * 0 or -1 (h->errmsg). */
+int hub__tip_context(hub *h, const char *user, int64_t now_ms, const tip_cfg *cfg, cand *c, size_t *n, int *held);
+
+
+/* ---- sim.c, simfam.c: the simulator family ------------------------------------------------ */
+enum { SIMU_LINEAR, SIMU_NONLINEAR, SIMU_DRIFT, SIMU_RARE, HUB_SIM_TYPES };
+extern const char *const hub__sim_type_names[HUB_SIM_TYPES];
+#ifndef HUB_SIM_MAX_SEEDS
+#define HUB_SIM_MAX_SEEDS 200
+#endif
+#ifndef HUB_SIM_MAX_WORK
+#define HUB_SIM_MAX_WORK 6.0e6 /* work units (see hub__sim_work) a tip_simulate request may ask for */
+#endif
+typedef struct {
+  int steps, candidates, seeds;
+  uint64_t seed;      /* users are seeds seed, seed + 1, … */
+  int type;           /* one user type, or -1 for all */
+  unsigned policies;  /* bit k: simulate policy k of hub__tip_policy_table */
+  tip_cfg cfg;        /* hub's knobs; cfg.serve names the policy hub serves */
+} hub__sim_cfg;
+typedef struct {
+  double regret, reward;    /* cumulative over the steps */
+  long served, explored;    /* tips served; tips that were not the served distribution's mode */
+  int max_in_row;           /* the longest run of the same unchanged item */
+} hub__sim_run;
+/* The defaults: 600 tips (≈ 90 days), 50 items, 12 seeds per type, every type and policy. */
+void hub__sim_defaults(hub__sim_cfg *c);
+/* The work a configuration asks for: steps × candidates × users × Σ policy cost (1 per
+ * policy, Thompson ts_samples/25 more). */
+double hub__sim_work(const hub__sim_cfg *c);
+/* One simulated user of `type` drawn from seed; every policy in c->policies serves it in a
+ * world of its own (same items, moments and taste; its own item states, exposures, affinities
+ * and models). out[k] for policy k. 0, or -1 (bad configuration or out of memory). */
+int hub__sim_user(const hub__sim_cfg *c, int type, uint64_t seed, hub__sim_run *out);
+typedef struct {
+  double median, worst;             /* cumulative regret over the seeds */
+  double ratio_median, ratio_worst; /* regret / random's regret in the same seed */
+  double reward_median;
+  int worse_than_random;            /* seeds where the policy's regret exceeded random's */
+  int max_in_row;
+} hub__sim_cell;
+typedef struct {
+  hub__sim_cell cell[HUB_SIM_TYPES][HUB_TIP_NPOL];
+} hub__sim_table;
+/* Runs c->seeds users of each type asked for. 0 or -1. */
+int hub__sim_family(const hub__sim_cfg *c, hub__sim_table *t);
+/* The table as JSON: {"types":[{"type","policies":[{"policy","median",…}]}]}. */
+cJSON *hub__sim_table_json(const hub__sim_cfg *c, const hub__sim_table *t);
+
+#endif

@@ -1,0 +1,363 @@
+// owner.js — what the worker that owns the database does (web/ layer, runs in web/worker.js).
+//
+// One tab's worker at a time owns hub's database (worker.js elects it with a Web Lock); this
+// module is that owner's half: it loads the wasm core, opens durable storage (storage.js),
+// answers commands, drives syncs with fetch() and writes the first-paint snapshot.
+//
+//   const o = new Owner({ version, changed, snapshot });
+//   const info = await o.start({ lockWaitMs });   → {version, storage, defaults, meta, timing}
+//   o.handle(msg, from, send)   msg {id, type:'call', req} | {id, type:'sync'} | {type:'abort'}
+//                               send(reply) gets {id, type:'reply'|'progress', …}
+// After a command that wrote, and after each sync, it calls changed(from, cmd) (worker.js tells
+// the other tabs) and, a moment later, snapshot(snap): the top cards and the header numbers, for
+// web/snapshot.js to keep where the page can read it before any worker is up.
+//
+// Syncs: the core plans, this module only performs (timeouts by AbortController, one request per
+// token at a time as the core plans them). A fetch that fails before any response, or
+// navigator.onLine false, is fed back as offline: the core ends the run at once. abort() (the
+// Cancel button) stops the fetches in flight and the waits, and ends the run as "aborted".
+// API fetches use the default cache mode: the core's own If-None-Match / If-Modified-Since keep
+// them conditional, and Chromium's CORS preflight cache stays usable (no-store bypassed it: a
+// re-sync of the demo sent 4 preflights for 4 requests, now 0). They are made here, in the
+// worker, although Chromium 156 passes a dedicated worker's requests through the service
+// worker's fetch handler (its static routes apply to pages only): made from the page they skip
+// the service worker, but Chromium then turns each conditional request into no-store and
+// preflights it again — a round trip to GitHub per request instead of a local dispatch.
+import createHub from './hub.mjs';
+import { openStorage } from './storage.js';
+
+const MAX_WAIT_MS = 15 * 60 * 1000;   // the core ends a run that would wait longer (rate-limited)
+const SNAP_CARDS = 20;                 // cards kept for first paint
+const SNAP_DELAY_MS = 60;              // a burst of writes makes one snapshot
+const SNAP_FROMS = 4;                  // source filters remembered for the snapshot
+
+const sleep = (ms, signal) => new Promise((resolve) => {
+  const t = setTimeout(resolve, ms);
+  signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+});
+
+// Whether a command writes, from the core's own table (meta.commands; never retyped here).
+export function writes(meta, req) {
+  const c = meta && req && meta.commands[req.cmd];
+  if (!c) return true;
+  return c.writes && (!c.writes_with || req[c.writes_with] !== undefined);
+}
+
+function fail(message, code, field) {
+  return Object.assign(new Error(message), { code, field });
+}
+
+export class Owner {
+  constructor({ version, changed, snapshot, fetcher = request }) {
+    this.version = version;
+    this.fetcher = fetcher;
+    this.onChanged = changed;
+    this.onSnapshot = snapshot;
+    this.M = null;
+    this.handle_ = 0;
+    this.storage = null;
+    this.meta = null;
+    this.sync = null;          // {ctl: AbortController} while a sync runs
+    this.queue = Promise.resolve();
+    this.froms = new Set(['all']);
+    this.snapTimer = 0;
+    this.timing = { fetch_ms: 0, core_ms: 0 };
+  }
+
+  // Loads the module and opens the database. config.json (first-visit defaults) is read in
+  // parallel with the module's compile and the storage open, and applied before ready.
+  async start({ lockWaitMs = 3000 } = {}) {
+    const t0 = performance.now();
+    const cfg = readConfig();
+    const mod = await compileWasm();
+    this.M = await createHub({
+      instantiateWasm(imports, receive) {
+        const instance = new WebAssembly.Instance(mod, imports);
+        receive(instance, mod);
+        return instance.exports;
+      },
+    });
+    const t1 = performance.now();
+    this.storage = await openStorage(this.M, { name: 'hub.db', lockWaitMs });
+    this.handle_ = this.open(this.storage.path, this.storage.vfs);
+    const t2 = performance.now();
+    this.meta = this.call({ cmd: 'meta' });
+    const defaults = await this.applyDefaults(await cfg);
+    const t3 = performance.now();
+    this.scheduleSnapshot(1500);  // a first one, out of the way of the first screen
+    return {
+      version: this.version,
+      storage: { mode: this.storage.mode, note: this.storage.note },
+      defaults,
+      meta: this.meta,
+      // when the worker began and when this start began (epoch ms), then the steps' durations
+      timing: { worker_at: performance.timeOrigin, start_at: performance.timeOrigin + t0, wasm_ms: t1 - t0, storage_ms: t2 - t1, meta_ms: t3 - t2 },
+    };
+  }
+
+  open(path, vfs) {
+    const M = this.M;
+    const pn = M.lengthBytesUTF8(path) + 1;
+    const pp = M._malloc(pn);
+    const vn = vfs ? M.lengthBytesUTF8(vfs) + 1 : 0;
+    const vp = vn ? M._malloc(vn) : 0;
+    let h = 0;
+    try {
+      M.stringToUTF8(path, pp, pn);
+      if (vp) M.stringToUTF8(vfs, vp, vn);
+      h = M._hub_wasm_open(pp, vp);
+    } finally {
+      M._free(pp);
+      if (vp) M._free(vp);
+    }
+    if (!h) throw fail(M.UTF8ToString(M._hub_wasm_error()) || 'cannot open the database', 'db');
+    return h;
+  }
+
+  // Runs one JSON command in the core; throws the core's error. Every allocation crossing the
+  // boundary is freed here.
+  call(req) {
+    const M = this.M;
+    const text = JSON.stringify(req);
+    const n = M.lengthBytesUTF8(text) + 1;
+    const p = M._malloc(n);
+    if (!p) throw fail('out of memory', 'nomem');
+    let out = 0;
+    try {
+      M.stringToUTF8(text, p, n);
+      out = M._hub_wasm_call(this.handle_, p, n - 1);
+    } finally {
+      M._free(p);
+    }
+    if (!out) throw fail('out of memory', 'nomem');
+    let res;
+    try {
+      res = JSON.parse(M.UTF8ToString(out));
+    } finally {
+      M._hub_free(out);
+    }
+    if (res && res.error) throw fail(res.error.message, res.error.code, res.error.field);
+    return res;
+  }
+
+  async persist() {
+    try {
+      await this.storage.persist();
+    } catch (e) {
+      throw fail(e.message || String(e), e.code || 'storage');
+    }
+  }
+
+  // Handles one message of a page (this tab's or a relayed one; from names it).
+  handle(msg, from, send) {
+    if (msg.type === 'abort') { this.abort(); return; }
+    const id = msg.id;
+    const run = async () => {
+      try {
+        if (msg.type === 'call') {
+          const res = this.call(msg.req);
+          if (msg.req && msg.req.cmd === 'health') { /* the console's health panel */
+            res.worker = { storage: this.storage?.mode, memory_bytes: this.M?.HEAPU8?.length, version: this.version, syncing: !!this.sync };
+          }
+          this.noteFrom(msg.req);
+          if (writes(this.meta, msg.req)) {
+            await this.persist();
+            this.changed(from, msg.req.cmd);
+          }
+          send({ type: 'reply', id, ok: true, res });
+        } else if (msg.type === 'sync') {
+          if (this.sync) throw fail('a refresh is already running (perhaps in another tab)', 'busy');
+          let run;
+          try {
+            run = await this.runSync((progress) => send({ type: 'progress', id, progress }));
+          } finally {
+            this.changed(from, 'sync');
+          }
+          send({ type: 'reply', id, ok: true, res: { ...run, timing: { ...this.timing } } });
+        } else {
+          throw fail(`unknown message type ${msg.type}`, 'bad_request');
+        }
+      } catch (e) {
+        send({ type: 'reply', id, ok: false, error: { code: e.code || 'error', message: e.message || String(e), field: e.field } });
+      }
+    };
+    // calls are synchronous in the core and run at once (also while a sync waits on the
+    // network); syncs queue in order
+    if (msg.type === 'call') run();
+    else this.queue = this.queue.then(run);
+  }
+
+  noteFrom(req) {
+    if ((req.cmd === 'first_screen' || req.cmd === 'cards') && typeof req.from === 'string' &&
+        !this.froms.has(req.from) && this.froms.size < SNAP_FROMS) this.froms.add(req.from);
+  }
+
+  changed(from, cmd) {
+    try { this.onChanged?.(from, cmd); } catch (e) { console.warn(e); }
+    this.scheduleSnapshot(SNAP_DELAY_MS);
+  }
+
+  // Stops the running sync, if any, within moments: fetches in flight and waits end now.
+  abort() {
+    if (this.sync) this.sync.ctl.abort();
+  }
+
+  // ---- sync ----------------------------------------------------------------------------------
+
+  async runSync(progress) {
+    const ctl = new AbortController();
+    this.sync = { ctl };
+    this.timing.fetch_ms = 0;
+    this.timing.core_ms = 0;
+    try {
+      this.call({ cmd: 'sync_start', now: Date.now(), max_wait_ms: MAX_WAIT_MS });
+      for (;;) {
+        if (ctl.signal.aborted) return this.cancelled();
+        const next = this.call({ cmd: 'sync_next', now: Date.now() });
+        if (next.done) return next.run;
+        const p = next.progress || {};
+        if (next.fetch.length === 0) {
+          if (next.wait_until) {
+            progress({ ...p, waiting_until: next.wait_until, wait: next.wait || null });
+            await sleep(Math.max(0, next.wait_until - Date.now()), ctl.signal);
+          }
+          continue;
+        }
+        progress({ ...p, waiting_until: null, wait: null });
+        const t0 = performance.now();
+        const feeds = await Promise.all(next.fetch.map((f) => this.perform(f, ctl.signal)));
+        if (ctl.signal.aborted) return this.cancelled();
+        const t1 = performance.now();
+        for (const feed of feeds) this.call(feed);
+        this.timing.fetch_ms += t1 - t0;
+        this.timing.core_ms += performance.now() - t1;
+      }
+    } finally {
+      this.sync = null;
+      await this.persist();
+    }
+  }
+
+  // Ends the run as aborted and returns its stored record (status "aborted").
+  cancelled() {
+    this.call({ cmd: 'sync_abort', reason: 'cancelled' });
+    const run = this.call({ cmd: 'last_run' }).run || { status: 'aborted' };
+    return { ...run, cancelled: true };
+  }
+
+  // Performs one planned request and returns the sync_feed command for its answer.
+  async perform(f, signal) {
+    const now = () => Date.now();
+    if (self.navigator && self.navigator.onLine === false) {
+      return { cmd: 'sync_feed', id: f.id, now: now(), error: 'offline: the browser has no network', offline: true };
+    }
+    const ctl = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; ctl.abort(); }, f.timeout_ms || 30000);
+    const stop = () => ctl.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      const req = { url: f.url, method: f.method, headers: f.headers, body: f.body, max_body: this.meta.limits.body };
+      const res = await this.fetcher(req, ctl.signal);
+      return { cmd: 'sync_feed', id: f.id, now: now(), ...res };
+    } catch (e) {
+      // A fetch that fails before any response (a TypeError), or the browser saying it is
+      // offline: the core ends the run at once as "offline" — no retries, no backoff.
+      const offline = !timedOut && !signal.aborted &&
+        ((self.navigator && self.navigator.onLine === false) || e.online === false || e.name === 'TypeError');
+      const why = timedOut ? 'timed out' : (offline ? 'offline: no answer from the network' : (e.message || 'network error'));
+      return { cmd: 'sync_feed', id: f.id, now: now(), error: why, offline };
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', stop);
+    }
+  }
+
+  // ---- first-visit defaults ------------------------------------------------------------------
+
+  // Applies config.json's defaults to settings that are still unset.
+  async applyDefaults(cfg) {
+    const cur = this.call({ cmd: 'settings' }).settings;
+    const set = {};
+    if (typeof cfg.github_api === 'string' && !cur.github_user && !cur.github_token_set) {
+      set.github_api = cfg.github_api;
+      if (typeof cfg.github_token === 'string') set.github_token = cfg.github_token;
+      // other first-visit settings (make run's demo turns on a good-first-issue list)
+      if (cfg.settings && typeof cfg.settings === 'object') {
+        for (const [k, v] of Object.entries(cfg.settings)) if (cur[k] === null || cur[k] === '' || cur[k] === undefined) set[k] = v;
+      }
+    }
+    if (Object.keys(set).length) { this.call({ cmd: 'settings', set }); await this.persist(); }
+    return { github_api: cfg.github_api || 'https://api.github.com', demo: cfg.demo === true };
+  }
+
+  // ---- the first-paint snapshot ----------------------------------------------------------------
+
+  scheduleSnapshot(ms) {
+    clearTimeout(this.snapTimer);
+    this.snapTimer = setTimeout(() => this.writeSnapshot(), ms);
+  }
+
+  // The top cards of each filter in use, the per-filter counts, the header numbers and the
+  // latest runs, as the page's first_screen would show them now. Skipped while a sync runs
+  // (the sync's end makes one).
+  writeSnapshot() {
+    if (this.sync || !this.handle_) return;
+    try {
+      const now = Date.now();
+      const first = this.call({ cmd: 'first_screen', now, limit: SNAP_CARDS, from: 'all' });
+      const screens = { all: first.cards };
+      for (const from of this.froms) {
+        if (from !== 'all') screens[from] = this.call({ cmd: 'cards', now, limit: SNAP_CARDS, from }).cards;
+      }
+      const runs = this.call({ cmd: 'runs', limit: 5 }).runs
+        .map((r) => (Array.isArray(r.errors) && r.errors.length > 5 ? { ...r, errors: r.errors.slice(-5) } : r));
+      this.onSnapshot?.({
+        v: 1, at: now, version: this.version, reasons: this.meta.reasons,
+        counts: first.counts, stats: first.stats, runs, screens,
+      });
+    } catch (e) {
+      console.warn('snapshot not written', e);
+    }
+  }
+}
+
+// One upstream request: {url, method, headers, body, max_body} → {status, headers, body} or, for a
+// body over max_body, {status, headers, body_too_large: true}. Throws what fetch() throws
+// (TypeError when no response came, AbortError when stopped).
+async function request(req, signal) {
+  const res = await fetch(req.url, {
+    method: req.method, headers: req.headers, body: req.body ?? undefined, signal,
+    credentials: 'omit', redirect: 'error', referrerPolicy: 'no-referrer',
+  });
+  const headers = {};
+  res.headers.forEach((v, k) => { headers[k] = v; });
+  const len = Number(res.headers.get('content-length') || 0);
+  if (len > req.max_body) {
+    res.body?.cancel().catch(() => {});
+    return { status: res.status, headers, body_too_large: true };
+  }
+  const body = await res.text();
+  if (body.length > req.max_body) return { status: res.status, headers, body_too_large: true };
+  return { status: res.status, headers, body };
+}
+
+// Compiles hub.wasm, streaming it straight from the service worker's cache when it holds it (no
+// round trip through the service worker's fetch handler), else from the network. Chromium 156
+// wrote no compiled-code cache for it either way (traced: no v8.wasm.cachedModule, even with
+// every function tiered up), so each start compiles; Liftoff's lazy compile keeps that short.
+async function compileWasm() {
+  const url = new URL('./hub.wasm', import.meta.url).href;
+  let hit = null;
+  try { hit = typeof caches === 'object' ? await caches.match(url) : null; } catch { /* no cache */ }
+  return WebAssembly.compileStreaming(hit || fetch(url, { credentials: 'same-origin' }));
+}
+
+// config.json next to the app (make run writes one pointing at the demo upstream); {} without.
+async function readConfig() {
+  try {
+    const r = await fetch(new URL('./config.json', import.meta.url), { cache: 'no-store' });
+    if (r.ok) return await r.json();
+  } catch (e) { /* a static host without config.json: GitHub itself */ }
+  return {};
+}
