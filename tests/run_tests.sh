@@ -15,6 +15,7 @@
 #   brief     the briefing and the AI queue in the core: rules, the one schema, cache, queue
 #   brief-llm hubd's AI driver over the core against the fake LLM: refinement, fallbacks, queue runs
 #   webpush   Web Push sending (src/server/webpush.c) incl. libcurl to build/fake_push
+#   fuzz-replay the fuzz targets' committed corpora and fixed findings (tests/fuzz), ASan+UBSan
 #   deps      pinned third-party sources: no read past unterminated input, patches in effect
 #   commands  every command of the API (every SQL statement), natively and (wasm-commands) in wasm
 #   strtod    number parsing: known values; the wasm strtod's results go to same-rows
@@ -61,6 +62,7 @@ run_suite bandit $B/asan/bandit_test
 run_suite tangled $B/asan/tangled_test "$OUT/native"
 run_suite gfi $B/asan/gfi_test "$OUT/native"
 run_suite ufg $B/asan/ufg_test
+run_suite fuzz-replay sh tests/fuzz/replay.sh $B/asan
 run_suite query $B/asan/query_test
 run_suite console $B/asan/console_test
 run_suite triage $B/asan/triage_test
