@@ -114,7 +114,7 @@ s.test('search: a malformed query shows the message; a search saved as a tab', a
   await page.fill('#q', 'reason:review_requested');
   await page.keyboard.press('Enter');
   await page.waitForSelector('#q-error', { state: 'hidden' });
-  await page.waitForFunction(() => [...document.querySelectorAll('#cards > li[data-key]')].every((li) => /review requested/i.test(li.textContent)));
+  await page.waitForFunction(() => { const lis = [...document.querySelectorAll('#cards > li[data-key]')]; return lis.length > 0 && lis.every((li) => /review requested/i.test(li.textContent)); });
   const n = (await keys()).length;
   s.check(n > 0 && n < 20, `the search shows its ${n} cards`);
   await page.click('#save-tab');
@@ -298,7 +298,7 @@ s.test('bulk on everything a search shows, and its undo', async () => {
   await page.bringToFront();
   await page.fill('#q', 'is:unread');
   await page.keyboard.press('Enter');
-  await page.waitForFunction(() => [...document.querySelectorAll('#cards > li[data-key]')].every((li) => li.classList.contains('is-unread')));
+  await page.waitForFunction(() => { const lis = [...document.querySelectorAll('#cards > li[data-key]')]; return lis.length > 0 && lis.every((li) => li.classList.contains('is-unread')); });
   const shown = await keys();
   s.check(shown.length > 1, `is:unread shows ${shown.length} cards`);
   await page.check('#select-all');
@@ -316,6 +316,27 @@ s.test('bulk on everything a search shows, and its undo', async () => {
   await page.fill('#q', '');
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.querySelector('#tabs [data-name="Inbox"]')?.getAttribute('aria-selected') === 'true');
+});
+
+s.test('an outbox failure shows on the item', async () => {
+  const key = 'github.com/github-linguist/linguist#6198';
+  const card = `#cards > li[data-key="${key}"]`;
+  await page.waitForSelector(card);
+  s.check(await page.$eval(card, (li) => li.classList.contains('is-unread')), `${key} is an unread notification`);
+  await page.click(`${card} button[data-act=read]`);
+  await page.waitForFunction((sel) => !document.querySelector(sel).classList.contains('is-unread'), card);
+  await page.waitForSelector(`${card} .chip-outbox`);
+  s.check(/GitHub not told yet/.test(await page.textContent(`${card} .chip-outbox`)), 'the card says GitHub has not been told yet');
+  await env.fakeReset();
+  await env.fault(`kind=404&count=1&path=/notifications/threads/${THREADS.get(key)}`);
+  await page.click('#refresh');
+  await refreshed();
+  await page.waitForSelector(`${card} .chip-outbox.is-failed`);
+  const chip = await page.textContent(`${card} .chip-outbox`);
+  s.check(/^GitHub.*404/.test(chip), `after GitHub answered 404 the card says so: "${chip}"`);
+  s.check((await env.fakeStats()).log.filter((e) => e.method === 'PATCH').length === 1, 'the PATCH was sent once');
+  await page.$eval(card, (li) => li.scrollIntoView({ block: 'center' }));
+  await page.screenshot({ path: `${SHOTS}/outbox-failure.png` });
 });
 
 s.test('phone 390×844: the first card and its buttons above the fold', async () => {

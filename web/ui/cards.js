@@ -56,8 +56,8 @@ function outboxChip(o) {
   if (!o || typeof o.state !== 'string') return null;
   const note = typeof o.note === 'string' ? o.note.slice(0, 200) : '';
   if (o.state === 'pending' && !note) return h('span', { class: 'chip chip-outbox', text: 'GitHub not told yet', title: 'Sent at the next refresh' });
-  if (o.state === 'pending') return h('span', { class: 'chip chip-outbox is-failed', text: 'GitHub not told yet: ' + note.slice(0, 60), title: `Failed: ${note}. Retried at the next refresh.` });
-  return h('span', { class: 'chip chip-outbox is-failed', text: 'GitHub: ' + note.slice(0, 60), title: note });
+  if (o.state === 'pending') return h('span', { class: 'chip chip-outbox is-failed', text: 'GitHub not told yet: ' + note, title: `Failed: ${note}. Retried at the next refresh.` });
+  return h('span', { class: 'chip chip-outbox is-failed', text: /^GitHub\b/.test(note) ? note : 'GitHub: ' + note, title: note });
 }
 
 export class CardList {
@@ -321,13 +321,17 @@ export class CardList {
 
   /* Optimistic triage, before the worker answers: cards whose key is in gone leave the list
    * (focus moves to the card that takes the place of the focused one); patch(card) returns the
-   * new card for the others, drawn again in place. The next render() brings the truth. */
+   * new card for the others (the same object when unchanged), drawn again in place. The next
+   * render() brings the truth. */
   applyLocal(gone, patch) {
     const hadFocus = this.listEl.contains(document.activeElement);
     const next = [];
+    const changed = new Set();
     for (const c of this.cards) {
       if (gone.has(c.key)) continue;
-      next.push(patch ? patch(c) : c);
+      const p = patch ? patch(c) : c;
+      if (p !== c) changed.add(c.key);
+      next.push(p);
     }
     const at = this.items.get(this.selected);
     for (const key of gone) {
@@ -339,6 +343,7 @@ export class CardList {
       const it = this.items.get(c.key);
       if (!it) return;
       it.i = i;
+      if (!changed.has(c.key)) return;
       const sig = signature(c);
       if (sig !== it.sig) {
         const li = this.cardEl(c);

@@ -221,6 +221,7 @@ export class Triage {
         await this.o.reload();
         return;
       }
+      measure('hub:triage-answer', t0);
       const epoch = ++this.epoch;
       for (const k of gone) if (this.hiddenUntil.get(k) === Infinity) this.hiddenUntil.set(k, epoch);
       await this.o.reload();
