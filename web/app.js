@@ -236,6 +236,27 @@ function build() {
   };
   hub.onstorage = (storage) => ui.header.setStorage(storage);
   hub.onchanged = onChanged;
+
+  /* the keys work from the first paint (the snapshot's cards); what needs the worker waits for it */
+  const t = ui.triage;
+  installKeys('list', {
+    next: () => { t.o.menu.close(false); ui.list.move(1); },
+    prev: () => { t.o.menu.close(false); ui.list.move(-1); },
+    open: () => ui.list.openSelected(),
+    openLink: () => ui.list.openLink(),
+    escape: () => t.escape(),
+    why: () => ui.list.toggleWhySelected(),
+    done: () => t.done(), snooze: () => t.snooze(), read: () => t.read(), save: () => t.save(),
+    mute: () => t.mute(), dismiss: () => t.dismiss(), select: () => t.select(), undo: () => t.undo(),
+    preset: (i) => t.preset(i),
+    search: () => ui.search.focus(),
+    tip: () => window.location.assign($('open-tip').href),
+    inbox: () => { ui.search.home(); ui.list.move(0); },
+    console: () => window.location.assign('console.html'),
+    refresh,
+    settings: openSettings,
+    help: () => ui.help.open(),
+  });
 }
 
 /* What needs the worker: the live screen, Settings, the keys, re-ranking now and then. */
@@ -260,25 +281,6 @@ async function start() {
   ui.settings.set(state.settings);
   $('open-settings').addEventListener('click', openSettings);
 
-  const t = ui.triage;
-  installKeys('list', {
-    next: () => { t.o.menu.close(false); ui.list.move(1); },
-    prev: () => { t.o.menu.close(false); ui.list.move(-1); },
-    open: () => ui.list.openSelected(),
-    openLink: () => ui.list.openLink(),
-    escape: () => t.escape(),
-    why: () => ui.list.toggleWhySelected(),
-    done: () => t.done(), snooze: () => t.snooze(), read: () => t.read(), save: () => t.save(),
-    mute: () => t.mute(), dismiss: () => t.dismiss(), select: () => t.select(), undo: () => t.undo(),
-    preset: (i) => t.preset(i),
-    search: () => ui.search.focus(),
-    tip: () => window.location.assign($('open-tip').href),
-    inbox: () => { ui.search.home(); ui.list.move(0); },
-    console: () => window.location.assign('console.html'),
-    refresh,
-    settings: openSettings,
-    help: () => ui.help.open(),
-  });
   if (location.hash === '#settings') openSettings();
   else if (location.hash === '#search') ui.search.focus();
   if (location.hash) history.replaceState(null, '', location.pathname + location.search);
