@@ -23,7 +23,8 @@
 #   hubd      the server (ASan build): static files, API, auth, CORS, limits, signals
 #   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability, the
 #             one tip, the console, the briefing, tabs sharing one database, sync states,
-#             first paint from a snapshot (screenshots in build/out/screens)
+#             first paint from a snapshot, triage in the page (offline, keyboard, outbox to the
+#             fake GitHub, search, tabs, undo) (screenshots in build/out/screens)
 # Ends with one line "N passed, N failed" (the sum over suites).
 set -u
 B=build
@@ -101,6 +102,7 @@ run_suite browser-tip node tests/browser/tip.test.mjs
 run_suite browser-console node tests/browser/console.test.mjs
 run_suite browser-brief node tests/browser/brief.test.mjs
 run_suite browser-shared node tests/browser/shared.test.mjs
+run_suite browser-triage node tests/browser/triage.test.mjs
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

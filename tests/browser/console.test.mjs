@@ -72,7 +72,7 @@ s.test('a refresh and ten reactions on the tip page', async () => {
   await page.waitForSelector('#run-summary:not([hidden])', { timeout: 30000 });
   // ten reactions over four days (the tip page's ?now= clock), so the charts have days to show
   const DAY = 86400000, t0 = Date.now();
-  const days = [[['d'], ['x'], ['+']], [['-'], ['d']], [['x'], ['s', '1'], ['+']], [['d'], ['-']]];
+  const days = [[['e'], ['#'], ['+']], [['-'], ['e']], [['#'], ['s', '1'], ['+']], [['e'], ['-']]];
   for (let i = 0; i < days.length; i++) {
     await page.goto(env.url + `tip.html?now=${t0 - (days.length - 1 - i) * DAY}`);
     await page.waitForSelector('#tip', { timeout: 20000 });
@@ -82,6 +82,7 @@ s.test('a refresh and ten reactions on the tip page', async () => {
       await page.waitForFunction((d) => { const t = document.querySelector('#tip'); return (t && t.dataset.decision !== d) || document.querySelector('#tip-empty'); }, before, { timeout: 10000 });
     }
   }
+  await page.keyboard.type('g');
   await page.keyboard.type('i');
   await page.waitForSelector('#cards > li[data-key]', { timeout: 20000 });
   await page.keyboard.type('g');
