@@ -54,7 +54,8 @@ DEB_PACKAGES := cc:build-essential emcc:emscripten curl-config:libcurl4-openssl-
                 /usr/include/microhttpd.h:libmicrohttpd-dev node:nodejs npm:npm \
                 /usr/bin/chromium:chromium /usr/include/yaml.h:libyaml-dev dpkg-source:dpkg-dev \
                 wasm-opt:binaryen brotli:brotli /usr/include/openssl/evp.h:libssl-dev \
-                /usr/include/sodium.h:libsodium-dev sqlite3:sqlite3 wrk:wrk /usr/sbin/nginx:nginx-light
+                /usr/include/sodium.h:libsodium-dev sqlite3:sqlite3 wrk:wrk /usr/sbin/nginx:nginx-light \
+                /usr/include/postgresql/libpq-fe.h:libpq-dev pg_virtualenv:postgresql
 
 SQLITE_DIR := $(TP)/sqlite
 CJSON_DIR  := $(TP)/cjson
@@ -84,7 +85,7 @@ SQLITE_OPTS := -DSQLITE_DQS=0 -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_OMIT_DEPRECA
 # (no SQLITE_ENABLE_MATH_FUNCTIONS: src/db/sqlfuncs.c registers the ln and exp the SQL uses,
 # through SQLITE_EXTRA_INIT, in both builds)
 CJSON_OPTS  := -DCJSON_NESTING_LIMIT=64
-INCS     := -Isrc -I$(SQLITE_DIR) -I$(CJSON_DIR) -I$(MD4C_DIR)
+INCS     := -Isrc -I$(SQLITE_DIR) -I$(CJSON_DIR) -I$(MD4C_DIR) -I/usr/include/postgresql
 CFLAGS_COMMON := -std=c11 -D_POSIX_C_SOURCE=200809L $(INCS) $(CJSON_OPTS) $(SQLITE_OPTS) -MMD -MP
 
 NATIVE_CFLAGS := -O2 -g
@@ -95,8 +96,10 @@ CLI_SRC  := src/server/hub_cli.c src/server/transport_curl.c src/server/upforgra
 HUBD_SRC := src/server/hubd.c src/server/http.c src/server/static.c src/server/routes.c \
             src/server/writer.c src/server/readers.c src/server/secrets.c src/server/hubd_config.c \
             src/server/hubd_log.c src/server/sched.c src/server/transport_curl.c src/server/llm.c src/server/llm_curl.c \
-            src/server/brief_llm.c
-HUBD_LIBS := -lmicrohttpd -lcurl -lsodium -lpthread -lm
+            src/server/brief_llm.c \
+            src/server/pg.c src/server/pgstore.c src/server/cluster.c src/server/users.c src/server/foryou.c \
+            src/server/gallery.c src/server/userapi.c
+HUBD_LIBS := -lmicrohttpd -lcurl -lsodium -lpq -lpthread -lm
 TP_SRC   := $(SQLITE_DIR)/sqlite3.c $(CJSON_DIR)/cJSON.c $(MD4C_DIR)/md4c.c
 TEST_SRC := tests/unit_test.c tests/fixture_test.c tests/replay.c tests/testutil.c
 
@@ -269,6 +272,9 @@ $(B)/asan/strtod_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/strtod_test.c test
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/asan/deps_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/deps_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+# many users (src/server/users.c and friends) without PostgreSQL; tests/cluster_test.sh has the rest
+$(B)/asan/users_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/users_test.c $(filter-out src/server/hubd.c,$(HUBD_SRC)) tests/testutil.c tests/replay.c)
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ $(HUBD_LIBS)
 $(B)/bench: $(NATIVE_OBJ) $(call obj,$(B)/native,tests/bench.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) -o $@ $^ -lm
 $(B)/bench_bandit: $(NATIVE_OBJ) $(call obj,$(B)/native,tests/bench_bandit.c tests/testutil.c tests/replay.c)
@@ -312,7 +318,8 @@ TEST_BINS := \
   $(B)/asan/brief_llm_test \
   $(B)/asan/webpush_test \
   $(B)/fake_push \
-  $(B)/asan/hubd
+  $(B)/asan/hubd \
+  $(B)/asan/users_test
 
 test: native wasm web $(TEST_BINS)
 test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandit_test $(B)/asan/tangled_test $(B)/asan/gfi_test $(B)/asan/ufg_test $(B)/asan/deps_test \
