@@ -3,6 +3,7 @@
 # Targets:
 #   make            deps + native core, the `hub` CLI, the test tools and the wasm module
 #   make run        build, start hubd on 127.0.0.1 with the fake upstream replaying the demo; print the URL
+#   make run-cluster  many users: a throwaway PostgreSQL + three hubd nodes on 127.0.0.1; print their URLs
 #   make test       build and run every test: unit + fixture tests natively under ASan+UBSan,
 #                   the same fixture tests in wasm under node, an end-to-end `hub sync`
 #   make bench      benchmarks (not part of the tests): ingest, ranking, module size, hubd vs nginx
@@ -109,7 +110,7 @@ export NODE_PATH := /usr/share/nodejs
 # `make V=1` shows the full compiler command lines.
 Q := $(if $(V),,@)
 
-.PHONY: all deps native wasm web run test test-native test-wasm test-e2e bench clean distclean
+.PHONY: all deps native wasm web run run-cluster test test-native test-wasm test-e2e bench clean distclean
 all: native wasm web
 
 # ---- deps -----------------------------------------------------------------------------------
@@ -298,6 +299,9 @@ $(B)/web/.stamp: $(WEB_SRC) $(W)/hub.mjs $(W)/hub.wasm
 # ---- run / test / bench ---------------------------------------------------------------------
 run: native web
 	@sh tests/run_demo.sh
+
+run-cluster: native web
+	@sh tests/run_cluster.sh
 
 # Everything the tests run (one per line, so additions merge cleanly).
 TEST_BINS := \

@@ -30,7 +30,7 @@ until_sql() { i=0; while [ "$(q "$1")" != "$2" ] && [ $i -lt "${3:-300}" ]; do s
 rm -rf "$W" && mkdir -p "$W"
 PIDS=""
 cleanup() { for p in $PIDS; do kill -9 $p 2>/dev/null; done; sh tests/pg_cluster.sh stop "$W/pg" 2>/dev/null; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT INT TERM HUP PIPE
 
 URL=$(sh tests/pg_cluster.sh start "$W/pg" fast); rc=$?
 if [ $rc = 77 ]; then

@@ -52,7 +52,7 @@
 #define HUBD_WHY_MAX 160 /* bytes of a highlight's reason */
 #endif
 #ifndef HUBD_FORYOU_CANDIDATES
-#define HUBD_FORYOU_CANDIDATES 500 /* candidates kept per viewer */
+#define HUBD_FORYOU_CANDIDATES 200 /* candidates kept per viewer (the feed shows at most 100) */
 #endif
 #ifndef HUBD_FORYOU_LIMIT_MAX
 #define HUBD_FORYOU_LIMIT_MAX 100 /* largest ?limit */

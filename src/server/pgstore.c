@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <sodium.h>
 #include "hub.h"
 #include "hubd_log.h"
 #include "pgstore.h"
@@ -244,29 +243,29 @@ fail:
   return NULL;
 }
 
-char *hubd_imgcache_call(hubd_imgcache *ic, PGconn *c, const char *login, const char *json, int *none,
-                         hubd_pg_err *e) {
+int hubd_imgcache_calls(hubd_imgcache *ic, PGconn *c, const char *login, const char *const *json, size_t n, char **out,
+                        int64_t *version, hubd_pg_err *e) {
   PGresult *r = hubd_pg_run(c, e, "SELECT version FROM hub_user_state WHERE login = $1", "t", login);
   entry *en = NULL, *fresh = NULL;
-  int64_t v;
-  char *out = NULL;
-  *none = 0;
-  if (!r) return NULL;
+  size_t i;
+  int none = 0;
+  for (i = 0; i < n; i++) out[i] = NULL;
+  *version = 0;
+  if (!r) return -1;
   if (PQntuples(r) == 0) {
     PQclear(r);
-    *none = 1;
-    return NULL;
+    return 1;
   }
-  v = hubd_pg_int(r, 0, 0);
+  *version = hubd_pg_int(r, 0, 0);
   PQclear(r);
   pthread_mutex_lock(&ic->mu);
   for (en = ic->list; en; en = en->next)
-    if (!en->stale && strcmp(en->login, login) == 0 && en->version >= v) break;
+    if (!en->stale && strcmp(en->login, login) == 0 && en->version >= *version) break;
   if (en) en->refs++;
   pthread_mutex_unlock(&ic->mu);
   if (!en) {
-    fresh = fetch(ic, c, login, none, e);
-    if (!fresh) return NULL;
+    fresh = fetch(ic, c, login, &none, e);
+    if (!fresh) return none ? 1 : -1;
     pthread_mutex_lock(&ic->mu);
     retire(ic, login);
     evict(ic);
@@ -278,16 +277,16 @@ char *hubd_imgcache_call(hubd_imgcache *ic, PGconn *c, const char *login, const 
     en = fresh;
     pthread_mutex_unlock(&ic->mu);
   }
+  *version = en->version;
   pthread_mutex_lock(&en->use);
-  out = hub_call(en->h, json);
+  for (i = 0; i < n; i++) out[i] = hub_call(en->h, json[i]);
   pthread_mutex_unlock(&en->use);
   pthread_mutex_lock(&ic->mu);
   en->refs--;
   en->used = ++ic->tick;
   reap(ic);
   pthread_mutex_unlock(&ic->mu);
-  if (!out) snprintf(e->msg, sizeof e->msg, "out of memory");
-  return out;
+  return 0;
 }
 
 void hubd_imgcache_drop(hubd_imgcache *ic, const char *login) {

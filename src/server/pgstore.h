@@ -57,10 +57,11 @@ typedef struct hubd_imgcache hubd_imgcache;
  * dir cannot be made (err set). */
 hubd_imgcache *hubd_imgcache_open(const char *dir, char *err, size_t errlen);
 
-/* Runs one read-only core command on login's current image. Returns the core's answer
- * (hub_free), NULL with *none = 1 when the user has no image yet, or NULL with e set. */
-char *hubd_imgcache_call(hubd_imgcache *ic, PGconn *c, const char *login, const char *json, int *none,
-                         hubd_pg_err *e);
+/* Runs n read-only core commands json[0..n) on login's current image (one version check, one
+ * handle): out[i] gets each answer (hub_free; NULL on OOM) and *version the image's version.
+ * Returns 0; 1 when the user has no image yet (outs NULL); -1 with e set. */
+int hubd_imgcache_calls(hubd_imgcache *ic, PGconn *c, const char *login, const char *const *json, size_t n, char **out,
+                        int64_t *version, hubd_pg_err *e);
 
 /* Forgets login's handle (a delete): closed now or by its last user. */
 void hubd_imgcache_drop(hubd_imgcache *ic, const char *login);

@@ -366,26 +366,22 @@ int hubd_user_progress(hubd_users *us, PGconn *c, const hubd_user *u, int64_t no
 
 int hubd_user_core(hubd_users *us, PGconn *c, const hubd_user *u, const char *json, char **answer) {
   hubd_pg_err e;
-  int none = 0;
-  *answer = hubd_imgcache_call(us->images, c, u->login, json, &none, &e);
-  if (*answer) return 0;
-  if (none) {
+  int64_t v;
+  int rc = hubd_imgcache_calls(us->images, c, u->login, &json, 1, answer, &v, &e);
+  if (rc == 0 && *answer) return 0;
+  if (rc == 1) {
     *answer = hub__printf("{\"error\":{\"code\":\"state\",\"message\":\"no data yet for %s (status %s)\"}}", u->login,
                           u->status);
     return 409;
   }
-  hubd_log(HUBD_LOG_WARN, "image_read_failed", "user", u->login, "message", e.msg, (char *)NULL);
+  hubd_log(HUBD_LOG_WARN, "image_read_failed", "user", u->login, "message", rc ? e.msg : "out of memory", (char *)NULL);
   *answer = hub__strdup("{\"error\":{\"code\":\"unavailable\",\"message\":\"the user's data could not be read\"}}");
   return 503;
 }
 
-/* Adds the core's answer to cmd (a JSON text) under key, or null. */
-static void add_core(hubd_users *us, PGconn *c, const hubd_user *u, cJSON *out, const char *key, const char *cmd,
-                     const char *member) {
-  char *res = NULL;
-  cJSON *p = NULL;
-  if (hubd_user_core(us, c, u, cmd, &res) == 0) p = cJSON_Parse(res);
-  hub_free(res);
+/* Adds the core's answer text res under key (its member when member is set), or null. */
+static void add_core(cJSON *out, const char *key, const char *res, const char *member) {
+  cJSON *p = res ? cJSON_Parse(res) : NULL;
   if (p && member && !cJSON_GetObjectItemCaseSensitive(p, "error")) {
     cJSON *m = cJSON_DetachItemFromObjectCaseSensitive(p, member);
     cJSON_Delete(p);
@@ -399,26 +395,26 @@ static void add_core(hubd_users *us, PGconn *c, const hubd_user *u, cJSON *out, 
 }
 
 int hubd_user_data(hubd_users *us, PGconn *c, const hubd_user *u, int64_t now, cJSON **answer) {
+  static const char *const keys[] = {"stats", "last_run", "cards"}, *const members[] = {"stats", "run", "cards"};
   hubd_pg_err e;
-  char cards[96];
-  int ok;
-  int64_t v = image_version(c, u->login, &e, &ok);
-  cJSON *repos = ok ? hubd_repos_json(c, u->login, &e) : NULL, *gal = repos ? hubd_gallery_json(c, u->login, NULL, &e) : NULL;
+  char cards[96], *res[3] = {NULL, NULL, NULL};
+  const char *cmds[3] = {"{\"cmd\":\"stats\"}", "{\"cmd\":\"last_run\"}", cards};
+  int64_t v = 0;
+  int rc;
+  size_t i;
+  cJSON *repos = hubd_repos_json(c, u->login, &e), *gal = repos ? hubd_gallery_json(c, u->login, NULL, &e) : NULL;
   if (!gal) {
     cJSON_Delete(repos);
     return db_error(c, &e, answer);
   }
+  snprintf(cards, sizeof cards, "{\"cmd\":\"cards\",\"now\":%lld,\"limit\":%d}", (long long)now, CARDS_IN_DATA);
+  rc = hubd_imgcache_calls(us->images, c, u->login, cmds, 3, res, &v, &e);
+  if (rc < 0) hubd_log(HUBD_LOG_WARN, "image_read_failed", "user", u->login, "message", e.msg, (char *)NULL);
   *answer = user_json(u->login, u->name, u->kind, u->status);
   cJSON_AddNumberToObject(*answer, "version", (double)v);
-  if (v > 0) {
-    snprintf(cards, sizeof cards, "{\"cmd\":\"cards\",\"now\":%lld,\"limit\":%d}", (long long)now, CARDS_IN_DATA);
-    add_core(us, c, u, *answer, "stats", "{\"cmd\":\"stats\"}", "stats");
-    add_core(us, c, u, *answer, "last_run", "{\"cmd\":\"last_run\"}", "run");
-    add_core(us, c, u, *answer, "cards", cards, "cards");
-  } else {
-    cJSON_AddNullToObject(*answer, "stats");
-    cJSON_AddNullToObject(*answer, "last_run");
-    cJSON_AddNullToObject(*answer, "cards");
+  for (i = 0; i < 3; i++) {
+    add_core(*answer, keys[i], res[i], members[i]);
+    hub_free(res[i]);
   }
   cJSON_AddItemToObject(*answer, "repos", repos);
   cJSON_AddItemToObject(*answer, "gallery", gal);
