@@ -262,12 +262,26 @@ check '[ "$ST" = 401 ]' "u002's key is gone with it ($ST)"
 req gone2 -H "$ADMIN" "$B/users/u002/data"
 check '[ "$ST" = 404 ]' "and u002 is unknown ($ST)"
 
-# ---- 11. stop: SIGTERM, no sanitizer findings --------------------------------------------------------------------------
+# ---- 11. stop: SIGTERM; then highlights refined by the (fake) LLM on a node of its own -------------------------
 for n in $LIVE; do
   eval "pid=\$NODE_$n"
   kill -TERM "$pid"; wait "$pid"; rc=$?
   check '[ $rc = 0 ]' "node $n stops on SIGTERM (rc $rc)"
 done
+build/fake_llm --port 0 --port-file "$W/lport" > "$W/fake_llm.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_for "$W/lport" .
+LLM=http://127.0.0.1:$(cat "$W/lport")
+curl -s -X POST -d '{"mode":"good","reply":{"picks":[{"repo":"u054/beta","why":"the newest\nwork"}]}}' "$LLM/_mode" > /dev/null
+start_node n6 HUB_LLM_PROVIDER=openai HUB_LLM_BASE_URL=$LLM/v1 HUB_LLM_MODEL=fake-model HUB_LLM_API_KEY=sk-test || bad "n6 did not start"
+req l54 -X POST -H "$ADMIN" "$BASE_n6/users/u054/login"
+until_sql "SELECT runs FROM hub_jobs WHERE login = 'u054' AND kind = 'repos'" 1 100
+check '[ "$(q "SELECT string_agg(repo || '"'='"' || why, '"','"' ORDER BY repo) FROM hub_repos WHERE login = '"'u054'"' AND highlight")" = "u054/beta=llm: the newest work" ]' "with an LLM configured it picks among the rules' candidates, with a reason ($(q "SELECT string_agg(repo || '=' || coalesce(why, ''), ',') FROM hub_repos WHERE login = 'u054' AND highlight"))"
+curl -s -X POST -d '{"mode":"good","reply":{"picks":[{"repo":"evil/repo","why":"trust me"}]}}' "$LLM/_mode" > /dev/null
+req r54 -X POST -H "$ADMIN" "$BASE_n6/users/u054/restart"
+until_sql "SELECT status FROM hub_users WHERE login = 'u054'" ready 150
+check '[ "$(q "SELECT string_agg(repo, '"','"' ORDER BY repo) FROM hub_repos WHERE login = '"'u054'"' AND highlight")" = "u054/alpha,u054/beta" ] && [ -z "$(q "SELECT 1 FROM hub_repos WHERE repo LIKE '"'evil/%'"'")" ]' "an LLM answer naming a repository that is not a candidate is refused: the rules' picks stand"
+kill -TERM "$NODE_n6"; wait "$NODE_n6"
 check '! grep -l "AddressSanitizer\|LeakSanitizer\|runtime error" "$W"/n*.log' "no sanitizer findings in any node's log"
 check '[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE '"'hubd:%'"'")" = 0 ]' "stopped nodes leave no connection behind"
 

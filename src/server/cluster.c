@@ -241,7 +241,13 @@ static int commit(hubd_cluster *cl, PGconn *c, const job *j, outcome *o, hubd_pg
   char *stats = NULL;
   int rc = -1, ap;
   if (hubd_pg_begin(c, e)) return -1;
-  if (hubd_pg_do(c, e, &rows, "SELECT 1 FROM hub_jobs WHERE login = $1 AND kind = $2 AND lease_token = $3 FOR UPDATE",
+  /* the user's row first (every writer of a user locks it first), so two jobs of one user
+   * committing at once see each other when the last one marks the user ready. NO KEY UPDATE, not
+   * UPDATE: the foreign-key checks of other users' commits (hub_foryou.author → hub_users) take
+   * KEY SHARE on this row, which only FOR UPDATE would block — two for-you commits would then
+   * deadlock, each holding its own user and checking the other. */
+  if (hubd_pg_do(c, e, NULL, "SELECT 1 FROM hub_users WHERE login = $1 FOR NO KEY UPDATE", "t", j->login) ||
+      hubd_pg_do(c, e, &rows, "SELECT 1 FROM hub_jobs WHERE login = $1 AND kind = $2 AND lease_token = $3 FOR UPDATE",
                  "tti", j->login, j->kind_name, j->token))
     goto done;
   if (rows != 1) {

@@ -203,7 +203,7 @@ int hubd_gallery_post(PGconn *c, const char *login, const char *repo, const cJSO
   char ta[24];
   int status;
   if (!imgs) return 400;
-  if (hubd_pg_begin(c, &e) || hubd_pg_do(c, &e, NULL, "SELECT 1 FROM hub_users WHERE login = $1 FOR UPDATE", "t", login))
+  if (hubd_pg_begin(c, &e) || hubd_pg_do(c, &e, NULL, "SELECT 1 FROM hub_users WHERE login = $1 FOR NO KEY UPDATE", "t", login))
     goto dberr;
   r = hubd_pg_run(c, &e,
                   "SELECT count(*) FILTER (WHERE repo = $2), count(*), coalesce(max(position) FILTER (WHERE repo = $2), 0) "

@@ -141,7 +141,8 @@ static void usage(FILE *f) {
         "hub's native server: serves the PWA's files and a JSON API over the core's commands.\n"
         "API (all but /healthz need \"Authorization: Bearer <api_key>\"): GET /healthz, GET /api/cards.json,\n"
         "GET /api/stats.json, GET /api/runs, POST /api/call (one core command), POST /api/sync,\n"
-        "POST /api/brief, POST /api/ai, DELETE /api/data. SIGTERM stops (within 5 s), SIGHUP reloads\n"
+        "POST /api/brief, POST /api/ai, DELETE /api/data; the per-user API (/users/{u}/..., /ghost-users/{u},\n"
+        "/for-you/{v}): many users with database_url (PostgreSQL), else its one user. SIGTERM stops (within 5 s), SIGHUP reloads\n"
         "the configuration. The LLM: HUB_LLM_PROVIDER (openai|ollama|anthropic; unset: none),\n"
         "HUB_LLM_BASE_URL, HUB_LLM_MODEL, HUB_LLM_API_KEY, read at start-up only.\n",
         f);
@@ -227,7 +228,7 @@ static void reload(int argc, char **argv, const hubd_env *env, hubd_config *cur,
     return;
   }
   sched_conf(&next, &sc);
-  if (hubd_sched_set(sched, &sc, err, sizeof err)) {
+  if (sched && hubd_sched_set(sched, &sc, err, sizeof err)) {
     hubd_secret_free(token);
     hubd_config_free(&next);
     hubd_log(HUBD_LOG_ERROR, "reload_failed", "message", err, (char *)NULL);
@@ -242,9 +243,11 @@ static void reload(int argc, char **argv, const hubd_env *env, hubd_config *cur,
   hubd_log_set_level(next.log_level);
   upstream_set(u, token, &next);
   if (strcmp(next.listen, cur->listen) || strcmp(next.db, cur->db) || strcmp(next.root, cur->root) ||
+      (!next.database_url) != (!cur->database_url) ||
+      (next.database_url && strcmp(next.database_url, cur->database_url)) ||
       next.max_connections != cur->max_connections || next.per_ip_connections != cur->per_ip_connections ||
       next.timeout_s != cur->timeout_s || next.readers != cur->readers)
-    restart = "listen, db, root and connection limits change on restart only";
+    restart = "listen, db, root, database_url and connection limits change on restart only";
   hubd_config_free(cur);
   *cur = next;
   hubd_log(HUBD_LOG_INFO, "reload", "cors_origins", cur->cors_origins ? cur->cors_origins : "",
@@ -460,8 +463,7 @@ int main(int argc, char **argv) {
 
   for (;;) {
     if (sigwait(&sigs, &sig) != 0) continue;
-    if (sig == SIGHUP && sched) reload(argc, argv, env, &cfg, http, &up, key, sched);
-    else if (sig == SIGHUP) hubd_log(HUBD_LOG_WARN, "reload_skipped", "message", "many users: restart to change the configuration", (char *)NULL);
+    if (sig == SIGHUP) reload(argc, argv, env, &cfg, http, &up, key, sched);
     else break;
   }
   hubd_log(HUBD_LOG_INFO, "stopping", "signal", sig == SIGTERM ? "TERM" : "INT", (char *)NULL);

@@ -10,9 +10,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "hub.h"
+#include "hub_int.h"
 #include "hubd_log.h"
 #include "pgstore.h"
+
+#define HUBD_STR2(x) #x
+#define HUBD_STR(x) HUBD_STR2(x)
 
 #ifndef HUBD_PATH_MAX
 #define HUBD_PATH_MAX 1024 /* an image file's path */
@@ -237,6 +240,8 @@ static entry *fetch(hubd_imgcache *ic, PGconn *c, const char *login, int *none, 
     e->state[0] = 0;
     goto fail;
   }
+  /* a small page cache per handle: memory stays slots × this (the OS caches the files) */
+  sqlite3_exec(en->h->db, "PRAGMA cache_size=-" HUBD_STR(HUBD_IMAGE_CACHE_KB), NULL, NULL, NULL);
   return en;
 fail:
   entry_free(en);

@@ -37,6 +37,9 @@
 #ifndef HUBD_IMAGE_CACHE_SLOTS
 #define HUBD_IMAGE_CACHE_SLOTS 32 /* users whose read handle stays open */
 #endif
+#ifndef HUBD_IMAGE_CACHE_KB
+#define HUBD_IMAGE_CACHE_KB 256 /* each read handle's SQLite page cache: 32 × 256 KiB = 8 MiB at most */
+#endif
 
 /* Writes login's image to path (replacing the file and removing its -wal/-shm). Returns 1 with
  * *version set, 0 when the user has no image yet (*version 0, no file written), -1 with e set. */

@@ -274,7 +274,9 @@ int hubd_user_restart(hubd_users *us, PGconn *c, const char *login, int64_t now,
   hubd_user u;
   int64_t state = 0, repos = 0, foryou = 0;
   unsigned mask;
-  if (hubd_pg_begin(c, &e) || hubd_user_get(c, login, &u, &e) < 0) return db_error(c, &e, answer);
+  if (hubd_pg_begin(c, &e) || hubd_pg_do(c, &e, NULL, "SELECT 1 FROM hub_users WHERE login = $1 FOR NO KEY UPDATE", "t", login) ||
+      hubd_user_get(c, login, &u, &e) < 0)
+    return db_error(c, &e, answer);
   mask = strcmp(u.kind, "ghost") == 0 ? (1u << HUBD_JOB_INGEST) | (1u << HUBD_JOB_REPOS) : HUBD_JOBS_ALL;
   /* clear what was derived (the image, repositories, candidates); the gallery and exposures are
    * the user's own doing and stay */
@@ -302,15 +304,13 @@ int hubd_user_restart(hubd_users *us, PGconn *c, const char *login, int64_t now,
 
 /* ---- delete ----------------------------------------------------------------------------------------------- */
 
-int hubd_user_delete(hubd_users *us, PGconn *c, const char *login, cJSON **answer) {
-  static const char *const names[] = {"users", "state", "jobs", "job_runs", "repos", "gallery", "foryou", "exposures"};
-  hubd_pg_err e;
-  PGresult *r;
-  cJSON *del;
-  size_t i;
-  if (hubd_pg_begin(c, &e)) return db_error(c, &e, answer);
-  /* what is about to go, counted in the same transaction (the rows are locked by the delete) */
-  r = hubd_pg_run(c, &e,
+/* One attempt: the row locked FOR UPDATE first (no new row may then reference the user), what is
+ * about to go counted, then deleted (cascading to every table). The counts (new) or NULL with e. */
+static PGresult *delete_once(PGconn *c, const char *login, hubd_pg_err *e) {
+  PGresult *r = NULL;
+  if (hubd_pg_begin(c, e) || hubd_pg_do(c, e, NULL, "SELECT 1 FROM hub_users WHERE login = $1 FOR UPDATE", "t", login))
+    goto fail;
+  r = hubd_pg_run(c, e,
                   "SELECT (SELECT count(*) FROM hub_users WHERE login = $1), "
                   "(SELECT count(*) FROM hub_user_state WHERE login = $1), "
                   "(SELECT count(*) FROM hub_jobs WHERE login = $1), "
@@ -320,12 +320,30 @@ int hubd_user_delete(hubd_users *us, PGconn *c, const char *login, cJSON **answe
                   "(SELECT count(*) FROM hub_foryou WHERE viewer = $1 OR author = $1), "
                   "(SELECT count(*) FROM hub_exposures WHERE viewer = $1 OR author = $1)",
                   "t", login);
-  if (!r) return db_error(c, &e, answer);
-  if (hubd_pg_do(c, &e, NULL, "DELETE FROM hub_users WHERE login = $1", "t", login) ||
-      hubd_users_announce_delete(c, login, &e) || hubd_pg_commit(c, &e)) {
-    PQclear(r);
-    return db_error(c, &e, answer);
+  if (!r || hubd_pg_do(c, e, NULL, "DELETE FROM hub_users WHERE login = $1", "t", login) ||
+      hubd_users_announce_delete(c, login, e) || hubd_pg_commit(c, e))
+    goto fail;
+  return r;
+fail:
+  PQclear(r);
+  hubd_pg_rollback(c);
+  return NULL;
+}
+
+int hubd_user_delete(hubd_users *us, PGconn *c, const char *login, cJSON **answer) {
+  static const char *const names[] = {"users", "state", "jobs", "job_runs", "repos", "gallery", "foryou", "exposures"};
+  hubd_pg_err e;
+  PGresult *r = NULL;
+  cJSON *del;
+  size_t i;
+  int attempt;
+  /* a job committing for another user may hold a row the cascade needs while waiting for this
+   * user: PostgreSQL breaks such a deadlock by failing one side; the delete tries again */
+  for (attempt = 0; attempt < 3 && !r; attempt++) {
+    r = delete_once(c, login, &e);
+    if (!r && strcmp(e.state, "40P01") != 0 && strcmp(e.state, "40001") != 0) break;
   }
+  if (!r) return db_error(c, &e, answer);
   hubd_imgcache_drop(us->images, login);
   *answer = cJSON_CreateObject();
   cJSON_AddStringToObject(*answer, "login", login);
