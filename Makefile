@@ -6,7 +6,8 @@
 #   make run-cluster  many users: a throwaway PostgreSQL + three hubd nodes on 127.0.0.1; print their URLs
 #   make test       build and run every test: unit + fixture tests natively under ASan+UBSan,
 #                   the same fixture tests in wasm under node, an end-to-end `hub sync`
-#   make bench      benchmarks (not part of the tests): ingest, ranking, module size, hubd vs nginx
+#   make bench      benchmarks (not part of the tests): ingest, ranking, module size, hubd vs nginx,
+#                   many users on PostgreSQL (jobs drained by 1-3 nodes, /users/{u}/data p99)
 #   make web        the self-contained static app in build/web (copy it to any static host)
 #   make deps       install missing Debian packages; fetch pinned third-party sources (sha256-checked)
 #   make clean      remove build/ (keeps downloaded sources in build/dl)

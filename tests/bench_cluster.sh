@@ -63,7 +63,8 @@ make_users() {
 # are children of the postmaster: its cutime/cstime hold the ones that ended)
 cpu_s() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15 + $16 + $17) / t}' /proc/$1/stat; }
 pg_cpu() {
-  pm=$(head -n 1 $W/pg/data/postmaster.pid)
+  pd=$W/pg; [ -f $W/pg/place ] && pd=$(cat $W/pg/place)
+  pm=$(head -n 1 $pd/data/postmaster.pid)
   { cpu_s "$pm"; for c in $(ps -o pid= --ppid "$pm"); do printf ' '; cpu_s "$c" 2>/dev/null; done; echo; } |
     awk '{s = 0; for (i = 1; i <= NF; i++) s += $i; printf "%.2f", s}'
 }

@@ -21,18 +21,26 @@ as_pg() {
 
 case $cmd in
 start)
-  rm -rf "$D" && mkdir -p "$D/sock"
+  rm -rf "$D" && mkdir -p "$D"
   D=$(cd "$D" && pwd)
-  [ "$(id -u)" = 0 ] && chown -R postgres "$D"
-  as_pg "$PGBIN/initdb" -D "$D/data" -U hub -A trust --no-sync -E UTF8 --locale=C > "$D/initdb.log" 2>&1 \
+  P=$D
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres "$D"
+    # the postgres user must reach the directory; a clone under a private home cannot be: /tmp then
+    if ! runuser -u postgres -- test -x "$D"; then
+      P=$(mktemp -d /tmp/hub-pg.XXXXXX) && chown postgres "$P" && echo "$P" > "$D/place"
+    fi
+  fi
+  mkdir -p "$P/sock" && { [ "$(id -u)" != 0 ] || chown postgres "$P/sock"; }
+  as_pg "$PGBIN/initdb" -D "$P/data" -U hub -A trust --no-sync -E UTF8 --locale=C > "$D/initdb.log" 2>&1 \
     || { echo "pg_cluster: initdb failed:" >&2; cat "$D/initdb.log" >&2; exit 1; }
   opts=""
   [ "$mode" = fast ] && opts="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   i=0
   while [ $i -lt 20 ]; do
     PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
-    if as_pg "$PGBIN/pg_ctl" -D "$D/data" -l "$D/server.log" -w -t 30 \
-         -o "-c listen_addresses=127.0.0.1 -p $PORT -k $D/sock -c max_connections=200 $opts" start > /dev/null 2>&1; then
+    if as_pg "$PGBIN/pg_ctl" -D "$P/data" -l "$P/server.log" -w -t 30 \
+         -o "-c listen_addresses=127.0.0.1 -p $PORT -k $P/sock -c max_connections=200 $opts" start > /dev/null 2>&1; then
       URL="postgres://hub@127.0.0.1:$PORT/hub"
       psql -X -q -h 127.0.0.1 -p "$PORT" -U hub -d postgres -c "CREATE DATABASE hub" > /dev/null || exit 1
       echo "$URL" > "$D/url"
@@ -41,11 +49,14 @@ start)
     fi
     i=$((i + 1))
   done
-  echo "pg_cluster: could not start PostgreSQL (see $D/server.log)" >&2
+  echo "pg_cluster: could not start PostgreSQL (see $P/server.log)" >&2
   exit 1
   ;;
 stop)
-  [ -d "$D/data" ] && as_pg "$PGBIN/pg_ctl" -D "$D/data" -m immediate -w stop > /dev/null 2>&1
+  P=$D
+  [ -f "$D/place" ] && P=$(cat "$D/place")
+  [ -d "$P/data" ] && as_pg "$PGBIN/pg_ctl" -D "$P/data" -m immediate -w stop > /dev/null 2>&1
+  [ "$P" != "$D" ] && case $P in /tmp/hub-pg.*) rm -rf "$P" ;; esac
   rm -rf "$D"
   ;;
 *)
