@@ -191,7 +191,7 @@ static void expect_class(const char *path, hub__act_class want, const char *lang
 }
 
 static void test_classify(void) {
-  char longp[HUB_ACT_PATH_MAX + 10];
+  char longp[HUB_ACT_PATH_MAX + 10], color[8];
   expect_class("src/main.c", HUB_ACT_CODE, "C");
   expect_class("include/x.h", HUB_ACT_CODE, "C");                 /* activity_ext.def */
   expect_class("ios/View.m", HUB_ACT_CODE, "Objective-C");        /* activity_ext.def */
@@ -224,8 +224,10 @@ static void test_classify(void) {
   memset(longp, 'a', sizeof longp - 3);
   memcpy(longp + sizeof longp - 3, ".c", 3);
   expect_class(longp, HUB_ACT_OTHER, NULL);
-  CHECK(hub__act_lang_find("Ruby") >= 0 && strcmp(hub__act_lang_color(hub__act_lang_find("Ruby")), "#701516") == 0,
-        "Linguist's colour of Ruby");
+  hub__act_lang_color(hub__act_lang_find("Ruby"), color);
+  CHECK(hub__act_lang_find("Ruby") >= 0 && strcmp(color, "#701516") == 0, "Linguist's colour of Ruby (%s)", color);
+  hub__act_lang_color(-1, color);
+  CHECK(color[0] == 0 && !hub__act_lang_name(hub__act_lang_count()), "no colour or name out of range");
   CHECK(hub__act_lang_find("YAML") < 0 && hub__act_lang_find("Markdown") < 0,
         "data and prose languages are not in the table");
   CHECK(hub__act_lang_count() > 300, "the table has Linguist's programming and markup languages (%d)",

@@ -24,7 +24,8 @@
 #   hubd      the server (ASan build): static files, API, auth, CORS, limits, signals
 #   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability, the
 #             one tip, the console, the briefing, tabs sharing one database, sync states,
-#             first paint from a snapshot (screenshots in build/out/screens)
+#             first paint from a snapshot, the activity heatmap and its filters
+#             (screenshots in build/out/screens)
 # Ends with one line "N passed, N failed" (the sum over suites).
 set -u
 B=build
@@ -104,6 +105,7 @@ run_suite browser-tip node tests/browser/tip.test.mjs
 run_suite browser-console node tests/browser/console.test.mjs
 run_suite browser-brief node tests/browser/brief.test.mjs
 run_suite browser-shared node tests/browser/shared.test.mjs
+run_suite browser-activity node tests/browser/activity.test.mjs
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

@@ -37,10 +37,11 @@ typedef enum {
 /* What the file at path (as in a commit's file list) is; *lang is set to the language's index
  * when HUB_ACT_CODE, else -1. */
 hub__act_class hub__act_classify(const char *path, int *lang);
-/* The language of index i (0 ≤ i < hub__act_lang_count()): its name as Linguist spells it,
- * its colour "#rrggbb" ("" when Linguist has none); NULL for an index out of range. */
+/* The language of index i (0 ≤ i < hub__act_lang_count()): its name as Linguist spells it
+ * (NULL for an index out of range); its colour as "#rrggbb" into out ("" when Linguist has
+ * none or the index is out of range). */
 const char *hub__act_lang_name(int i);
-const char *hub__act_lang_color(int i);
+void hub__act_lang_color(int i, char out[8]);
 int hub__act_lang_count(void);
 /* The index of a language by name (exact), or -1. */
 int hub__act_lang_find(const char *name);

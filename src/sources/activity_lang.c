@@ -15,8 +15,8 @@
 #include "sources/activity.h"
 
 typedef struct {
-  const char *key;
-  int lang;
+  unsigned short key;  /* offset of its text in ling_key_blob */
+  unsigned short lang; /* index of its language */
 } ling_key;
 
 #include "linguist_table.h"
@@ -90,7 +90,7 @@ static int rule_matches(size_t i, const char *p, size_t n, const char *base) {
   return 0;
 }
 
-static int cmp_key(const void *k, const void *e) { return strcmp(k, ((const ling_key *)e)->key); }
+static int cmp_key(const void *k, const void *e) { return strcmp(k, ling_key_blob + ((const ling_key *)e)->key); }
 
 static int find_key(const ling_key *t, size_t n, const char *k) {
   const ling_key *e = bsearch(k, t, n, sizeof t[0], cmp_key);
@@ -108,22 +108,37 @@ hub__act_class hub__act_classify(const char *path, int *lang) {
   base = base ? base + 1 : p;
   for (i = 0; i < sizeof rules / sizeof rules[0]; i++)
     if (rule_matches(i, p, n, base)) return rules[i].what;
-  *lang = find_key(ling_files, sizeof ling_files / sizeof ling_files[0], base);
+  *lang = find_key(ling_keys + LING_NEXTS, LING_NFILES, base);
   for (dot = *base ? strchr(base + 1, '.') : NULL; *lang < 0 && dot; dot = strchr(dot + 1, '.'))
-    *lang = find_key(ling_exts, sizeof ling_exts / sizeof ling_exts[0], dot + 1);
+    *lang = find_key(ling_keys, LING_NEXTS, dot + 1);
   return *lang >= 0 ? HUB_ACT_CODE : HUB_ACT_OTHER;
 }
 
-const char *hub__act_lang_name(int i) { return i >= 0 && i < LING_NLANGS ? ling_names[i] : NULL; }
+const char *hub__act_lang_name(int i) { return i >= 0 && i < LING_NLANGS ? ling_name_blob + ling_name_off[i] : NULL; }
 
-const char *hub__act_lang_color(int i) { return i >= 0 && i < LING_NLANGS ? ling_colors[i] : NULL; }
+void hub__act_lang_color(int i, char out[8]) {
+  static const char hex[] = "0123456789abcdef";
+  int k;
+  out[0] = 0;
+  if (i < 0 || i >= LING_NLANGS || !ling_rgb[i][3]) return;
+  out[0] = '#';
+  for (k = 0; k < 3; k++) {
+    out[1 + 2 * k] = hex[ling_rgb[i][k] >> 4];
+    out[2 + 2 * k] = hex[ling_rgb[i][k] & 15];
+  }
+  out[7] = 0;
+}
 
 int hub__act_lang_count(void) { return LING_NLANGS; }
 
 int hub__act_lang_find(const char *name) {
-  int i;
-  for (i = 0; name && i < LING_NLANGS; i++)
-    if (strcmp(ling_names[i], name) == 0) return i;
+  int lo = 0, hi = LING_NLANGS - 1;
+  while (name && lo <= hi) { /* the names are sorted (strcmp) */
+    int mid = (lo + hi) / 2, c = strcmp(name, ling_name_blob + ling_name_off[mid]);
+    if (c == 0) return mid;
+    if (c < 0) hi = mid - 1;
+    else lo = mid + 1;
+  }
   return -1;
 }
 

@@ -324,8 +324,9 @@ static int put_summary(answer *a, sqlite3_stmt *st, const char *member, int colo
     const char *name = (const char *)sqlite3_column_text(st, 0);
     cJSON_AddStringToObject(e, "name", name);
     if (colors) {
-      const char *c = hub__act_lang_color(hub__act_lang_find(name));
-      cJSON_AddStringToObject(e, "color", c ? c : "");
+      char color[8];
+      hub__act_lang_color(hub__act_lang_find(name), color);
+      cJSON_AddStringToObject(e, "color", color);
     }
     cJSON_AddNumberToObject(e, "count", (double)sqlite3_column_int64(st, 1));
     cJSON_AddNumberToObject(e, "days", (double)sqlite3_column_int64(st, 2));
