@@ -306,7 +306,7 @@ include emscripten.mk
 include tests/fuzz/fuzz.mk
 
 $(call obj,$(B)/native,src/sources/activity_lang.c) $(call obj,$(B)/asan,src/sources/activity_lang.c) \
-  $(call obj,$(W),src/sources/activity_lang.c): $(GEN)/linguist_table.h
+  $(call obj,$(W),src/sources/activity_lang.c) $(call obj,$(FZ)/obj,src/sources/activity_lang.c): $(GEN)/linguist_table.h
 
 # ---- the static web app ---------------------------------------------------------------------
 # web/ plus the wasm module, with __HUB_VERSION__ replaced by a hash of everything shipped
