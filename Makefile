@@ -95,8 +95,8 @@ CLI_SRC  := src/server/hub_cli.c src/server/transport_curl.c src/server/upforgra
 HUBD_SRC := src/server/hubd.c src/server/http.c src/server/static.c src/server/routes.c \
             src/server/writer.c src/server/readers.c src/server/secrets.c src/server/hubd_config.c \
             src/server/hubd_log.c src/server/sched.c src/server/transport_curl.c src/server/llm.c src/server/llm_curl.c \
-            src/server/brief_llm.c
-HUBD_LIBS := -lmicrohttpd -lcurl -lsodium -lpthread -lm
+            src/server/brief_llm.c src/server/push.c src/server/webpush.c
+HUBD_LIBS := -lmicrohttpd -lcurl -lsodium -lcrypto -lpthread -lm
 TP_SRC   := $(SQLITE_DIR)/sqlite3.c $(CJSON_DIR)/cJSON.c $(MD4C_DIR)/md4c.c
 TEST_SRC := tests/unit_test.c tests/fixture_test.c tests/replay.c tests/testutil.c
 
@@ -261,6 +261,9 @@ $(B)/asan/brief_llm_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/brief_llm_test.
 # Web Push sending (src/server/webpush.c, OpenSSL) and its push-service double.
 $(B)/asan/webpush_test: $(call obj,$(B)/asan,tests/webpush_test.c src/server/webpush.c $(CJSON_DIR)/cJSON.c)
 	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lcrypto
+# Web Push in the core (src/notify/): the decision on a simulated clock, subscriptions, outcomes
+$(B)/asan/push_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/push_test.c tests/testutil.c tests/replay.c)
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/fake_push: $(call obj,$(B)/native,tests/fake_push.c $(CJSON_DIR)/cJSON.c)
 	$(Q)$(CC) -o $@ $^ -lmicrohttpd -lcrypto -lpthread
 $(B)/asan/commands_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/commands_test.c tests/testutil.c tests/replay.c)
@@ -312,6 +315,7 @@ TEST_BINS := \
   $(B)/asan/brief_llm_test \
   $(B)/asan/webpush_test \
   $(B)/fake_push \
+  $(B)/asan/push_test \
   $(B)/asan/hubd
 
 test: native wasm web $(TEST_BINS)

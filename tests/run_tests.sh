@@ -15,6 +15,9 @@
 #   brief     the briefing and the AI queue in the core: rules, the one schema, cache, queue
 #   brief-llm hubd's AI driver over the core against the fake LLM: refinement, fallbacks, queue runs
 #   webpush   Web Push sending (src/server/webpush.c) incl. libcurl to build/fake_push
+#   push      Web Push in the core (src/notify/): what to push when, quiet hours, dedupe, outcomes
+#   push-e2e  hubd + the push double: one push for a new review request, none in quiet hours,
+#             410 removes the device, 429 retried at Retry-After, endpoints off the allow-list refused
 #   deps      pinned third-party sources: no read past unterminated input, patches in effect
 #   commands  every command of the API (every SQL statement), natively and (wasm-commands) in wasm
 #   strtod    number parsing: known values; the wasm strtod's results go to same-rows
@@ -69,6 +72,7 @@ run_suite llm $B/asan/llm_test $B/fake_llm
 run_suite brief $B/asan/brief_test
 run_suite brief-llm $B/asan/brief_llm_test $B/fake_llm
 run_suite webpush $B/asan/webpush_test
+run_suite push $B/asan/push_test
 run_suite deps $B/asan/deps_test
 run_suite commands $B/asan/commands_test "$OUT/native"
 run_suite strtod $B/asan/strtod_test "$OUT/native"
@@ -93,6 +97,7 @@ tally same-rows "$OUT/same-rows.log" 0
 
 run_suite e2e sh tests/e2e_cli.sh "$OUT/e2e"
 run_suite hubd sh tests/hubd_test.sh "$OUT/hubd"
+run_suite push-e2e sh tests/push_e2e.sh "$OUT/push-e2e"
 run_suite browser-pwa node tests/browser/pwa.test.mjs
 run_suite browser-storage node tests/browser/storage.test.mjs
 run_suite browser-tip node tests/browser/tip.test.mjs

@@ -10,6 +10,7 @@
 #include "cJSON.h"
 #include "hub_int.h"
 #include "hubd_log.h"
+#include "push.h"
 #include "routes.h"
 #include "sched.h"
 #include "secrets.h"
@@ -27,13 +28,14 @@ static const struct {
     {"tip_stats", NULL}, {"tip_eval", NULL}, {"gfi_repos", "repos"}, {"settings", "set"},
     {"brief", "refresh"}, {"queue", NULL},   {"ai", NULL},
     {"jobs", NULL},      {"diagnose", NULL}, {"runs", NULL},         {"first_screen", NULL},
-    {"meta", NULL},
+    {"meta", NULL},      {"push_subscriptions", NULL},
 };
 
 /* Commands only hubd itself sends: it drives syncs (POST /api/sync, the scheduler), claims
  * scheduled jobs and stores what the LLM wrote. */
 static const char *const driver_only[] = {"sync_start", "sync_next", "sync_feed", "sync_abort", "job_claim",
-                                          "job_done",   "brief_llm",  "ai_claim",  "ai_done"};
+                                          "job_done",   "brief_llm",  "ai_claim",  "ai_done",
+                                          "push_plan",  "push_result"};
 
 int hubd_cmd_class(const char *json, size_t len) {
   cJSON *req = cJSON_ParseWithLength(json, len);
@@ -332,6 +334,7 @@ static int r_sync(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, si
   memset(&a, 0, sizeof a);
   api->upstream(api->upstream_ud, &a.token, &a.api, &a.max_wait_ms);
   *out = hubd_writer_run(api->writer, sync_job, &a);
+  if (*out && strncmp(*out, "{\"run\":", 7) == 0) hubd_push_kick(api->push); /* what is new may be worth a push */
   hubd_secret_free(a.token);
   free(a.api);
   atomic_store(&api->sync_running, 0);
@@ -428,6 +431,10 @@ static const hubd_route routes[] = {
     {"POST", "/api/brief", 1, 0, r_brief},
     {"POST", "/api/ai", 1, 0, r_ai},
     {"DELETE", "/api/data", 1, 0, r_purge},
+    {"GET", "/api/push/key", 0, 0, hubd_push_route_key},
+    {"POST", "/api/push/subscribe", 1, 16384, hubd_push_route_subscribe},
+    {"POST", "/api/push/unsubscribe", 1, 16384, hubd_push_route_unsubscribe},
+    {"GET", "/api/push", 1, 0, hubd_push_route_status},
 };
 
 const hubd_route *hubd_route_find(const char *method, const char *path, int *path_known) {

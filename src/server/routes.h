@@ -21,6 +21,9 @@
  *                             run and the briefing now served
  *   POST   /api/ai           one run of the AI queue (hubd_aiqueue_run, HUBD_AI_BUDGET_MS)
  *   DELETE /api/data         "delete everything" — a hook until the core has a purge command
+ *   GET    /api/push/key     public: the VAPID public key (push.c)
+ *   POST   /api/push/subscribe, /api/push/unsubscribe   a device's PushSubscription (push.c)
+ *   GET    /api/push         the devices, their health, recent pushes, the driver's rounds
  * TODO(issue 13 item 4): the PWA's sync endpoints (pull changes since a cursor, push triage
  * actions and tip feedback) are rows of the route table in routes.c, each one core command
  * (readers for the pull, the writer for the push) once the triage state model has them.
@@ -61,6 +64,7 @@ typedef struct {
   atomic_int ai_running;     /* one briefing refinement or queue run at a time */
   unsigned cards_cache_ms;  /* a cards answer is reused this long unless the writer ran (0: off) */
   struct hubd_sched *sched; /* the scheduler (GET /api/jobs), or NULL */
+  struct hubd_push *push;   /* Web Push (push.h): kicked after an ingest; its routes; or NULL */
   struct hubd_cards_cache *cache; /* made by hubd_routes_init */
 } hubd_api;
 
