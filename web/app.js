@@ -20,6 +20,7 @@ import { SyncPanel, isGood } from './ui/sync.js';
 import { CardList } from './ui/cards.js';
 import { SourceFilter } from './ui/filter.js';
 import { SettingsDialog } from './ui/settings.js';
+import { mountNotifySettings, listenForActions } from './ui/notify.js';
 import { renderEmpty } from './ui/empty.js';
 import { registerServiceWorker } from './ui/update.js';
 import { installKeys } from './ui/keys.js';
@@ -193,6 +194,8 @@ async function start() {
     await reload();
   });
   ui.settings.set(state.settings);
+  mountNotifySettings(hub, $('settings'), state.info.meta).refresh(state.settings); /* Web Push (ui/notify.js) */
+  listenForActions(hub, () => reload());
   $('open-settings').addEventListener('click', openSettings);
 
   installKeys({

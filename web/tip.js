@@ -10,6 +10,11 @@
  * Test hook: tip.html?now=<epoch ms> runs the page's clock from that moment (see
  * ui/tip-clock.js) — everything the page sends as "now", and the snooze presets, follow it.
  *
+ * tip.html#<item key> (a notification's click, web/sw.js) shows that item instead of asking for
+ * a tip; no decision served it, so its reactions go through the `triage` command (done,
+ * snooze, dismiss) and then the page asks for the next tip as usual. "Notify me" (ui/notify.js)
+ * subscribes this device to its hubd's pushes; actions taken on a notification arrive here.
+ *
  * DOM: ui/tip-view.js (the tip, presets, empty state), ui/tip-learned.js (footer line),
  * ui/tip-keys.js (keys). Nothing here builds markup from data.
  */
@@ -23,6 +28,7 @@ import { noteSnooze, forgetSnooze, nextReturn } from './ui/tip-snoozes.js';
 import { TipView } from './ui/tip-view.js';
 import { renderLearned } from './ui/tip-learned.js';
 import { installTipKeys } from './ui/tip-keys.js';
+import { notifyButton, listenForActions, pushSupported } from './ui/notify.js';
 
 const $ = (id) => document.getElementById(id);
 const clock = makeClock(location.search);
@@ -50,8 +56,38 @@ async function refreshLearned() {
   } catch { renderLearned($('learned'), null); }
 }
 
+/* The item a notification opened (tip.html#<key>), or ''. */
+function pinnedKey() {
+  try { return decodeURIComponent(location.hash.slice(1)).slice(0, 500); } catch { return ''; }
+}
+
+/* Shows the item key (from a notification) with the reactions; false when it is unknown. */
+async function showPinned(key) {
+  const now = clock.now();
+  let card;
+  try {
+    card = (await state.hub.call({ cmd: 'card', now, key })).card;
+  } catch { card = null; }
+  if (!card || typeof card !== 'object' || card.key !== key) return false;
+  const reasons = (Array.isArray(card.reasons) ? card.reasons : []).map((r) => String(r?.code || '').replace(/_/g, ' ')).filter(Boolean);
+  const res = { tip: card, why: ['from a notification', ...reasons.slice(0, 2)].join(' · '), decision: null, pinned: true };
+  state.current = res;
+  state.latencyUs = null;
+  view.show(res, snoozePresets(now));
+  document.title = 'One tip — hub';
+  return true;
+}
+
+/* Forgets the notification's item in the address (the next tip is the policy's again). */
+function unpin() {
+  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+}
+
 /* Asks the core for the next tip and shows it (or the empty state). */
 async function next() {
+  const key = pinnedKey();
+  if (key && await showPinned(key)) return;
+  if (key) unpin();
   const now = clock.now();
   const t0 = performance.now();
   let res;
@@ -80,6 +116,17 @@ async function next() {
   document.title = 'Inbox zero — hub';
 }
 
+/* A reaction to an item a notification opened: the same triage path as the list's. */
+async function reactPinned(cur, reaction, until) {
+  unpin();
+  const action = { done: 'done', dismiss: 'dismiss', snooze: 'snooze' }[reaction];
+  if (!action) return {};
+  const req = { cmd: 'triage', now: clock.now(), action, keys: [cur.tip.key] };
+  if (action === 'snooze') req.until = until;
+  await state.hub.call(req);
+  return { snooze_until: until };
+}
+
 /* Sends reaction for the shown tip, then shows the next one. until: snooze time (ms). */
 async function react(reaction, until) {
   const cur = state.current;
@@ -87,10 +134,14 @@ async function react(reaction, until) {
   state.busy = true;
   $('stage').setAttribute('aria-busy', 'true');
   try {
-    const req = { cmd: 'tip_feedback', decision: cur.decision, now: clock.now(), reaction };
-    if (reaction === 'snooze') req.snooze_until = until;
-    if (Number.isFinite(state.latencyUs)) req.latency_us = state.latencyUs;
-    const res = await state.hub.call(req);
+    let res = {};
+    if (cur.pinned) res = await reactPinned(cur, reaction, until);
+    else {
+      const req = { cmd: 'tip_feedback', decision: cur.decision, now: clock.now(), reaction };
+      if (reaction === 'snooze') req.snooze_until = until;
+      if (Number.isFinite(state.latencyUs)) req.latency_us = state.latencyUs;
+      res = await state.hub.call(req);
+    }
     const key = cur.tip.key;
     if (reaction === 'snooze') noteSnooze(key, Number.isFinite(res.snooze_until) ? res.snooze_until : until);
     else if (reaction === 'done' || reaction === 'dismiss') forgetSnooze(key);
@@ -155,6 +206,12 @@ async function main() {
   await next();
   $('boot').hidden = true;
   refreshLearned();
+  window.addEventListener('hashchange', () => { if (pinnedKey() && !state.busy) next(); });
+  if (pushSupported()) document.querySelector('.tip-pills').prepend(notifyButton(state.hub, say));
+  listenForActions(state.hub, (a) => {
+    say(a.action === 'done' ? 'Done, from the notification.' : 'Snoozed, from the notification.');
+    if (state.current?.tip?.key === a.key && !state.busy) { unpin(); next(); }
+  });
 
   installTipKeys({
     done: () => react('done'),
