@@ -137,7 +137,7 @@ s.test('a click opens the tip page on the item', async () => {
   s.check((await notifications()).length === 0, 'the notification closed');
   await shot('push-tip-opened.png');
   // done on the page: the same triage path; the page moves on to a policy's tip
-  await page.keyboard.type('d');
+  await page.keyboard.type('e');
   await page.waitForFunction((k) => !location.hash && (!document.querySelector('#tip') || document.querySelector('#tip').dataset.key !== k), key, { timeout: 10000 });
   await page.goto(env.url);
   await page.waitForSelector('#boot', { state: 'hidden', timeout: 20000 });
