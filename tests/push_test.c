@@ -179,7 +179,7 @@ static void test_day(void) {
   cJSON_Delete(p);
   p = tu_call(h, "{\"cmd\":\"push_subscriptions\",\"recent\":10}");
   CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "recent")) == 4 && tu_num(p, "pending") == 0 &&
-            tu_num(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "subscriptions"), 0), "last_ok") == now,
+            tu_num(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "subscriptions"), 0), "last_ok") == (double)now,
         "four pushes, all delivered, the device's last ok");
   CHECK(strcmp(tu_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "subscriptions"), 0), "host"), "fcm.googleapis.com") == 0,
         "a device shows its push service's host, not its endpoint");
@@ -307,7 +307,7 @@ static void test_results(void) {
               "\"retry_at\":%lld},{\"push\":%lld,\"sub\":2,\"outcome\":\"gone\",\"status\":410},{\"push\":%lld,\"sub\":3,"
               "\"outcome\":\"vapid\",\"status\":403}]}",
               (long long)now, (long long)push, (long long)(now + 120000), (long long)push, (long long)push);
-  CHECK(tu_num(r, "retrying") == 1 && tu_num(r, "removed") == 1 && tu_num(r, "failed") == 1 && tu_num(r, "next_at") == now + 120000,
+  CHECK(tu_num(r, "retrying") == 1 && tu_num(r, "removed") == 1 && tu_num(r, "failed") == 1 && tu_num(r, "next_at") == (double)(now + 120000),
         "429 retries at Retry-After, 410 removes, 403 fails");
   cJSON_Delete(r);
   r = tu_call(h, "{\"cmd\":\"push_subscriptions\"}");
@@ -317,7 +317,7 @@ static void test_results(void) {
         "403: a likely VAPID key mismatch is flagged");
   cJSON_Delete(r);
   p = tu_call(h, "{\"cmd\":\"push_plan\",\"now\":%lld,\"retries_only\":true}", (long long)(now + 119000));
-  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "pushes")) == 0 && tu_num(p, "next_at") == now + 120000,
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "pushes")) == 0 && tu_num(p, "next_at") == (double)(now + 120000),
         "before Retry-After: nothing due, next_at says when");
   cJSON_Delete(p);
   p = tu_call(h, "{\"cmd\":\"push_plan\",\"now\":%lld,\"retries_only\":true}", (long long)(now + 120000));
@@ -330,7 +330,7 @@ static void test_results(void) {
   /* a network error: backoff; then attempts run out */
   r = tu_call(h, "{\"cmd\":\"push_result\",\"now\":%lld,\"results\":[{\"push\":%lld,\"sub\":1,\"outcome\":\"failed\",\"status\":0}]}",
               (long long)(now + 120000), (long long)push);
-  CHECK(tu_num(r, "retrying") == 1 && tu_num(r, "next_at") == now + 120000 + 60000, "a network error: backoff 30 s × 2");
+  CHECK(tu_num(r, "retrying") == 1 && tu_num(r, "next_at") == (double)(now + 120000 + 60000), "a network error: backoff 30 s × 2");
   cJSON_Delete(r);
   for (int i = 2; i < HUB_PUSH_MAX_ATTEMPTS; i++) {
     r = tu_call(h, "{\"cmd\":\"push_result\",\"now\":%lld,\"results\":[{\"push\":%lld,\"sub\":1,\"outcome\":\"retry\",\"status\":503}]}",

@@ -27,7 +27,8 @@
 #   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability, the
 #             one tip, the console, the briefing, tabs sharing one database, sync states,
 #             first paint from a snapshot, triage in the page (offline, keyboard, outbox to the
-#             fake GitHub, search, tabs, undo) (screenshots in build/out/screens)
+#             fake GitHub, search, tabs, undo), Web Push (a notification, its click and
+#             actions, "Notify me") (screenshots in build/out/screens)
 # Ends with one line "N passed, N failed" (the sum over suites).
 set -u
 B=build
@@ -108,6 +109,7 @@ run_suite browser-console node tests/browser/console.test.mjs
 run_suite browser-brief node tests/browser/brief.test.mjs
 run_suite browser-shared node tests/browser/shared.test.mjs
 run_suite browser-triage node tests/browser/triage.test.mjs
+run_suite browser-push node tests/browser/push.test.mjs
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]
