@@ -53,6 +53,11 @@ typedef struct {
   char *vapid_subject;     /* VAPID "sub" */
   char *vapid_key_file;    /* the VAPID key sealed under the at-rest key; default "<db>.vapid" */
   char *vapid_private_key; /* or the key itself (base64url; memory only) */
+  /* many users (users.h): set database_url and hubd serves many users from PostgreSQL */
+  char *database_url;      /* postgres://… (may hold a password: a secret); NULL = one user on SQLite */
+  char *node_id;           /* this node's name in leases and logs; default host-pid */
+  char *state_dir;         /* users' image files on this node; default "<db>.users" */
+  unsigned workers, pg_pool, lease_s, poll_ms, sweep_s, user_ingest_s, user_repos_s, user_foryou_s;
   char *config_file;       /* the --config file, if any (kept for SIGHUP) */
 } hubd_config;
 
