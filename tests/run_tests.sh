@@ -16,6 +16,9 @@
 #   brief     the briefing and the AI queue in the core: rules, the one schema, cache, queue
 #   brief-llm hubd's AI driver over the core against the fake LLM: refinement, fallbacks, queue runs
 #   webpush   Web Push sending (src/server/webpush.c) incl. libcurl to build/fake_push
+#   push      Web Push in the core (src/notify/): what to push when, quiet hours, dedupe, outcomes
+#   push-e2e  hubd + the push double: one push for a new review request, none in quiet hours,
+#             410 removes the device, 429 retried at Retry-After, endpoints off the allow-list refused
 #   fuzz-replay the fuzz targets' committed corpora and fixed findings (tests/fuzz), ASan+UBSan
 #   deps      pinned third-party sources: no read past unterminated input, patches in effect
 #   commands  every command of the API (every SQL statement), natively and (wasm-commands) in wasm
@@ -28,7 +31,8 @@
 #   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability, the
 #             one tip, the console, the briefing, tabs sharing one database, sync states,
 #             first paint from a snapshot, triage in the page (offline, keyboard, outbox to the
-#             fake GitHub, search, tabs, undo), the activity heatmap and its filters
+#             fake GitHub, search, tabs, undo), the activity heatmap and its filters,
+#             Web Push (a notification, its click and actions, "Notify me")
 #             (screenshots in build/out/screens)
 # Ends with one line "N passed, N failed" (the sum over suites).
 set -u
@@ -78,6 +82,7 @@ run_suite llm $B/asan/llm_test $B/fake_llm
 run_suite brief $B/asan/brief_test
 run_suite brief-llm $B/asan/brief_llm_test $B/fake_llm
 run_suite webpush $B/asan/webpush_test
+run_suite push $B/asan/push_test
 run_suite deps $B/asan/deps_test
 run_suite commands $B/asan/commands_test "$OUT/native"
 run_suite strtod $B/asan/strtod_test "$OUT/native"
@@ -103,6 +108,7 @@ tally same-rows "$OUT/same-rows.log" 0
 
 run_suite e2e sh tests/e2e_cli.sh "$OUT/e2e"
 run_suite hubd sh tests/hubd_test.sh "$OUT/hubd"
+run_suite push-e2e sh tests/push_e2e.sh "$OUT/push-e2e"
 run_suite users $B/asan/users_test
 run_suite cluster sh tests/cluster_test.sh "$OUT/cluster"
 run_suite browser-pwa node tests/browser/pwa.test.mjs
@@ -112,6 +118,7 @@ run_suite browser-console node tests/browser/console.test.mjs
 run_suite browser-brief node tests/browser/brief.test.mjs
 run_suite browser-shared node tests/browser/shared.test.mjs
 run_suite browser-triage node tests/browser/triage.test.mjs
+run_suite browser-push node tests/browser/push.test.mjs
 run_suite browser-activity node tests/browser/activity.test.mjs
 
 echo "$PASSED passed, $FAILED failed"

@@ -19,6 +19,7 @@
 #include "tip/insight.h"
 #include "base/events.h"
 #include "brief/brief.h"
+#include "notify/notify.h"
 #include "api/api.h"
 
 typedef struct {

@@ -20,6 +20,8 @@
  *   triage, triage_log, searches triage/triage.c
  *   outbox                       triage/outbox.c
  *   gh_threads                   sources/github.c (read by triage/ to know an item's thread)
+ *   push_subs                    notify/subs.c
+ *   push_log, push_deliveries    notify/plan.c (and the "push.*" state keys in settings)
  * The schema (every CREATE) lives in db/schema.c, one migration per step, each naming the
  * module it is for.
  *

@@ -251,6 +251,28 @@ const char *const hub__migrations[] = {
     "CREATE TABLE activity_language_days(language TEXT NOT NULL, day TEXT NOT NULL,"
     "  commits INTEGER NOT NULL, PRIMARY KEY(language, day)) WITHOUT ROWID;"
     "CREATE INDEX activity_language_days_day ON activity_language_days(day);"),
+    /* 14: Web Push (notify/subs.c: push_subs; notify/plan.c: push_log, push_deliveries) — one
+     * row per device subscribed (its endpoint is a capability URL), one per push decided (the
+     * item, why, its Topic and both payloads), one per (push, device) delivery with its retry
+     * state. Times in ms; push_log.mark is the item's updated_at (s) when it was pushed. */
+    ("CREATE TABLE push_subs(id INTEGER PRIMARY KEY, endpoint TEXT NOT NULL UNIQUE,"
+    "  p256dh TEXT NOT NULL, auth TEXT NOT NULL, device TEXT, tz_offset_min INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, last_ok INTEGER, last_status INTEGER,"
+    "  last_error TEXT, failures INTEGER NOT NULL DEFAULT 0, vapid_mismatch INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE push_log(id INTEGER PRIMARY KEY,"
+    "  item_id INTEGER REFERENCES items(id) ON DELETE SET NULL, item_key TEXT NOT NULL,"
+    "  kind TEXT NOT NULL," /* new | tip */
+    "  topic TEXT NOT NULL, urgency TEXT NOT NULL, ttl INTEGER NOT NULL, mark INTEGER NOT NULL,"
+    "  payload TEXT NOT NULL, payload_small TEXT NOT NULL, created_at INTEGER NOT NULL);"
+    "CREATE INDEX push_log_at ON push_log(created_at);"
+    "CREATE INDEX push_log_key ON push_log(item_key, mark);"
+    "CREATE TABLE push_deliveries(push_id INTEGER NOT NULL REFERENCES push_log(id) ON DELETE CASCADE,"
+    "  sub_id INTEGER NOT NULL REFERENCES push_subs(id) ON DELETE CASCADE,"
+    "  state TEXT NOT NULL DEFAULT 'pending'," /* pending | sent | failed */
+    "  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, status INTEGER, error TEXT,"
+    "  updated_at INTEGER NOT NULL, PRIMARY KEY(push_id, sub_id)) WITHOUT ROWID;"
+    "CREATE INDEX push_deliveries_due ON push_deliveries(state, next_at);"
+    "CREATE INDEX push_deliveries_sub ON push_deliveries(sub_id);"),
 };
 
 const int hub__n_migrations = (int)(sizeof hub__migrations / sizeof hub__migrations[0]);

@@ -10,6 +10,7 @@
 #include "cJSON.h"
 #include "hub_int.h"
 #include "hubd_log.h"
+#include "push.h"
 #include "routes.h"
 #include "sched.h"
 #include "secrets.h"
@@ -28,13 +29,14 @@ static const struct {
     {"tip_stats", NULL}, {"tip_eval", NULL}, {"gfi_repos", "repos"}, {"settings", "set"},
     {"brief", "refresh"}, {"queue", NULL},   {"ai", NULL},
     {"jobs", NULL},      {"diagnose", NULL}, {"runs", NULL},         {"first_screen", NULL},
-    {"meta", NULL},
+    {"meta", NULL},      {"push_subscriptions", NULL},
 };
 
 /* Commands only hubd itself sends: it drives syncs (POST /api/sync, the scheduler), claims
  * scheduled jobs and stores what the LLM wrote. */
 static const char *const driver_only[] = {"sync_start", "sync_next", "sync_feed", "sync_abort", "job_claim",
-                                          "job_done",   "brief_llm",  "ai_claim",  "ai_done"};
+                                          "job_done",   "brief_llm",  "ai_claim",  "ai_done",
+                                          "push_plan",  "push_result"};
 
 int hubd_cmd_class(const char *json, size_t len) {
   cJSON *req = cJSON_ParseWithLength(json, len);
@@ -337,6 +339,7 @@ int hubd_api_sync(hubd_api *api, char **out) {
   memset(&a, 0, sizeof a);
   api->upstream(api->upstream_ud, &a.token, &a.api, &a.max_wait_ms);
   *out = hubd_writer_run(api->writer, sync_job, &a);
+  if (*out && strncmp(*out, "{\"run\":", 7) == 0) hubd_push_kick(api->push); /* what is new may be worth a push */
   hubd_secret_free(a.token);
   free(a.api);
   atomic_store(&api->sync_running, 0);
@@ -433,6 +436,10 @@ static const hubd_route routes[] = {
     {"POST", "/api/brief", 1, 0, r_brief},
     {"POST", "/api/ai", 1, 0, r_ai},
     {"DELETE", "/api/data", 1, 0, r_purge},
+    {"GET", "/api/push/key", 0, 0, hubd_push_route_key},
+    {"POST", "/api/push/subscribe", 1, 16384, hubd_push_route_subscribe},
+    {"POST", "/api/push/unsubscribe", 1, 16384, hubd_push_route_unsubscribe},
+    {"GET", "/api/push", 1, 0, hubd_push_route_status},
 };
 
 /* Every per-user route (userapi.c matches and checks keys itself). */

@@ -21,6 +21,9 @@
  *                             run and the briefing now served
  *   POST   /api/ai           one run of the AI queue (hubd_aiqueue_run, HUBD_AI_BUDGET_MS)
  *   DELETE /api/data         "delete everything" — a hook until the core has a purge command
+ *   GET    /api/push/key     public: the VAPID public key (push.c)
+ *   POST   /api/push/subscribe, /api/push/unsubscribe   a device's PushSubscription (push.c)
+ *   GET    /api/push         the devices, their health, recent pushes, the driver's rounds
  *   /users/…, /ghost-users/…, /for-you/…   the per-user API (userapi.h): many users with
  *                             database_url, the one user otherwise; these routes check keys
  *                             themselves (hubd's or the user's own)
@@ -64,6 +67,7 @@ typedef struct {
   atomic_int ai_running;     /* one briefing refinement or queue run at a time */
   unsigned cards_cache_ms;  /* a cards answer is reused this long unless the writer ran (0: off) */
   struct hubd_sched *sched; /* the scheduler (GET /api/jobs), or NULL */
+  struct hubd_push *push;   /* Web Push (push.h): kicked after an ingest; its routes; or NULL */
   struct hubd_cards_cache *cache; /* made by hubd_routes_init */
   struct hubd_users *users; /* many users on PostgreSQL (users.h), or NULL: single-user */
 } hubd_api;

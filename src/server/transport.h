@@ -39,6 +39,31 @@ cJSON *hub_sync_run_sources(hub *h, const char *token, const char *token_from, c
  * it must outlive every run. NULL (the default) turns this off. */
 void hub_transport_set_cancel(const atomic_int *flag);
 
+/* One POST for hub_transport_post_many: a body of bytes (a Web Push message is binary) with
+ * "Name: value" header lines; the answer's status (0: no answer, *error says why) and its
+ * Retry-After header. The answer's body is read and dropped (at most 64 KiB). */
+typedef struct {
+  const char *url;
+  const char *const *headers;
+  size_t nheaders;
+  const unsigned char *body;
+  size_t body_len;
+  long status;             /* out */
+  char retry_after[64];    /* out: "" when absent */
+  char error[160];         /* out: "" unless status is 0 */
+} hub_transport_post;
+
+#ifndef HUB_TRANSPORT_PARALLEL
+#define HUB_TRANSPORT_PARALLEL 8 /* transfers under way at once in hub_transport_post_many */
+#endif
+
+/* Performs the n POSTs concurrently through one libcurl multi handle (at most
+ * HUB_TRANSPORT_PARALLEL at a time), each within timeout_ms, no redirects followed, only http
+ * and https. Stops early (the rest answer status 0, "cancelled") once *stop (may be NULL) or
+ * the transport's cancel flag is raised. Returns 0, or -1 when libcurl cannot start (every
+ * status is then 0). */
+int hub_transport_post_many(hub_transport_post *r, size_t n, long timeout_ms, const atomic_int *stop);
+
 /* hub_call with cJSON in and out; NULL only on OOM. */
 cJSON *hub_callj(hub *h, const cJSON *req);
 

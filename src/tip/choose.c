@@ -435,3 +435,41 @@ done:
   decision_free(&d);
   return res;
 }
+
+int hub__tip_peek(hub *h, int64_t now_ms, double tz_offset_min, int64_t *item_id) {
+  decision d;
+  int rc = -1;
+  memset(&d, 0, sizeof d);
+  *item_id = 0;
+  d.now_ms = now_ms;
+  d.user = hub__tip_user(h, NULL);
+  if (!d.user) {
+    hub__set_err(h, "out of memory");
+    return -1;
+  }
+  hub__tip_cfg_load(h, &d.cfg);
+  if (fabs(tz_offset_min) <= 24 * 60) d.cfg.tz_offset_min = tz_offset_min;
+  if (load_candidates(h, d.user, d.now_ms, &d.cfg, &d.c, &d.n) ||
+      hub__tip_context(h, d.user, d.now_ms, &d.cfg, d.c, &d.n, &d.held))
+    goto done;
+  if (d.n == 0) {
+    rc = 0;
+    goto done;
+  }
+  load_models(h, &d);
+  d.score = hub__malloc(d.n * sizeof(double) * 2 * (HUB_TIP_NPOL + 1));
+  d.pol = cJSON_CreateObject();
+  d.fallback = cJSON_CreateArray();
+  if (!d.score || !d.pol || !d.fallback) {
+    hub__set_err(h, "out of memory");
+    goto done;
+  }
+  d.prob = d.score + d.n * (size_t)HUB_TIP_NPOL;
+  d.seed = hub__mix64((uint64_t)now_ms) | 1u; /* Thompson's draws: fixed by the moment */
+  run_policies(h, &d);
+  *item_id = d.c[argmax_of(d.prob + d.n * (size_t)d.served, d.n)].id;
+  rc = 0;
+done:
+  decision_free(&d);
+  return rc;
+}

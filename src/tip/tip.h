@@ -157,6 +157,11 @@ cJSON *hub__tip_policies_cmd(hub *h, const cJSON *req);
 cJSON *hub__tip_eval_cmd(hub *h, const cJSON *req);
 cJSON *hub__tip_simulate_cmd(hub *h, const cJSON *req);
 cJSON *hub__tip_refresh_cmd(hub *h, const cJSON *req);
+/* The item the serving policy would choose now, without serving it: its greedy choice (the
+ * argmax of its distribution, no exploration draw) over the same candidates as `tip`, at
+ * tz_offset_min minutes east of UTC (ignored beyond ±24 h). Nothing is logged or written.
+ * *item_id is 0 when there is no candidate. Returns 0, or -1 (h->errmsg). For notify/. */
+int hub__tip_peek(hub *h, int64_t now_ms, double tz_offset_min, int64_t *item_id);
 /* Off-policy estimates of a target policy's value. */
 typedef struct {
   long n, matched;  /* events used; events where the target's choice equals the logged one */
