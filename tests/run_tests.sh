@@ -10,6 +10,8 @@
 #   console   the insight console's core: read-only SQL refusals and caps, bootstrap intervals,
 #             the event ring, the tip's console commands, export → purge → import
 #   triage    read/done/snooze/… and undo, bulk, the query in cards, the outbox to GitHub
+#   replica   sync between two databases: change feed, import, the conflict rule, the hubd
+#             source (natively, and as wasm-replica)
 #   jobs      scheduled jobs on a simulated clock: slots, jitter, claims, coalescing, canary
 #   llm       hubd's LLM client against the fake LLM server (tests/fake_llm.c) on 127.0.0.1
 #   brief     the briefing and the AI queue in the core: rules, the one schema, cache, queue
@@ -20,6 +22,8 @@
 #   strtod    number parsing: known values; the wasm strtod's results go to same-rows
 #   e2e       the `hub` CLI (ASan build) against the fake upstream server on 127.0.0.1
 #   hubd      the server (ASan build): static files, API, auth, CORS, limits, signals
+#   hubsync   a device's database (the `hub` CLI) syncing with hubd: pull, push, GitHub told once,
+#             a wrong key, hubd down and back
 #   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability, the
 #             one tip, the console, the briefing, tabs sharing one database, sync states,
 #             first paint from a snapshot (screenshots in build/out/screens)
@@ -64,6 +68,7 @@ run_suite ufg $B/asan/ufg_test
 run_suite query $B/asan/query_test
 run_suite console $B/asan/console_test
 run_suite triage $B/asan/triage_test
+run_suite replica $B/asan/replica_test
 run_suite jobs $B/asan/jobs_test
 run_suite llm $B/asan/llm_test $B/fake_llm
 run_suite brief $B/asan/brief_test
@@ -77,6 +82,7 @@ run_suite wasm-tangled node --no-experimental-fetch $B/wasm/tangled_test.js "$OU
 run_suite wasm-gfi node --no-experimental-fetch $B/wasm/gfi_test.js "$OUT/wasm"
 run_suite wasm-commands node --no-experimental-fetch $B/wasm/commands_test.js "$OUT/wasm"
 run_suite wasm-strtod node --no-experimental-fetch $B/wasm/strtod_test.js "$OUT/wasm"
+run_suite wasm-replica node --no-experimental-fetch $B/wasm/replica_test.js
 
 # same rows natively and in wasm
 {
@@ -93,6 +99,7 @@ tally same-rows "$OUT/same-rows.log" 0
 
 run_suite e2e sh tests/e2e_cli.sh "$OUT/e2e"
 run_suite hubd sh tests/hubd_test.sh "$OUT/hubd"
+run_suite hubsync sh tests/hubsync_test.sh "$OUT/hubsync"
 run_suite browser-pwa node tests/browser/pwa.test.mjs
 run_suite browser-storage node tests/browser/storage.test.mjs
 run_suite browser-tip node tests/browser/tip.test.mjs

@@ -19,6 +19,8 @@
  *   triage, triage_log, searches triage/triage.c
  *   outbox                       triage/outbox.c
  *   gh_threads                   sources/github.c (read by triage/ to know an item's thread)
+ *   replica_self, replica_log,   replica/ (filled by triggers of migration 13; the stamps also
+ *   replica_stamps               by replica/apply.c)
  * The schema (every CREATE) lives in db/schema.c, one migration per step, each naming the
  * module it is for.
  *

@@ -1,9 +1,11 @@
 /*
- * ui/settings.js — the Settings dialog: GitHub username, token, API base URL, and the
- * other sources (tangled handle and repos, backlink index, good-first-issue list and search).
+ * ui/settings.js — the Settings dialog: GitHub username, token, API base URL, the other
+ * sources (tangled handle and repos, backlink index, good-first-issue list and search), and a
+ * hubd to sync with (its URL and API key; the section is built here, from the two settings).
  *
  * The token is write-only: the field never shows it, only whether one is set; an empty
- * field keeps the stored token, "Forget token" clears it. Every URL is checked the way
+ * field keeps the stored token, "Forget token" clears it. hubd's key is write-only the same way
+ * (emptying the hubd URL stops syncing with it; the key stays until replaced). Every URL is checked the way
  * the core checks the API base URL (https, or http on localhost) before anything is
  * sent. Only fields that changed are sent; an emptied field clears its setting.
  */
@@ -30,6 +32,8 @@ export class SettingsDialog {
       gfi_awesome_url: field('gfi_awesome_url'),
       gfi_query: field('gfi_query'),
     };
+    this.hubd = hubdSection();
+    this.form.querySelector('[data-status]').before(this.hubd.fieldset);
     this.tokenState = dialog.querySelector('[data-token-state]');
     this.forget = dialog.querySelector('[data-forget-token]');
     this.apiNote = dialog.querySelector('[data-api-note]');
@@ -54,6 +58,10 @@ export class SettingsDialog {
       this.more[k].value = str(this.settings[k]);
     }
     this.more.tangled_repos.value = repoList(this.settings.tangled_repos).join('\n');
+    this.hubd.url.value = str(this.settings.hubd_url);
+    this.hubd.key.value = '';
+    this.hubd.state.textContent = this.settings.hubd_key_set ? 'A key is set' : 'No key set';
+    this.hubd.state.className = 'token-state ' + (this.settings.hubd_key_set ? 'is-set' : 'is-unset');
     this.showTokenState();
     this.showApiNote();
   }
@@ -97,6 +105,9 @@ export class SettingsDialog {
     Object.assign(set, this.readMore());
     const token = this.token.value.trim();
     if (token) set.github_token = token;
+    const hubdUrl = this.hubd.url.value.trim().replace(/\/+$/, '');
+    if (hubdUrl !== str(this.settings?.hubd_url)) set.hubd_url = hubdUrl || null;
+    if (this.hubd.key.value.trim()) set.hubd_key = this.hubd.key.value.trim();
     if (!Object.keys(set).length) { this.close(); return; }
     if (await this.apply(set, 'Saved.')) this.close();
   }
@@ -132,7 +143,8 @@ export class SettingsDialog {
       return true;
     } catch (err) {
       this.fail(String(err?.message ?? err).slice(0, 200));
-      const field = err?.field && (this.more?.[err.field] || { github_user: this.user, github_api: this.api, github_token: this.token }[err.field]);
+      const field = err?.field && (this.more?.[err.field] ||
+        { github_user: this.user, github_api: this.api, github_token: this.token, hubd_url: this.hubd.url, hubd_key: this.hubd.key }[err.field]);
       if (field) { field.setAttribute('aria-invalid', 'true'); field.focus(); }
       return false;
     } finally {
@@ -147,6 +159,21 @@ export class SettingsDialog {
 }
 
 function str(v) { return typeof v === 'string' ? v : ''; }
+
+/* The hubd section: the settings hubd_url and hubd_key (write-only, like the token). */
+function hubdSection() {
+  const input = (name, type, extra) => h('input', { name, type, autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', ...extra });
+  const url = input('hubd_url', 'url', { placeholder: 'https://hub.example' });
+  const key = input('hubd_key', 'password', { placeholder: 'HUBD_API_KEY (leave empty to keep it)' });
+  const state = h('span', { class: 'token-state' });
+  const fieldset = h('fieldset', { class: 'section', dataset: { section: 'hubd' } },
+    h('legend', { class: 'section-title', text: 'hubd' }),
+    h('label', { class: 'field' }, h('span', { class: 'field-label', text: 'hubd URL' }), url,
+      h('span', { class: 'hint', text: 'Refresh then syncs with this hubd, which fetches from GitHub for you. Empty: this device alone.' })),
+    h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'hubd API key ', state), key,
+      h('span', { class: 'hint', text: 'Stored on this device and sent only to the hubd URL.' })));
+  return { fieldset, url, key, state };
+}
 
 /* Returns the stored tangled_repos as an array of strings ([] when unset or odd). */
 function repoList(v) {
