@@ -469,7 +469,8 @@ static void conflicts(void) {
   CHECK(act(page, t + DAY + 90000, "done", K_6198) == 1, "page (a day ahead): done");
   cJSON_Delete(sync_with(page, t + DAY + 91000, hubd, t + 100000, &n));
   CHECK(shows(hubd, t + 101000, "is:done", K_6198) &&
-            tu_count(hubd, "SELECT at FROM replica_stamps s JOIN items i ON i.id = s.item_id WHERE i.key = '" K_6198 "'") == t + 100000,
+            hub__db_int(hubd, "SELECT at FROM replica_stamps s JOIN items i ON i.id = s.item_id WHERE i.key = '" K_6198 "'",
+                        NULL, -1) == t + 100000, /* (tu_count's long is 32 bits in wasm) */
         "hubd took it, stamped with hubd's now");
   CHECK(act(hubd, t + 160000, "undone", K_6198) == 1, "hubd: undone a minute later");
   cJSON_Delete(sync_with(page, t + DAY + 170000, hubd, t + 170000, &n));

@@ -26,7 +26,8 @@
 #             a wrong key, hubd down and back
 #   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability, the
 #             one tip, the console, the briefing, tabs sharing one database, sync states,
-#             first paint from a snapshot (screenshots in build/out/screens)
+#             first paint from a snapshot, the page syncing with a hubd started by the test
+#             (screenshots in build/out/screens)
 # Ends with one line "N passed, N failed" (the sum over suites).
 set -u
 B=build
@@ -106,6 +107,7 @@ run_suite browser-tip node tests/browser/tip.test.mjs
 run_suite browser-console node tests/browser/console.test.mjs
 run_suite browser-brief node tests/browser/brief.test.mjs
 run_suite browser-shared node tests/browser/shared.test.mjs
+run_suite browser-hubsync node tests/browser/hubsync.test.mjs
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

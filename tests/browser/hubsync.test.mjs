@@ -59,11 +59,11 @@ async function stopHubd() {
   await exited;
 }
 
-// hubd's API with the key.
+// hubd's API with the key: GET without a body, POST with one (null: an empty POST).
 async function api(path, body) {
   const r = await fetch(hubd.base + path, {
     method: body === undefined ? 'GET' : 'POST', headers: { Authorization: `Bearer ${KEY}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined || body === null ? undefined : JSON.stringify(body),
   });
   return r.json();
 }
@@ -97,7 +97,7 @@ async function call(req) {
 
 s.test('pull: Refresh shows hubd\'s cards, in hubd\'s order; the page asks GitHub nothing', async () => {
   hubd = await startHubd();
-  const sync = await api('/api/sync', {});
+  const sync = await api('/api/sync', null);
   s.check(sync.run?.status === 'ok', `hubd ingests the demo (${sync.run?.status})`);
   await page.goto(env.url);
   await live();
@@ -120,6 +120,8 @@ s.test('pull: Refresh shows hubd\'s cards, in hubd\'s order; the page asks GitHu
   await page.click('#open-settings');
   s.check(/A key is set/.test(await page.textContent('#settings [data-section=hubd]')) &&
     await page.inputValue('#settings [name=hubd_key]') === '', 'the key is stored, never shown again');
+  await page.$eval('#settings [data-section=hubd]', (el) => el.scrollIntoView());
+  await page.screenshot({ path: `${SHOTS}/hubsync-settings.png` });
   await page.click('#settings [data-cancel]');
   await page.screenshot({ path: `${SHOTS}/hubsync-pulled.png` });
 });
@@ -135,8 +137,8 @@ s.test('push: a done and a tip reaction in the page reach hubd; GitHub hears the
   const shared = await api('/api/call', { cmd: 'sql', sql: 'SELECT count(*) FROM tip_reactions r JOIN tip_decisions d ON d.id = r.decision_id WHERE d.origin IS NOT NULL' });
   s.check(shared.rows?.[0]?.[0] === 1, `hubd logged the page's tip reaction (${JSON.stringify(shared.rows)})`);
   await env.fakeReset();
-  await api('/api/sync', {});
-  await api('/api/sync', {});
+  await api('/api/sync', null);
+  await api('/api/sync', null);
   const log = (await env.fakeStats()).log.filter((e) => e.method === 'DELETE' && e.path === '/notifications/threads/17000000059');
   s.check(log.length === 1, `hubd's syncs told the fake GitHub once (${log.length})`);
 });
