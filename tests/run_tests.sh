@@ -17,6 +17,7 @@
 #   brief     the briefing and the AI queue in the core: rules, the one schema, cache, queue
 #   brief-llm hubd's AI driver over the core against the fake LLM: refinement, fallbacks, queue runs
 #   webpush   Web Push sending (src/server/webpush.c) incl. libcurl to build/fake_push
+#   fuzz-replay the fuzz targets' committed corpora and fixed findings (tests/fuzz), ASan+UBSan
 #   deps      pinned third-party sources: no read past unterminated input, patches in effect
 #   commands  every command of the API (every SQL statement), natively and (wasm-commands) in wasm
 #   strtod    number parsing: known values; the wasm strtod's results go to same-rows
@@ -26,7 +27,8 @@
 #             a wrong key, hubd down and back
 #   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability, the
 #             one tip, the console, the briefing, tabs sharing one database, sync states,
-#             first paint from a snapshot, the page syncing with a hubd started by the test
+#             first paint from a snapshot, triage in the page (offline, keyboard, outbox to the
+#             fake GitHub, search, tabs, undo), the page syncing with a hubd started by the test
 #             (screenshots in build/out/screens)
 # Ends with one line "N passed, N failed" (the sum over suites).
 set -u
@@ -66,6 +68,7 @@ run_suite bandit $B/asan/bandit_test
 run_suite tangled $B/asan/tangled_test "$OUT/native"
 run_suite gfi $B/asan/gfi_test "$OUT/native"
 run_suite ufg $B/asan/ufg_test
+run_suite fuzz-replay sh tests/fuzz/replay.sh $B/asan
 run_suite query $B/asan/query_test
 run_suite console $B/asan/console_test
 run_suite triage $B/asan/triage_test
@@ -107,6 +110,7 @@ run_suite browser-tip node tests/browser/tip.test.mjs
 run_suite browser-console node tests/browser/console.test.mjs
 run_suite browser-brief node tests/browser/brief.test.mjs
 run_suite browser-shared node tests/browser/shared.test.mjs
+run_suite browser-triage node tests/browser/triage.test.mjs
 run_suite browser-hubsync node tests/browser/hubsync.test.mjs
 
 echo "$PASSED passed, $FAILED failed"
