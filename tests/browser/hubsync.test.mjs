@@ -8,7 +8,7 @@
 //   down   hubd stopped: Refresh ends at once saying "hubd unreachable", the last good summary
 //          stays, and the page still works (a done leaves the list)
 //   back   hubd restarted on the same port: Refresh sends what was done meanwhile and both
-//          show the same cards
+//          show the same cards; hubd's next syncs tell GitHub that done once
 // Triage and tip feedback go through the page's own worker protocol (web/hub-client.js, as any
 // button of the page does), so this test does not depend on the list's controls.
 // Prints "hubsync: N passed, M failed"; exits 1 on failure. Screenshots go to build/out/screens/.
@@ -21,7 +21,7 @@ const SHOTS = process.env.HUB_SCREENS || 'build/out/screens';
 mkdirSync(SHOTS, { recursive: true });
 const KEY = `k3y-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
 const K_1347 = 'github.com/octocat/Hello-World#1347';  /* notification thread 17000000059 */
-const K_1512 = 'github.com/octokit/octokit.rb#1512';
+const K_1512 = 'github.com/octokit/octokit.rb#1512';   /* notification thread 17000000033 */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const s = suite('hubsync');
@@ -165,6 +165,11 @@ s.test('back: hubd restarted — Refresh sends what was done meanwhile; both agr
     'the page no longer says unreachable: "Updated just now"');
   const mine = await keys();
   s.check(JSON.stringify(mine) === JSON.stringify((await hubdKeys()).slice(0, mine.length)), `both show the same ${mine.length} cards`);
+  await env.fakeReset();
+  await api('/api/sync', null);
+  await api('/api/sync', null);
+  const log = (await env.fakeStats()).log.filter((e) => e.method === 'DELETE' && e.path === '/notifications/threads/17000000033');
+  s.check(log.length === 1, `the done made offline in the page reached the fake GitHub once, through hubd (${log.length})`);
   s.check(pageErrors.length === 0, `no page errors (${pageErrors.join('; ')})`);
   await page.screenshot({ path: `${SHOTS}/hubsync-back.png` });
 });
