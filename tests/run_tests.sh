@@ -25,6 +25,9 @@
 #   hubd      the server (ASan build): static files, API, auth, CORS, limits, signals
 #   hubsync   a device's database (the `hub` CLI) syncing with hubd: pull, push, GitHub told once,
 #             a wrong key, hubd down and back
+#   users     many users without PostgreSQL: repositories, highlights, fatigue, slots, gallery checks
+#   cluster   many users on a throwaway PostgreSQL with three hubd nodes: jobs once, kill -9, leader,
+#             NOTIFY, keys, for-you, gallery, delete; the per-user API on single-user hubd too
 #   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability, the
 #             one tip, the console, the briefing, tabs sharing one database, sync states,
 #             first paint from a snapshot, triage in the page (offline, keyboard, outbox to the
@@ -104,6 +107,8 @@ tally same-rows "$OUT/same-rows.log" 0
 run_suite e2e sh tests/e2e_cli.sh "$OUT/e2e"
 run_suite hubd sh tests/hubd_test.sh "$OUT/hubd"
 run_suite hubsync sh tests/hubsync_test.sh "$OUT/hubsync"
+run_suite users $B/asan/users_test
+run_suite cluster sh tests/cluster_test.sh "$OUT/cluster"
 run_suite browser-pwa node tests/browser/pwa.test.mjs
 run_suite browser-storage node tests/browser/storage.test.mjs
 run_suite browser-tip node tests/browser/tip.test.mjs

@@ -27,6 +27,9 @@
  *   POST   /api/ai           one run of the AI queue (hubd_aiqueue_run, HUBD_AI_BUDGET_MS)
  *   DELETE /api/data         "delete everything": the core's purge on the writer (every table,
  *                             the database's secret settings included); answers what it deleted
+ *   /users/…, /ghost-users/…, /for-you/…   the per-user API (userapi.h): many users with
+ *                             database_url, the one user otherwise; these routes check keys
+ *                             themselves (hubd's or the user's own)
  * Which commands a reader may run is the core's own table (the meta command: whether each
  * command writes, and with which member), read once at start — never retyped here.
  *
@@ -67,7 +70,8 @@ typedef struct {
   unsigned cards_cache_ms;  /* a cards answer is reused this long unless the writer ran (0: off) */
   struct hubd_sched *sched; /* the scheduler (GET /api/jobs), or NULL */
   struct hubd_cards_cache *cache; /* made by hubd_routes_init */
-  struct hubd_cmds *cmds;         /* the core's commands and whether they write (hubd_routes_init) */
+  struct hubd_users *users; /* many users on PostgreSQL (users.h), or NULL: single-user */
+  struct hubd_cmds *cmds;   /* the core's commands and whether they write (hubd_routes_init) */
 } hubd_api;
 
 /* Prepares api's private state: the cards micro-cache, and the core's table of commands read
@@ -102,10 +106,21 @@ int hubd_route_is_api(const char *path);
 /* Query argument lookup (raw, percent-encoded value or NULL), provided by http.c. */
 typedef const char *(*hubd_arg_fn)(void *ud, const char *name);
 
+/* What a request brings besides its body: method and raw path (the per-user routes read them),
+ * the SHA-256 of its Bearer value (NULL: none) and whether that is hubd's own key. */
+typedef struct {
+  const char *method, *path;
+  const unsigned char *bearer;
+  int admin;
+} hubd_req_info;
+
 /* Runs the route. Stores the JSON answer in *body (NULL only on OOM) and returns the HTTP
  * status. May block: on a reader, on the writer queue, or for a whole sync. */
-int hubd_route_run(hubd_api *api, const hubd_route *rt, hubd_arg_fn arg, void *arg_ud, const char *req_body,
-                   size_t req_len, char **body);
+int hubd_route_run(hubd_api *api, const hubd_route *rt, hubd_arg_fn arg, void *arg_ud, const hubd_req_info *info,
+                   const char *req_body, size_t req_len, char **body);
+
+/* One ingest now on the writer, answered with its run (POST /api/sync; 409 while one runs). */
+int hubd_api_sync(hubd_api *api, char **out);
 
 /* Classifies a core command for POST /api/call by the core's own table (meta): 1 read-only (a
  * reader may run it: it never writes, or writes only with a member the request lacks), 0 may
