@@ -10,6 +10,7 @@
  *   job_runs                     sync/jobs.c
  *   at_*                         sources/atproto.c
  *   repos, gfi_issues            sources/gfi.c
+ *   activity_*                   sources/activity_store.c
  *   tip_*                        tip/
  *   saved_queries                db/rosql.c
  * db/dump.c alone reads and writes every table as a whole: export, import and purge of the
@@ -19,7 +20,7 @@
  *   triage, triage_log, searches triage/triage.c
  *   outbox                       triage/outbox.c
  *   gh_threads                   sources/github.c (read by triage/ to know an item's thread)
- *   replica_self, replica_log,   replica/ (filled by triggers of migration 13; the stamps also
+ *   replica_self, replica_log,   replica/ (filled by triggers of migration 14; the stamps also
  *   replica_stamps               by replica/apply.c)
  * The schema (every CREATE) lives in db/schema.c, one migration per step, each naming the
  * module it is for.

@@ -2,7 +2,7 @@
  * feed.c — the change feed (replica layer; see replica.h): command `changes`, what changed in
  * this database since a cursor, in pages.
  *
- * The triggers of migration 13 keep one row per changed thing in replica_log at its latest
+ * The triggers of migration 14 keep one row per changed thing in replica_log at its latest
  * sequence number (AUTOINCREMENT: never reused, also after a purge), so "since N" is the rows
  * above N, in order, and a thing changed twice is sent once, as it is now. A page is read in
  * one read transaction (hubd's readers run beside its writer: the rows and the highest number

@@ -8,7 +8,7 @@
  *             triage actions and tip feedback to hubd and pulls hubd's changes, through the
  *             sync engine like any source (progress, Cancel, offline, run records)
  *
- * Tables owned (migration 13): replica_self (this database's origin id and action counter),
+ * Tables owned (migration 14): replica_self (this database's origin id and action counter),
  * replica_log (one row per thing changed, at its latest sequence number), replica_stamps (the
  * stamp of each item's latest triage action). Triggers fill them (db/schema.c); this module
  * reads them, and apply.c overwrites a stamp with the winning side's. Settings keys
