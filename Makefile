@@ -274,6 +274,9 @@ $(B)/asan/query_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/query_test.c tests/
 # triage, its commands, the query in cards and the outbox to GitHub (src/triage/, api/inbox.c)
 $(B)/asan/triage_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/triage_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+# sync between databases (src/replica/): the change feed, its import, the conflict rule, the hubd source
+$(B)/asan/replica_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/replica_test.c tests/testutil.c tests/replay.c)
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/fake_llm: $(call obj,$(B)/native,tests/fake_llm.c $(CJSON_DIR)/cJSON.c)
 	$(Q)$(CC) -o $@ $^ -lmicrohttpd -lpthread
 $(B)/asan/llm_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/llm_test.c src/server/llm.c src/server/llm_curl.c src/server/transport_curl.c tests/testutil.c tests/replay.c)
@@ -343,6 +346,7 @@ run-cluster: native web
 TEST_BINS := \
   $(B)/asan/jobs_test \
   $(B)/asan/triage_test \
+  $(B)/asan/replica_test \
   $(B)/asan/unit_test \
   $(B)/asan/fixture_test \
   $(B)/asan/bandit_test \

@@ -8,6 +8,7 @@
 #   build/wasm/fixture_test.js      the fixture tests, same C as natively, run by node
 #   build/wasm/commands_test.js     every command of the API (every SQL statement), run by node
 #   build/wasm/strtod_test.js       wasm/strtod.c against known values and the native strtod
+#   build/wasm/replica_test.js      sync between two databases (src/replica/), same C as natively
 #   build/wasm/bench.js             the benchmark, same C as natively, run by node
 # No Asyncify, no pthreads, no SharedArrayBuffer.
 
@@ -45,7 +46,7 @@ WASM_CORE_OBJ := $(call obj,$(W),$(CORE_SRC) $(filter-out $(SQLITE_DIR)/sqlite3.
                    wasm/sqlite3_wasm.c wasm/strtod.c)
 
 wasm: deps $(W)/hub.mjs $(W)/fixture_test.js $(W)/tangled_test.js $(W)/gfi_test.js $(W)/activity_test.js $(W)/commands_test.js \
-      $(W)/strtod_test.js $(W)/bench.js $(W)/bench_bandit.js
+      $(W)/strtod_test.js $(W)/replica_test.js $(W)/bench.js $(W)/bench_bandit.js
 
 $(W)/tp/%.o: $(TP)/%.c Makefile emscripten.mk | deps
 	@mkdir -p $(dir $@)
@@ -82,6 +83,8 @@ $(W)/activity_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/activity_test.c te
 $(W)/commands_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/commands_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
 $(W)/strtod_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/strtod_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
+	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
+$(W)/replica_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/replica_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
 $(W)/bench.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/bench.c tests/testutil.c tests/replay.c) wasm/number_lib.js
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@

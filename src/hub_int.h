@@ -12,6 +12,8 @@
  *   src/tip      one tip: features, policies, LinUCB, logs, offline evaluation, simulator
  *   src/brief    the briefing (rules, one schema, cache) and the AI queue
  *   src/notify   Web Push: subscriptions, what is worth interrupting for now, delivery state
+ *   src/replica  sync with another database of the user's: the change feed, its import, the
+ *                latest action per item winning, and the hubd source of a following database
  *   src/api      the command table, hub_call, settings, cards, search, triage commands, meta
  * Each module's header says what it owns. struct hub holds one pointer per module that keeps
  * state between calls; a module touches only its own field.

@@ -20,6 +20,7 @@
 #include "base/events.h"
 #include "brief/brief.h"
 #include "notify/notify.h"
+#include "replica/replica.h"
 #include "api/api.h"
 
 typedef struct {
@@ -71,6 +72,9 @@ void hub_close(hub *h) {
 }
 
 cJSON *hub__api_sync_start(hub *h, const cJSON *req) {
+  static const hub__source *const follow[] = {&hub__hubd_source};
+  /* a database that follows a hubd syncs with it alone; hubd does the fetching */
+  if (hub__replica_following(h)) return hub__sync_start(h, req, follow, 1);
   return hub__sync_start(h, req, hub__source_list, hub__source_count);
 }
 

@@ -99,7 +99,8 @@
  * Files: features.c, config.c (settings "tip.*", the knob table), context.c, exposure.c,
  * policies.c, choose.c (the tip command), feedback.c, learn.c, admin.c, ope.c, ope_ci.c
  * (bootstrap intervals), insight.c (the console's commands), sim.c and simfam.c (the simulator
- * family), bandit.c (the ridge model's algebra). Tables owned: tip_models, tip_decisions,
+ * family), bandit.c (the ridge model's algebra), share.c (feedback shared with another database
+ * of the user's, for replica/). Tables owned: tip_models, tip_decisions,
  * tip_reactions, tip_policies (policies.c, choose.c, feedback.c, admin.c), tip_exposure
  * (exposure.c), tip_affinity (learn.c). An item's done / snoozed / dismissed state is triage
  * state (triage/).
@@ -162,6 +163,14 @@ cJSON *hub__tip_refresh_cmd(hub *h, const cJSON *req);
  * tz_offset_min minutes east of UTC (ignored beyond ±24 h). Nothing is logged or written.
  * *item_id is 0 when there is no candidate. Returns 0, or -1 (h->errmsg). For notify/. */
 int hub__tip_peek(hub *h, int64_t now_ms, double tz_offset_min, int64_t *item_id);
+/* share.c: a local decision (made here, not shared in) with its reactions, as JSON for another
+ * database — {id, user, at, item_key, policy, …, reactions:[{at, reaction, snooze_until}]} —
+ * or NULL when there is none. New object. */
+cJSON *hub__tip_share_out(hub *h, int64_t id);
+/* share.c: the same from database origin, into this log: the decision once (by origin and
+ * id), each reaction once, rewarded by this database's settings and learned from. Returns the
+ * number of new reactions, or -1 with h->errmsg (a malformed decision or reaction). */
+int hub__tip_share_in(hub *h, const char *origin, const cJSON *d);
 /* Off-policy estimates of a target policy's value. */
 typedef struct {
   long n, matched;  /* events used; events where the target's choice equals the logged one */
