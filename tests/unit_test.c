@@ -625,8 +625,8 @@ static void test_feed_groups(void) {
   {
     const char *stats = "{\"cmd\":\"stats\"}", *both = "{\"cmd\":\"sync_feed\",\"id\":1,\"now\":1,\"status\":200,\"body\":\"[]\"}";
     out = hub_feed(h, stats, strlen(stats), "x", 1);
-  CHECK(out && strstr(out, "bad_request"), "hub_feed refuses another command: %s", out ? out : "null");
-  hub_free(out);
+    CHECK(out && strstr(out, "bad_request"), "hub_feed refuses another command: %s", out ? out : "null");
+    hub_free(out);
     out = hub_feed(h, both, strlen(both), "[]", 2);
     CHECK(out && strstr(out, "not both"), "hub_feed refuses bytes and \"body\" together: %s", out ? out : "null");
     hub_free(out);
