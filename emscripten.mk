@@ -21,8 +21,8 @@ W         := $(B)/wasm
 # makes each refuse with an SQL error. OMITs that the amalgamation would turn into silent
 # no-ops or wrong code (CHECK and AUTOINCREMENT ignored; CAST, x'..' blobs and UNION
 # miscompiled) are not used, nor those that cost speed (LOOKASIDE, AUTOMATIC_INDEX ...), nor
-# VACUUM: the console's "delete everything" needs it to leave no old text in free pages (and
-# SQLite builds VACUUM only with ATTACH, so ATTACH stays too: with OMIT_ATTACH the link failed).
+# VACUUM and the ATTACH it is built on: the console's "delete everything" needs it to leave no
+# old text in free pages.
 # tests/commands_test.c runs every command of the API in this build and fails on SQL errors.
 WASM_SQLITE_OPTS := $(filter-out -DSQLITE_THREADSAFE=%,$(SQLITE_OPTS)) -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_WAL -DSQLITE_OMIT_SHARED_CACHE \
                     -DSQLITE_OMIT_ANALYZE -DSQLITE_OMIT_REINDEX -DSQLITE_OMIT_VIEW \

@@ -70,6 +70,9 @@ printf "|   live list in (snapshot runs)                            | %11s ms |\
 printf "|   worker ready / of which wasm compile / storage open     | %4s/%3s/%3s ms |\n" "$(v warm_start_worker_ready_ms $BR)" "$(v warm_start_wasm_compile_ms $BR)" "$(v warm_start_storage_open_ms $BR)"
 printf "| snapshot read at page start (%s bytes, median 7)       |                |\n" "$(v snapshot_bytes $BR)"
 printf "|   localStorage / Cache API / IndexedDB                    | %4s/%4s/%4s ms |\n" "$(v snapshot_read_localStorage_ms $BR)" "$(v snapshot_read_cache_ms $BR)" "$(v snapshot_read_idb_ms $BR)"
+printf "| triage action (#) → list updated, 5,000 items, p50 / p95  | %5s/%5s ms |\n" "$(v triage_list_updated_p50_ms $BR)" "$(v triage_list_updated_p95_ms $BR)"
+printf "|   → the worker's answer drawn, p50 / p95                  | %5s/%5s ms |\n" "$(v triage_worker_answer_drawn_p50_ms $BR)" "$(v triage_worker_answer_drawn_p95_ms $BR)"
+printf "|   of which the triage command's answer, p50               | %11s ms |\n" "$(v triage_command_answer_p50_ms $BR)"
 printf "| triage-sized commit on OPFS, p50                          | %11s ms |\n" "$(v opfs_commit_p50_ms $B/out/bench-opfs.txt)"
 printf "| triage-sized commit on OPFS, p95                          | %11s ms |\n" "$(v opfs_commit_p95_ms $B/out/bench-opfs.txt)"
 H=$B/out/bench-hubd.txt

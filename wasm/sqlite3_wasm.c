@@ -3,11 +3,10 @@
  * amalgamation, plus what the statements WASM_SQLITE_OPTS omits still need.
  *
  * The amalgamation's parser is generated with every feature, so with SQLITE_OMIT_ANALYZE,
- * _REINDEX, _VIEW, _ATTACH or _VACUUM its actions still call the functions those options
- * remove. Here they are defined again inside the same translation unit (they are static
- * there): each refuses its statement with "... is not in this build" (an SQL error a caller
- * sees, never a silent no-op), and the two helpers other code still uses keep SQLite's
- * meaning. The core uses none of these statements (tests/commands_test.c runs every command
+ * _REINDEX or _VIEW its actions still call the functions those options remove. Here they are
+ * defined again inside the same translation unit (they are static there): each refuses its
+ * statement with "... is not in this build" (an SQL error a caller sees, never a silent
+ * no-op). ATTACH stays: VACUUM (the console's purge) is built on it. The core uses none of these statements (tests/commands_test.c runs every command
  * of the API in this build and fails on any SQL error).
  */
 #include "sqlite3.c"
@@ -39,34 +38,5 @@ SQLITE_PRIVATE void sqlite3CreateView(Parse *p, Token *begin, Token *name1, Toke
   sqlite3ExprListDelete(p->db, cols);
   sqlite3SelectDelete(p->db, sel);
   sqlite3ErrorMsg(p, "CREATE VIEW is not in this build");
-}
-#endif
-
-#ifdef SQLITE_OMIT_ATTACH
-/* As SQLite's: is iDb called zName ("main" always names database 0)? */
-SQLITE_PRIVATE int sqlite3DbIsNamed(sqlite3 *db, int iDb, const char *zName) {
-  return sqlite3StrICmp(db->aDb[iDb].zDbSName, zName) == 0 || (iDb == 0 && sqlite3StrICmp("main", zName) == 0);
-}
-SQLITE_PRIVATE void sqlite3Attach(Parse *p, Expr *file, Expr *name, Expr *key) {
-  sqlite3ExprDelete(p->db, file);
-  sqlite3ExprDelete(p->db, name);
-  sqlite3ExprDelete(p->db, key);
-  sqlite3ErrorMsg(p, "ATTACH is not in this build");
-}
-SQLITE_PRIVATE void sqlite3Detach(Parse *p, Expr *name) {
-  sqlite3ExprDelete(p->db, name);
-  sqlite3ErrorMsg(p, "DETACH is not in this build");
-}
-#endif
-
-#ifdef SQLITE_OMIT_VACUUM
-SQLITE_PRIVATE void sqlite3Vacuum(Parse *p, Token *name, Expr *into) {
-  (void)name;
-  sqlite3ExprDelete(p->db, into);
-  sqlite3ErrorMsg(p, "VACUUM is not in this build");
-}
-/* As SQLite's: drops the page cache of a database that is not a temporary file. */
-SQLITE_PRIVATE void sqlite3PagerClearCache(Pager *pPager) {
-  if (pPager->tempFile == 0) pager_reset(pPager);
 }
 #endif
