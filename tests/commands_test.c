@@ -10,8 +10,8 @@
  * SQLITE_ERROR that SQLite reports to its error log (SQLITE_CONFIG_LOG), which also
  * catches statements whose failure a caller ignores.
  *
- * The syncs replay tests/exchanges (demo + gfi for GitHub, tangled for AT Protocol) with
- * all three sources switched on, three times: everything new, everything unchanged, and a
+ * The syncs replay tests/exchanges (demo + gfi + activity for GitHub, tangled for AT Protocol)
+ * with every source switched on, three times: everything new, everything unchanged, and a
  * day later when the recordings have moved on (items gone, changed).
  *
  * usage: commands_test OUTDIR      (the database is OUTDIR/commands.db)
@@ -276,6 +276,7 @@ static void settings(hub *h) {
          "/resolver\",\"atproto_plc\":\"" TANGLED_BASE "/plc\",\"tangled_backlinks\":\"" TANGLED_BASE
          "/constellation\",\"tangled_repos\":[\"carol.test/widgets\"],\"atproto_identity_ttl_hours\":24,"
          "\"tangled_poll_minutes\":5}}");
+  run(h, "{\"cmd\":\"settings\",\"set\":{\"activity\":true,\"activity_login\":\"octocat\",\"activity_detail_budget\":50}}");
   run(h, "{\"cmd\":\"gfi_repos\",\"source\":\"up-for-grabs\",\"now\":%lld,\"repos\":["
          "{\"owner\":\"github-linguist\",\"name\":\"linguist\",\"label\":\"good first issue\",\"tags\":[\"ruby\"]},"
          "{\"owner\":\"octocat\",\"name\":\"Spoon-Knife\",\"label\":\"good first issue\",\"tags\":[\"html\"]}],"
@@ -372,6 +373,11 @@ static void rest(hub *h, int64_t now) {
   if (tu_str(r, "cards.0.key")) snprintf(key, sizeof key, "%s", tu_str(r, "cards.0.key"));
   cJSON_Delete(r);
   CHECK(key[0] != 0, "first_screen shows a card after the syncs");
+  r = call(h, "{\"cmd\":\"activity\",\"now\":%lld}", n);
+  CHECK(tu_num(r, "total") == 8, "activity: the recorded commits after the syncs (%g)", tu_num(r, "total"));
+  cJSON_Delete(r);
+  run(h, "{\"cmd\":\"activity\",\"now\":%lld,\"repo\":\"octocat/Hello-World\"}", n);
+  run(h, "{\"cmd\":\"activity\",\"now\":%lld,\"language\":\"Ruby\",\"repo\":\"octocat/linguist\"}", n);
   run(h, "{\"cmd\":\"triage\",\"now\":%lld,\"action\":\"read\",\"keys\":[\"%s\"]}", n, key);
   run(h, "{\"cmd\":\"triage\",\"now\":%lld,\"action\":\"snooze\",\"keys\":[\"%s\"],\"until\":%lld}", n + 1, key, n + DAY_MS);
   run(h, "{\"cmd\":\"triage\",\"now\":%lld,\"action\":\"done\",\"query\":\"reason:mentioned\"}", n + 2);
@@ -461,7 +467,7 @@ static replay *load(const char *const *dirs, size_t n, const char *base) {
 
 int main(int argc, char **argv) {
   const char *outdir = argc > 1 ? argv[1] : "build/out";
-  static const char *const gh_dirs[] = {"tests/exchanges/demo", "tests/exchanges/gfi"};
+  static const char *const gh_dirs[] = {"tests/exchanges/demo", "tests/exchanges/gfi", "tests/exchanges/activity"};
   static const char *const tg_dirs[] = {"tests/exchanges/tangled"};
   char path[512], side[540], err[256];
   const char *sfx[] = {"", "-journal", "-wal", "-shm"};
@@ -483,7 +489,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "hub_open %s: %s\n", path, err);
     return 1;
   }
-  u.github = load(gh_dirs, 2, "https://api.github.com");
+  u.github = load(gh_dirs, 3, "https://api.github.com");
   u.tangled = load(tg_dirs, 1, TANGLED_BASE);
 
   empty_database(h);
