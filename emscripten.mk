@@ -71,7 +71,9 @@ $(W)/hub.mjs: $(WASM_CORE_OBJ) $(W)/wasm/hub_wasm.o $(W)/wasm/vfs_opfs.o wasm/ex
 	  -sEXPORTED_RUNTIME_METHODS=UTF8ToString,stringToUTF8,lengthBytesUTF8,FS
 	$(Q)$(WASM_OPT) $(W)/hub.wasm -o $(W)/hub.wasm
 
-# Test and bench programs read tests/exchanges straight from disk (NODERAWFS).
+# Test and bench programs read tests/exchanges straight from disk (NODERAWFS). The benchmarks'
+# CPU time comes from node (tests/bench_clock.js): the process clock does not work here.
+$(W)/tests/bench.o $(W)/tests/bench_bandit.o: WASM_CFLAGS += -DHUB_BENCH_NODE_CPU
 $(W)/fixture_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/fixture_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
 $(W)/tangled_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/tangled_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
@@ -86,8 +88,8 @@ $(W)/strtod_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/strtod_test.c tests/
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
 $(W)/replica_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/replica_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
-$(W)/bench.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/bench.c tests/testutil.c tests/replay.c) wasm/number_lib.js
-	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
-$(W)/bench_bandit.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/bench_bandit.c tests/testutil.c tests/replay.c) wasm/number_lib.js
-	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
+$(W)/bench.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/bench.c tests/testutil.c tests/replay.c) wasm/number_lib.js tests/bench_clock.js
+	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) --js-library tests/bench_clock.js -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
+$(W)/bench_bandit.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/bench_bandit.c tests/testutil.c tests/replay.c) wasm/number_lib.js tests/bench_clock.js
+	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) --js-library tests/bench_clock.js -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
 $(W)/hub.wasm: $(W)/hub.mjs ;

@@ -15,10 +15,17 @@ int64_t hub_now_ms(void);
 
 /* Performs one planned request (an element of sync_next's "fetch" array: its method, URL,
  * headers and, for a change upstream, its body) and returns the
- * matching sync_feed request object without "now" (the caller adds it), or NULL on OOM.
+ * matching sync_feed request object without "now" and without "body" (the caller adds now
+ * and feeds it with hub_feed), or NULL on OOM. The response body is stored in *body (a new
+ * NUL-terminated buffer, free() it; NULL when there is none) with its length in *body_len.
  * Network failures become {"error": "..."}; a body over max_body becomes
  * {"status":N,"body_too_large":true}. The caller frees the result with cJSON_Delete. */
-cJSON *hub_transport_perform(const cJSON *req, size_t max_body);
+cJSON *hub_transport_perform(const cJSON *req, size_t max_body, char **body, size_t *body_len);
+
+/* Feeds one answer to the core with hub_feed: feed is hub_transport_perform's object (with
+ * "cmd" and "now" added here), body its bytes. Returns the core's answer (cJSON_Delete it), or
+ * NULL on OOM. */
+cJSON *hub_feedj(hub *h, cJSON *feed, const char *body, size_t body_len);
 
 /* Runs a whole sync against the network: sync_start (with the optional per-run token, where
  * it came from, and API overrides, and max_wait_ms — a longer wait ends the run as

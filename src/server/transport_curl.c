@@ -100,7 +100,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud) {
   return len;
 }
 
-cJSON *hub_transport_perform(const cJSON *req, size_t max_body) {
+cJSON *hub_transport_perform(const cJSON *req, size_t max_body, char **out_body, size_t *out_len) {
   const cJSON *url = cJSON_GetObjectItemCaseSensitive(req, "url");
   const cJSON *hdrs = cJSON_GetObjectItemCaseSensitive(req, "headers"), *e;
   const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "id");
@@ -114,6 +114,8 @@ cJSON *hub_transport_perform(const cJSON *req, size_t max_body) {
   char errbuf[CURL_ERROR_SIZE] = "";
   long status = 0;
   CURLcode rc;
+  *out_body = NULL;
+  *out_len = 0;
   if (!feed || !rh || !cJSON_IsString(url)) goto oom;
   cJSON_AddNumberToObject(feed, "id", cJSON_IsNumber(id) ? id->valuedouble : 0);
   cJSON_ArrayForEach(e, hdrs) {
@@ -166,7 +168,9 @@ cJSON *hub_transport_perform(const cJSON *req, size_t max_body) {
     cJSON_AddNumberToObject(feed, "status", (double)status);
     cJSON_AddItemToObject(feed, "headers", rh);
     rh = NULL;
-    cJSON_AddStringToObject(feed, "body", body.p ? body.p : "");
+    *out_body = body.p; /* the bytes as they came: hub_feed takes them without a JSON string */
+    *out_len = body.len;
+    body.p = NULL;
   }
   curl_easy_cleanup(c);
   curl_slist_free_all(list);
@@ -187,6 +191,21 @@ cJSON *hub_callj(hub *h, const cJSON *req) {
   cJSON *r;
   if (!in) return NULL;
   out = hub_call(h, in);
+  cJSON_free(in);
+  if (!out) return NULL;
+  r = cJSON_Parse(out);
+  hub_free(out);
+  return r;
+}
+
+cJSON *hub_feedj(hub *h, cJSON *feed, const char *body, size_t body_len) {
+  char *in, *out;
+  cJSON *r;
+  cJSON_AddStringToObject(feed, "cmd", "sync_feed");
+  cJSON_AddNumberToObject(feed, "now", (double)hub_now_ms());
+  in = cJSON_PrintUnformatted(feed);
+  if (!in) return NULL;
+  out = hub_feed(h, in, strlen(in), body, body_len);
   cJSON_free(in);
   if (!out) return NULL;
   r = cJSON_Parse(out);
@@ -260,20 +279,22 @@ cJSON *hub_sync_run_sources(hub *h, const char *token, const char *token_from, c
     }
     cJSON_ArrayForEach(f, fetch) {
       cJSON *feed;
+      char *body = NULL;
+      size_t blen = 0;
       if (verbose) fprintf(stderr, "hub: GET %s\n", cJSON_GetObjectItemCaseSensitive(f, "url")->valuestring);
-      feed = hub_transport_perform(f, 16u * 1024u * 1024u);
+      feed = hub_transport_perform(f, 16u * 1024u * 1024u, &body, &blen);
       if (!feed) {
         cJSON_Delete(res);
         return NULL;
       }
       if (cancelled()) { /* an aborted transfer is not an upstream failure: do not feed it */
         cJSON_Delete(feed);
+        free(body);
         break;
       }
-      cJSON_AddStringToObject(feed, "cmd", "sync_feed");
-      cJSON_AddNumberToObject(feed, "now", (double)hub_now_ms());
-      cJSON_Delete(hub_callj(h, feed));
+      cJSON_Delete(hub_feedj(h, feed, body, blen));
       cJSON_Delete(feed);
+      free(body);
     }
     cJSON_Delete(res);
   }

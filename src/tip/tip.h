@@ -150,6 +150,8 @@ void hub__tip_features(const hub__tip_item *it, int hour, int weekday, double *x
 /* The seed design's five features: overdue (quiet > 14 days), age/365 (≤ 1), importance /
  * (1 + importance), hour/23, weekday/6. */
 void hub__tip_seed_features(const hub__tip_item *it, int hour, int weekday, double *x);
+/* Frees what the tip keeps on the handle between tips (tip/cache.c; hub_close calls it). */
+void hub__tip_cache_free(hub *h);
 cJSON *hub__tip_cmd(hub *h, const cJSON *req);
 cJSON *hub__tip_feedback_cmd(hub *h, const cJSON *req);
 cJSON *hub__tip_stats_cmd(hub *h, const cJSON *req);
