@@ -412,10 +412,11 @@ static void ingest_work(hubd_cluster *cl, PGconn *c, unsigned idx, const job *j,
 
 /* The repos job's work: the user's public repositories from GitHub, their highlights. */
 static void repos_work(hubd_cluster *cl, const job *j, outcome *o) {
-  char *token = NULL, *api = NULL, *url = NULL, *auth = NULL, err[300];
+  char *token = NULL, *api = NULL, *url = NULL, *auth = NULL, *body = NULL, err[300];
+  size_t body_len = 0;
   int64_t max_wait = 0;
   cJSON *req = cJSON_CreateObject(), *hdr, *res = NULL;
-  const cJSON *st, *body;
+  const cJSON *st;
   int status;
   cl->env.upstream(cl->env.upstream_ud, &token, &api, &max_wait);
   url = hub__printf("%s/users/%s/repos?per_page=%d&sort=pushed&type=owner", api ? api : "https://api.github.com",
@@ -429,13 +430,12 @@ static void repos_work(hubd_cluster *cl, const job *j, outcome *o) {
     auth = hub__printf("Bearer %s", token);
     if (auth) cJSON_AddStringToObject(hdr, "Authorization", auth);
   }
-  res = url ? hub_transport_perform(req, HUBD_REPOS_BODY_MAX) : NULL;
+  res = url ? hub_transport_perform(req, HUBD_REPOS_BODY_MAX, &body, &body_len) : NULL;
   st = cJSON_GetObjectItemCaseSensitive(res, "status");
-  body = cJSON_GetObjectItemCaseSensitive(res, "body");
   status = cJSON_IsNumber(st) ? (int)st->valuedouble : 0;
   cJSON_AddNumberToObject(o->stats, "status", status);
-  if (status == 200 && cJSON_IsString(body)) {
-    if (hubd_repos_parse(j->login, body->valuestring, strlen(body->valuestring), &o->repos, &o->nrepos, err,
+  if (status == 200 && body) {
+    if (hubd_repos_parse(j->login, body, body_len, &o->repos, &o->nrepos, err,
                          sizeof err)) {
       snprintf(o->status, sizeof o->status, "error");
       snprintf(o->error, sizeof o->error, "%s", err);
@@ -464,6 +464,7 @@ done:
   hub_free(url);
   hubd_secret_free(token);
   free(api);
+  free(body);
   cJSON_Delete(req);
   cJSON_Delete(res);
 }
