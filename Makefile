@@ -91,6 +91,8 @@ NATIVE_CFLAGS := -O2 -g
 ASAN_CFLAGS   := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 CORE_SRC := $(filter-out src/server/%,$(wildcard src/*/*.c))
+# core modules that only native builds link (the browser module has wasm/browser_commands.c)
+NATIVE_ONLY_SRC := src/api/server_commands.c
 CLI_SRC  := src/server/hub_cli.c src/server/transport_curl.c src/server/upforgrabs.c
 HUBD_SRC := src/server/hubd.c src/server/http.c src/server/static.c src/server/routes.c \
             src/server/writer.c src/server/readers.c src/server/secrets.c src/server/hubd_config.c \
@@ -287,6 +289,8 @@ $(B)/web/.stamp: $(WEB_SRC) $(W)/hub.mjs $(W)/hub.wasm
 	@v=$$(cat $(WEB_SRC) $(W)/hub.mjs $(W)/hub.wasm | sha256sum | cut -c1-12); \
 	  find $(B)/web -name '*.js' -exec sed -i "s/__HUB_VERSION__/$$v/g" {} +; \
 	  echo "  WEB build/web (version $$v)"
+	@# precompressed copies of the module, which hubd serves to browsers that accept them
+	@gzip -9 -n -k $(B)/web/hub.wasm $(B)/web/hub.mjs && brotli -q 11 -k $(B)/web/hub.wasm $(B)/web/hub.mjs
 	@touch $@
 
 # ---- run / test / bench ---------------------------------------------------------------------
