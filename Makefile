@@ -323,7 +323,7 @@ test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandi
       $(B)/asan/commands_test $(B)/asan/strtod_test $(B)/asan/hub
 	@sh tests/run_tests.sh
 
-bench: native wasm web
+bench: native wasm web $(W)/size/hub.wasm
 	@sh tests/run_bench.sh
 
 clean:

@@ -84,7 +84,10 @@ $(W)/fixture_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/fixture_test.c test
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
 $(W)/tangled_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/tangled_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
-$(W)/gfi_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/gfi_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
+# The good-first-issue test imports repository lists (gfi_repos, a server command): it links
+# the server's command set in place of the browser's.
+WASM_SERVER_OBJ := $(filter-out %/browser_commands.o,$(WASM_CORE_OBJ)) $(call obj,$(W),src/api/server_commands.c)
+$(W)/gfi_test.js: $(WASM_SERVER_OBJ) $(call obj,$(W),tests/gfi_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
 $(W)/commands_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/commands_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@

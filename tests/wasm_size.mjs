@@ -16,7 +16,7 @@
 // every other section is one row. Functions whose name
 // several origins define (static helpers with the same name) are counted in a row of their
 // own. Exit status 1 when a file cannot be read or is not a wasm module.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 const [profiled, symbols, datafile, shipped] = process.argv.slice(2);
@@ -138,6 +138,12 @@ fbodies.forEach((b, i) => {
   const e = groups.get(g);
   e.bytes += b.length; e.parts.push(b); e.n++;
 });
+// WASM_SIZE_FUNCS=FILE: also write every function as "bytes<TAB>origin<TAB>name", largest first.
+if (process.env.WASM_SIZE_FUNCS) {
+  const all = fbodies.map((b, i) => [b.length, groupOf(names.get(nimp + i)), names.get(nimp + i)]);
+  all.sort((a, b) => b[0] - a[0]);
+  writeFileSync(process.env.WASM_SIZE_FUNCS, all.map((r) => r.join('\t')).join('\n') + '\n');
+}
 
 const total = mod.length;
 const rows = [...groups.entries()].map(([g, e]) => ({ g, n: e.n, bytes: e.bytes, gz: gz(Buffer.concat(e.parts)) }));

@@ -9,6 +9,7 @@
 #include "sync/jobs.h"
 #include "tip/tip.h"
 #include "brief/brief.h"
+#include "sources/sources.h"
 #include "api/api.h"
 
 static const hub__command server_commands[] = {
