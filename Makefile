@@ -3,9 +3,12 @@
 # Targets:
 #   make            deps + native core, the `hub` CLI, the test tools and the wasm module
 #   make run        build, start hubd on 127.0.0.1 with the fake upstream replaying the demo; print the URL
+#   make run-cluster  many users: a throwaway PostgreSQL + three hubd nodes on 127.0.0.1; print their URLs
 #   make test       build and run every test: unit + fixture tests natively under ASan+UBSan,
 #                   the same fixture tests in wasm under node, an end-to-end `hub sync`
-#   make bench      benchmarks (not part of the tests): ingest, ranking, module size, hubd vs nginx
+#   make bench      benchmarks (not part of the tests): ingest, ranking, module size, hubd vs nginx,
+#                   many users on PostgreSQL (jobs drained by 1-3 nodes, /users/{u}/data p99)
+#   make fuzz       libFuzzer targets (clang) with seed corpora, each run FUZZ_SECONDS (tests/fuzz/fuzz.mk)
 #   make web        the self-contained static app in build/web (copy it to any static host)
 #   make deps       install missing Debian packages; fetch pinned third-party sources (sha256-checked)
 #   make clean      remove build/ (keeps downloaded sources in build/dl)
@@ -54,7 +57,10 @@ DEB_PACKAGES := cc:build-essential emcc:emscripten curl-config:libcurl4-openssl-
                 /usr/include/microhttpd.h:libmicrohttpd-dev node:nodejs npm:npm \
                 /usr/bin/chromium:chromium /usr/include/yaml.h:libyaml-dev dpkg-source:dpkg-dev \
                 wasm-opt:binaryen brotli:brotli /usr/include/openssl/evp.h:libssl-dev \
-                /usr/include/sodium.h:libsodium-dev sqlite3:sqlite3 wrk:wrk /usr/sbin/nginx:nginx-light
+                /usr/include/sodium.h:libsodium-dev sqlite3:sqlite3 wrk:wrk /usr/sbin/nginx:nginx-light \
+                clang:clang llvm-symbolizer:llvm \
+                /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev \
+                /usr/include/postgresql/libpq-fe.h:libpq-dev pg_virtualenv:postgresql
 
 SQLITE_DIR := $(TP)/sqlite
 CJSON_DIR  := $(TP)/cjson
@@ -84,11 +90,14 @@ SQLITE_OPTS := -DSQLITE_DQS=0 -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_OMIT_DEPRECA
 # (no SQLITE_ENABLE_MATH_FUNCTIONS: src/db/sqlfuncs.c registers the ln and exp the SQL uses,
 # through SQLITE_EXTRA_INIT, in both builds)
 CJSON_OPTS  := -DCJSON_NESTING_LIMIT=64
-INCS     := -Isrc -I$(SQLITE_DIR) -I$(CJSON_DIR) -I$(MD4C_DIR)
+INCS     := -Isrc -I$(SQLITE_DIR) -I$(CJSON_DIR) -I$(MD4C_DIR) -I/usr/include/postgresql
 CFLAGS_COMMON := -std=c11 -D_POSIX_C_SOURCE=200809L $(INCS) $(CJSON_OPTS) $(SQLITE_OPTS) -MMD -MP
 
 NATIVE_CFLAGS := -O2 -g
-ASAN_CFLAGS   := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# The test build uses clang: gcc's -fsanitize=undefined has no float-cast-overflow (issue 9).
+ASAN_CC       := clang
+ASAN_CFLAGS   := -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer \
+                 -fno-sanitize-recover=all
 
 CORE_SRC := $(filter-out src/server/%,$(wildcard src/*/*.c))
 # core modules that only native builds link (the browser module has wasm/browser_commands.c)
@@ -97,8 +106,10 @@ CLI_SRC  := src/server/hub_cli.c src/server/transport_curl.c src/server/upforgra
 HUBD_SRC := src/server/hubd.c src/server/http.c src/server/static.c src/server/routes.c \
             src/server/writer.c src/server/readers.c src/server/secrets.c src/server/hubd_config.c \
             src/server/hubd_log.c src/server/sched.c src/server/transport_curl.c src/server/llm.c src/server/llm_curl.c \
-            src/server/brief_llm.c
-HUBD_LIBS := -lmicrohttpd -lcurl -lsodium -lpthread -lm
+            src/server/brief_llm.c \
+            src/server/pg.c src/server/pgstore.c src/server/cluster.c src/server/users.c src/server/foryou.c \
+            src/server/gallery.c src/server/userapi.c
+HUBD_LIBS := -lmicrohttpd -lcurl -lsodium -lpq -lpthread -lm
 TP_SRC   := $(SQLITE_DIR)/sqlite3.c $(CJSON_DIR)/cJSON.c $(MD4C_DIR)/md4c.c
 TEST_SRC := tests/unit_test.c tests/fixture_test.c tests/replay.c tests/testutil.c
 
@@ -108,7 +119,7 @@ export NODE_PATH := /usr/share/nodejs
 # `make V=1` shows the full compiler command lines.
 Q := $(if $(V),,@)
 
-.PHONY: all deps native wasm web run test test-native test-wasm test-e2e bench clean distclean
+.PHONY: all deps native wasm web run run-cluster test test-native test-wasm test-e2e bench clean distclean
 all: native wasm web
 
 # ---- deps -----------------------------------------------------------------------------------
@@ -205,7 +216,7 @@ $(B)/native/tp/%.o: $(TP)/%.c Makefile | deps
 $(B)/asan/tp/%.o: $(TP)/%.c Makefile | deps
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC $<")
-	$(Q)$(CC) -std=c11 $(ASAN_CFLAGS) $(INCS) $(CJSON_OPTS) $(SQLITE_OPTS) -c $< -o $@
+	$(Q)$(ASAN_CC) -std=c11 $(ASAN_CFLAGS) $(INCS) $(CJSON_OPTS) $(SQLITE_OPTS) -c $< -o $@
 $(B)/native/%.o: %.c Makefile | deps
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC $<")
@@ -213,70 +224,74 @@ $(B)/native/%.o: %.c Makefile | deps
 $(B)/asan/%.o: %.c Makefile | deps
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC $<")
-	$(Q)$(CC) $(CFLAGS_COMMON) $(ASAN_CFLAGS) $(WARN) -c $< -o $@
+	$(Q)$(ASAN_CC) $(CFLAGS_COMMON) $(ASAN_CFLAGS) $(WARN) -c $< -o $@
 
 $(B)/hub: $(NATIVE_OBJ) $(call obj,$(B)/native,$(CLI_SRC))
 	$(Q)$(CC) -o $@ $^ -lcurl -lyaml -lm
 $(B)/asan/hub: $(ASAN_OBJ) $(call obj,$(B)/asan,$(CLI_SRC))
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lyaml -lm
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lyaml -lm
 $(B)/hubd: $(NATIVE_OBJ) $(call obj,$(B)/native,$(HUBD_SRC))
 	$(Q)$(CC) -o $@ $^ $(HUBD_LIBS)
 $(B)/asan/hubd: $(ASAN_OBJ) $(call obj,$(B)/asan,$(HUBD_SRC))
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ $(HUBD_LIBS)
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ $(HUBD_LIBS)
 $(B)/hub-serve: $(call obj,$(B)/native,src/server/serve.c)
 	$(Q)$(CC) -o $@ $^ -lmicrohttpd
 $(B)/fake_upstream: $(call obj,$(B)/native,tests/fake_upstream.c tests/replay.c)
 	$(Q)$(CC) -o $@ $^ -lmicrohttpd -lpthread
 $(B)/asan/unit_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/unit_test.c tests/testutil.c tests/replay.c)
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/asan/fixture_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/fixture_test.c tests/testutil.c tests/replay.c)
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/asan/tangled_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/tangled_test.c tests/testutil.c tests/replay.c)
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/asan/gfi_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/gfi_test.c tests/testutil.c tests/replay.c)
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/asan/ufg_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/ufg_test.c src/server/upforgrabs.c tests/testutil.c tests/replay.c)
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lyaml -lm
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lyaml -lm
 $(B)/asan/bandit_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/bandit_test.c tests/testutil.c tests/replay.c)
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 # the insight console's core: read-only SQL, bootstrap intervals, events, export/import
 $(B)/asan/console_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/console_test.c tests/testutil.c tests/replay.c)
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 # scheduled jobs (src/sync/jobs.c) on a simulated clock, and the core fixes that came with them
 $(B)/asan/jobs_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/jobs_test.c tests/testutil.c tests/replay.c)
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lpthread -lm
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lpthread -lm
 # the search language (src/api/query.c) on its own and against SQLite
 $(B)/asan/query_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/query_test.c tests/testutil.c tests/replay.c)
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 # triage, its commands, the query in cards and the outbox to GitHub (src/triage/, api/inbox.c)
 $(B)/asan/triage_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/triage_test.c tests/testutil.c tests/replay.c)
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/fake_llm: $(call obj,$(B)/native,tests/fake_llm.c $(CJSON_DIR)/cJSON.c)
 	$(Q)$(CC) -o $@ $^ -lmicrohttpd -lpthread
 $(B)/asan/llm_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/llm_test.c src/server/llm.c src/server/llm_curl.c src/server/transport_curl.c tests/testutil.c tests/replay.c)
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lm
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lm
 # The briefing and the AI queue: the core's side alone, then hubd's driver against the fake LLM.
 $(B)/asan/brief_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/brief_test.c tests/testutil.c tests/replay.c)
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/asan/brief_llm_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/brief_llm_test.c src/server/brief_llm.c src/server/llm.c src/server/llm_curl.c src/server/transport_curl.c tests/testutil.c tests/replay.c)
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lm
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lm
 # Web Push sending (src/server/webpush.c, OpenSSL) and its push-service double.
 $(B)/asan/webpush_test: $(call obj,$(B)/asan,tests/webpush_test.c src/server/webpush.c $(CJSON_DIR)/cJSON.c)
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lcrypto
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lcrypto
 $(B)/fake_push: $(call obj,$(B)/native,tests/fake_push.c $(CJSON_DIR)/cJSON.c)
 	$(Q)$(CC) -o $@ $^ -lmicrohttpd -lcrypto -lpthread
 $(B)/asan/commands_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/commands_test.c tests/testutil.c tests/replay.c)
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/asan/strtod_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/strtod_test.c tests/testutil.c tests/replay.c)
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/asan/deps_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/deps_test.c tests/testutil.c tests/replay.c)
-	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+# many users (src/server/users.c and friends) without PostgreSQL; tests/cluster_test.sh has the rest
+$(B)/asan/users_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/users_test.c $(filter-out src/server/hubd.c,$(HUBD_SRC)) tests/testutil.c tests/replay.c)
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ $(HUBD_LIBS)
 $(B)/bench: $(NATIVE_OBJ) $(call obj,$(B)/native,tests/bench.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) -o $@ $^ -lm
 $(B)/bench_bandit: $(NATIVE_OBJ) $(call obj,$(B)/native,tests/bench_bandit.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) -o $@ $^ -lm
 
 include emscripten.mk
+include tests/fuzz/fuzz.mk
 
 # ---- the static web app ---------------------------------------------------------------------
 # web/ plus the wasm module, with __HUB_VERSION__ replaced by a hash of everything shipped
@@ -297,6 +312,9 @@ $(B)/web/.stamp: $(WEB_SRC) $(W)/hub.mjs $(W)/hub.wasm
 run: native web
 	@sh tests/run_demo.sh
 
+run-cluster: native web
+	@sh tests/run_cluster.sh
+
 # Everything the tests run (one per line, so additions merge cleanly).
 TEST_BINS := \
   $(B)/asan/jobs_test \
@@ -316,11 +334,13 @@ TEST_BINS := \
   $(B)/asan/brief_llm_test \
   $(B)/asan/webpush_test \
   $(B)/fake_push \
-  $(B)/asan/hubd
+  $(B)/asan/hubd \
+  $(B)/asan/users_test \
+  $(B)/asan/deps_test \
+  $(B)/asan/commands_test \
+  $(B)/asan/strtod_test
 
-test: native wasm web $(TEST_BINS)
-test: native wasm web $(B)/asan/unit_test $(B)/asan/fixture_test $(B)/asan/bandit_test $(B)/asan/tangled_test $(B)/asan/gfi_test $(B)/asan/ufg_test $(B)/asan/deps_test \
-      $(B)/asan/commands_test $(B)/asan/strtod_test $(B)/asan/hub
+test: native wasm web $(TEST_BINS) fuzz-replay
 	@sh tests/run_tests.sh
 
 bench: native wasm web $(W)/size/hub.wasm

@@ -837,7 +837,7 @@ static void test_forgetting(void) {
   hub__tip_features(&it, 21, 2, x); /* a good first issue in the evening */
   it.flags = HUB_TIPF_REVIEW;
   hub__tip_features(&it, 11, 2, y);
-  CHECK(hub__tip_model_prior(MODEL_LINEAR, &cfg, &m) == 0 && m.half_life_ms == 14 * day, "half-life 14 days");
+  CHECK(hub__tip_model_prior(MODEL_LINEAR, &cfg, &m) == 0 && m.half_life_ms == (double)(14 * day), "half-life 14 days");
   CHECK(hub__tip_learn_tuple(&m, x, -1.0, 1.0, NOW0) == 0, "one early dismissal");
   CHECK(hub__linucb_mean(&m, x) > -1.0 && hub__linucb_mean(&m, x) < 0, "it lowers the item's mean (%.3f)",
         hub__linucb_mean(&m, x));

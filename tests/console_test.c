@@ -517,10 +517,10 @@ static void test_quality_health(void) {
   hub *h = synced(":memory:", &now);
   cJSON *r;
   r = tu_call(h, "{\"cmd\":\"data_quality\"}");
-  CHECK(tu_num(r, "items.open") == tu_count(h, "SELECT count(*) FROM items WHERE state='open'") &&
-            tu_num(r, "items.without_body") == tu_count(h, "SELECT count(*) FROM items WHERE body IS NULL OR body=''"),
+  CHECK(tu_num(r, "items.open") == (double)tu_count(h, "SELECT count(*) FROM items WHERE state='open'") &&
+            tu_num(r, "items.without_body") == (double)tu_count(h, "SELECT count(*) FROM items WHERE body IS NULL OR body=''"),
         "items: open, without bodies");
-  CHECK(tu_num(r, "validators.total") == tu_count(h, "SELECT count(*) FROM validators") && tu_num(r, "validators.total") > 0 &&
+  CHECK(tu_num(r, "validators.total") == (double)tu_count(h, "SELECT count(*) FROM validators") && tu_num(r, "validators.total") > 0 &&
             tu_num(r, "validators.other_credential") == 0,
         "validators, none stale");
   CHECK(tu_num(r, "syncs_by_day.0.runs") == 1 && tu_num(r, "syncs_by_day.0.complete") == 1, "one complete sync today");
@@ -541,7 +541,7 @@ static void test_quality_health(void) {
   r = tu_call(h, "{\"cmd\":\"health\"}");
   CHECK(tu_num(r, "db.bytes") == tu_num(r, "db.page_count") * tu_num(r, "db.page_size") && tu_num(r, "db.bytes") > 0,
         "size = page_count × page_size");
-  CHECK(tu_num(r, "tables.items") == tu_count(h, "SELECT count(*) FROM items") && tu_num(r, "outbox.depth") == 0 &&
+  CHECK(tu_num(r, "tables.items") == (double)tu_count(h, "SELECT count(*) FROM items") && tu_num(r, "outbox.depth") == 0 &&
             cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "queue")) && tu_num(r, "runs.0.id") == 1,
         "tables, outbox, queue, runs");
   cJSON_Delete(r);
@@ -659,7 +659,7 @@ static void test_your_data(void) {
   ex2text = raw_call(h, "{\"cmd\":\"export\",\"now\":1700000000000}");
   CHECK(ex2text && strcmp(ex2text, text) == 0, "and the same export, model and log included");
   r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld,\"seed\":5}", (long long)now + 1);
-  CHECK(!is_error(r, NULL) && tu_num(r, "decision") == decision + 1, "the log goes on after the import");
+  CHECK(!is_error(r, NULL) && tu_num(r, "decision") == (double)(decision + 1), "the log goes on after the import");
   cJSON_Delete(r);
   hub_close(h);
   /* the file holds none of the purged text once purged (secure_delete) */

@@ -12,6 +12,7 @@ node --no-experimental-fetch $B/wasm/bench_bandit.js micro > $B/out/bandit-wasm.
 node tests/browser/bench.mjs > $B/out/bench-browser.txt || { echo "browser bench failed"; exit 1; }
 STORAGE_ONLY=bench node tests/browser/storage.test.mjs > $B/out/bench-opfs.txt || { echo "OPFS bench failed"; exit 1; }
 sh tests/bench_hubd.sh > $B/out/bench-hubd.txt || { echo "hubd bench failed"; exit 1; }
+sh tests/bench_cluster.sh > $B/out/bench-cluster.txt 2> $B/out/bench-cluster.err || { echo "cluster bench failed"; exit 1; }
 v() { awk -v k="$1" '$1==k {print $2}' "$2"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 IN=$(v ingest_rate $B/out/bench-native.txt); IW=$(v ingest_rate $B/out/bench-wasm.txt)
@@ -45,6 +46,9 @@ printf "|   live list in (snapshot runs)                            | %11s ms |\
 printf "|   worker ready / of which wasm compile / storage open     | %4s/%3s/%3s ms |\n" "$(v warm_start_worker_ready_ms $BR)" "$(v warm_start_wasm_compile_ms $BR)" "$(v warm_start_storage_open_ms $BR)"
 printf "| snapshot read at page start (%s bytes, median 7)       |                |\n" "$(v snapshot_bytes $BR)"
 printf "|   localStorage / Cache API / IndexedDB                    | %4s/%4s/%4s ms |\n" "$(v snapshot_read_localStorage_ms $BR)" "$(v snapshot_read_cache_ms $BR)" "$(v snapshot_read_idb_ms $BR)"
+printf "| triage action (#) → list updated, 5,000 items, p50 / p95  | %5s/%5s ms |\n" "$(v triage_list_updated_p50_ms $BR)" "$(v triage_list_updated_p95_ms $BR)"
+printf "|   → the worker's answer drawn, p50 / p95                  | %5s/%5s ms |\n" "$(v triage_worker_answer_drawn_p50_ms $BR)" "$(v triage_worker_answer_drawn_p95_ms $BR)"
+printf "|   of which the triage command's answer, p50               | %11s ms |\n" "$(v triage_command_answer_p50_ms $BR)"
 printf "| triage-sized commit on OPFS, p50                          | %11s ms |\n" "$(v opfs_commit_p50_ms $B/out/bench-opfs.txt)"
 printf "| triage-sized commit on OPFS, p95                          | %11s ms |\n" "$(v opfs_commit_p95_ms $B/out/bench-opfs.txt)"
 H=$B/out/bench-hubd.txt
@@ -61,6 +65,22 @@ printf "| p99, 20 conn.: nginx / hubd cached / hubd uncached (ms)       | %s / %
 printf "| p99, 1 conn.:  nginx / hubd cached / hubd uncached (ms)       | %s / %s / %s |\n" "$(v nginx_c1_p99_ms $H)" "$(v hubd_cached_c1_p99_ms $H)" "$(v hubd_uncached_c1_p99_ms $H)"
 printf "| hubd RSS idle after the ingest (anonymous part)               | %6s kB (%s) |\n" "$(v rss_idle_kb $H)" "$(v rss_idle_anon_kb $H)"
 printf "| hubd RSS peak under load: cached / uncached                   | %s / %s kB |\n" "$(v rss_load_cached_kb $H)" "$(v rss_load_uncached_kb $H)"
+C=$B/out/bench-cluster.txt
+if [ -s $C ]; then
+  echo
+  echo "| many users: 1,000 users × 3 jobs, PostgreSQL, 2 workers/node | 1 node | 2 nodes | 3 nodes |"
+  echo "|--------------------------------------------------------------|--------|---------|---------|"
+  printf "| jobs drained per second                                      | %6s | %7s | %7s |\n" "$(v drain_1_rate $C)" "$(v drain_2_rate $C)" "$(v drain_3_rate $C)"
+  printf "| CPU seconds: hubd nodes / PostgreSQL                         | %s/%s | %s/%s | %s/%s |\n" "$(v drain_1_nodes_cpu $C)" "$(v drain_1_pg_cpu $C)" "$(v drain_2_nodes_cpu $C)" "$(v drain_2_pg_cpu $C)" "$(v drain_3_nodes_cpu $C)" "$(v drain_3_pg_cpu $C)"
+  printf "| mean ms per job: ingest / repos / foryou                     | %s/%s/%s | %s/%s/%s | %s/%s/%s |\n" "$(v drain_1_ingest_avg $C)" "$(v drain_1_repos_avg $C)" "$(v drain_1_foryou_avg $C)" "$(v drain_2_ingest_avg $C)" "$(v drain_2_repos_avg $C)" "$(v drain_2_foryou_avg $C)" "$(v drain_3_ingest_avg $C)" "$(v drain_3_repos_avg $C)" "$(v drain_3_foryou_avg $C)"
+  echo
+  echo "| GET /users/{u}/data, wrk 2 threads 16 conn. | p50 ms | p99 ms | req/s |"
+  echo "|---------------------------------------------|--------|--------|-------|"
+  for k in idle_hot idle_all load_all; do
+    printf "| %-43s | %6s | %6s | %5s |\n" "$k" "$(v data_${k}_p50 $C)" "$(v data_${k}_p99 $C)" "$(v data_${k}_rps $C)"
+  done
+  grep -E '^(conns_|image_bytes|pg_database|machine_)' $C
+fi
 echo
 echo "| one tip (d=24, 200 candidates)             | native        | wasm (node)   | wasm/native |"
 echo "|--------------------------------------------|---------------|---------------|-------------|"

@@ -15,6 +15,7 @@
 #   brief     the briefing and the AI queue in the core: rules, the one schema, cache, queue
 #   brief-llm hubd's AI driver over the core against the fake LLM: refinement, fallbacks, queue runs
 #   webpush   Web Push sending (src/server/webpush.c) incl. libcurl to build/fake_push
+#   fuzz-replay the fuzz targets' committed corpora and fixed findings (tests/fuzz), ASan+UBSan
 #   deps      pinned third-party sources: no read past unterminated input, patches in effect
 #   commands  every command of the API (every SQL statement), natively and (wasm-commands) in wasm
 #   strtod    number parsing and printing: known values; the wasm strtod's and snprintf's
@@ -22,9 +23,13 @@
 #   wasm-libc no object of the browser module links musl's printf/scanf (tests/wasm_size.sh)
 #   e2e       the `hub` CLI (ASan build) against the fake upstream server on 127.0.0.1
 #   hubd      the server (ASan build): static files, API, auth, CORS, limits, signals
+#   users     many users without PostgreSQL: repositories, highlights, fatigue, slots, gallery checks
+#   cluster   many users on a throwaway PostgreSQL with three hubd nodes: jobs once, kill -9, leader,
+#             NOTIFY, keys, for-you, gallery, delete; the per-user API on single-user hubd too
 #   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability, the
 #             one tip, the console, the briefing, tabs sharing one database, sync states,
-#             first paint from a snapshot (screenshots in build/out/screens)
+#             first paint from a snapshot, triage in the page (offline, keyboard, outbox to the
+#             fake GitHub, search, tabs, undo) (screenshots in build/out/screens)
 # Ends with one line "N passed, N failed" (the sum over suites).
 set -u
 B=build
@@ -63,6 +68,7 @@ run_suite bandit $B/asan/bandit_test
 run_suite tangled $B/asan/tangled_test "$OUT/native"
 run_suite gfi $B/asan/gfi_test "$OUT/native"
 run_suite ufg $B/asan/ufg_test
+run_suite fuzz-replay sh tests/fuzz/replay.sh $B/asan
 run_suite query $B/asan/query_test
 run_suite console $B/asan/console_test
 run_suite triage $B/asan/triage_test
@@ -96,12 +102,15 @@ tally same-rows "$OUT/same-rows.log" 0
 
 run_suite e2e sh tests/e2e_cli.sh "$OUT/e2e"
 run_suite hubd sh tests/hubd_test.sh "$OUT/hubd"
+run_suite users $B/asan/users_test
+run_suite cluster sh tests/cluster_test.sh "$OUT/cluster"
 run_suite browser-pwa node tests/browser/pwa.test.mjs
 run_suite browser-storage node tests/browser/storage.test.mjs
 run_suite browser-tip node tests/browser/tip.test.mjs
 run_suite browser-console node tests/browser/console.test.mjs
 run_suite browser-brief node tests/browser/brief.test.mjs
 run_suite browser-shared node tests/browser/shared.test.mjs
+run_suite browser-triage node tests/browser/triage.test.mjs
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

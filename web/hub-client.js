@@ -4,7 +4,7 @@
 //
 //   const hub = new HubClient();
 //   await hub.ready            → {storage:{mode,note}, version, defaults:{github_api, demo}, meta, role}
-//   await hub.call({cmd:'cards', now: Date.now()})   rejects with Error(message) (.code)
+//   await hub.call({cmd:'cards', now: Date.now()})   rejects with Error(message) (.code, .field, .position)
 //   await hub.sync(p => …)     → the run's statistics; p = {requests, planned, new, updated, waiting_until, wait}
 //   hub.abort()                stops the running sync (its promise resolves with the aborted run)
 //   hub.onchanged = (cmd) => … another tab, or a sync, changed the data: re-read what is shown
@@ -57,7 +57,7 @@ export class HubClient {
     }
     this.pending.delete(msg.id);
     if (msg.ok) p.resolve(msg.res);
-    else p.reject(Object.assign(new Error(msg.error.message), { code: msg.error.code, field: msg.error.field }));
+    else p.reject(Object.assign(new Error(msg.error.message), { code: msg.error.code, field: msg.error.field, position: msg.error.position }));
   }
 
   _send(body, onProgress) {

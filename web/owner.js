@@ -25,11 +25,12 @@
 // preflights it again — a round trip to GitHub per request instead of a local dispatch.
 import createHub from './hub.mjs';
 import { openStorage } from './storage.js';
+import { screenKey } from './snapshot.js';
 
 const MAX_WAIT_MS = 15 * 60 * 1000;   // the core ends a run that would wait longer (rate-limited)
 const SNAP_CARDS = 20;                 // cards kept for first paint
 const SNAP_DELAY_MS = 60;              // a burst of writes makes one snapshot
-const SNAP_FROMS = 4;                  // source filters remembered for the snapshot
+const SNAP_FROMS = 6;                  // screens (filters, searches) remembered for the snapshot
 
 const sleep = (ms, signal) => new Promise((resolve) => {
   const t = setTimeout(resolve, ms);
@@ -43,8 +44,8 @@ export function writes(meta, req) {
   return c.writes && (!c.writes_with || req[c.writes_with] !== undefined);
 }
 
-function fail(message, code, field) {
-  return Object.assign(new Error(message), { code, field });
+function fail(message, code, field, position) {
+  return Object.assign(new Error(message), { code, field, position });
 }
 
 export class Owner {
@@ -59,7 +60,7 @@ export class Owner {
     this.meta = null;
     this.sync = null;          // {ctl: AbortController} while a sync runs
     this.queue = Promise.resolve();
-    this.froms = new Set(['all']);
+    this.froms = new Map([['all', { from: 'all' }]]);   // screenKey → {from, q}, latest last
     this.snapTimer = 0;
     this.timing = { fetch_ms: 0, core_ms: 0 };
   }
@@ -136,7 +137,7 @@ export class Owner {
     } finally {
       M._hub_free(out);
     }
-    if (res && res.error) throw fail(res.error.message, res.error.code, res.error.field);
+    if (res && res.error) throw fail(res.error.message, res.error.code, res.error.field, res.error.position);
     return res;
   }
 
@@ -178,7 +179,7 @@ export class Owner {
           throw fail(`unknown message type ${msg.type}`, 'bad_request');
         }
       } catch (e) {
-        send({ type: 'reply', id, ok: false, error: { code: e.code || 'error', message: e.message || String(e), field: e.field } });
+        send({ type: 'reply', id, ok: false, error: { code: e.code || 'error', message: e.message || String(e), field: e.field, position: e.position } });
       }
     };
     // calls are synchronous in the core and run at once (also while a sync waits on the
@@ -187,9 +188,14 @@ export class Owner {
     else this.queue = this.queue.then(run);
   }
 
+  // Remembers the screen a page asked for (its filter or search), the latest SNAP_FROMS of them.
   noteFrom(req) {
-    if ((req.cmd === 'first_screen' || req.cmd === 'cards') && typeof req.from === 'string' &&
-        !this.froms.has(req.from) && this.froms.size < SNAP_FROMS) this.froms.add(req.from);
+    if (req.cmd !== 'first_screen' && req.cmd !== 'cards') return;
+    const key = screenKey(req.q, req.from);
+    if (key === 'all') return;
+    this.froms.delete(key);
+    this.froms.set(key, { from: typeof req.from === 'string' ? req.from : 'all', q: typeof req.q === 'string' ? req.q : '' });
+    if (this.froms.size > SNAP_FROMS) this.froms.delete([...this.froms.keys()].find((k) => k !== 'all'));
   }
 
   changed(from, cmd) {
@@ -307,14 +313,15 @@ export class Owner {
       const now = Date.now();
       const first = this.call({ cmd: 'first_screen', now, limit: SNAP_CARDS, from: 'all' });
       const screens = { all: first.cards };
-      for (const from of this.froms) {
-        if (from !== 'all') screens[from] = this.call({ cmd: 'cards', now, limit: SNAP_CARDS, from }).cards;
+      for (const [key, sel] of this.froms) {
+        if (key !== 'all') screens[key] = this.call({ cmd: 'cards', now, limit: SNAP_CARDS, ...sel }).cards;
       }
+      const tabs = this.call({ cmd: 'searches', now }).searches;
       const runs = this.call({ cmd: 'runs', limit: 5 }).runs
         .map((r) => (Array.isArray(r.errors) && r.errors.length > 5 ? { ...r, errors: r.errors.slice(-5) } : r));
       this.onSnapshot?.({
         v: 1, at: now, version: this.version, reasons: this.meta.reasons,
-        counts: first.counts, stats: first.stats, runs, screens,
+        counts: first.counts, stats: first.stats, runs, screens, tabs,
       });
     } catch (e) {
       console.warn('snapshot not written', e);

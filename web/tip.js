@@ -10,8 +10,12 @@
  * Test hook: tip.html?now=<epoch ms> runs the page's clock from that moment (see
  * ui/tip-clock.js) — everything the page sends as "now", and the snooze presets, follow it.
  *
+ * The keys are the inbox's (ui/keys.js, one table for both pages, listed by `?`): e done,
+ * s snooze (then 1–4), # dismiss, m read / unread, * save, M mute (the `triage` command on
+ * the tip's item), z undo, o open, / search and `,` Settings (on the inbox page), g i the inbox.
+ *
  * DOM: ui/tip-view.js (the tip, presets, empty state), ui/tip-learned.js (footer line),
- * ui/tip-keys.js (keys). Nothing here builds markup from data.
+ * ui/help.js (the `?` dialog). Nothing here builds markup from data.
  */
 import { hub as bootHub, bootError } from './boot.js';
 import { h, replace } from './ui/dom.js';
@@ -22,7 +26,8 @@ import { makeClock, tzOffsetMin, snoozePresets, when } from './ui/tip-clock.js';
 import { noteSnooze, forgetSnooze, nextReturn } from './ui/tip-snoozes.js';
 import { TipView } from './ui/tip-view.js';
 import { renderLearned } from './ui/tip-learned.js';
-import { installTipKeys } from './ui/tip-keys.js';
+import { installKeys } from './ui/keys.js';
+import { KeysHelp } from './ui/help.js';
 
 const $ = (id) => document.getElementById(id);
 const clock = makeClock(location.search);
@@ -122,6 +127,48 @@ function snoozeWith(p) {
   if (p) react('snooze', p.until);
 }
 
+/* m, *, M on the tip's item: the inbox's triage (read / unread and save / unsave toggle); a
+ * muted item leaves the candidates, so the next tip follows. */
+async function triage(kind) {
+  const cur = state.current;
+  if (state.busy || !cur || !cur.tip) return;
+  state.busy = true;
+  try {
+    const key = cur.tip.key;
+    let action = kind;
+    if (kind === 'read' || kind === 'save') {
+      const card = (await state.hub.call({ cmd: 'card', key, now: clock.now() })).card;
+      action = kind === 'read' ? (card.unread ? 'read' : 'unread') : (card.saved ? 'unsave' : 'save');
+    }
+    await state.hub.call({ cmd: 'triage', now: clock.now(), action, keys: [key] });
+    say({ read: 'Marked read.', unread: 'Marked unread.', save: 'Saved.', unsave: 'Unsaved.', mute: 'Muted: this thread will not come back.' }[action]);
+    if (action === 'mute') await next();
+  } catch (err) {
+    say(describe(err).text);
+  } finally {
+    state.busy = false;
+  }
+}
+
+/* z: undoes the latest triage (a reaction's done, snooze or dismiss, or m * M); the item may
+ * be the next tip again. */
+async function undo() {
+  if (state.busy) return;
+  state.busy = true;
+  try {
+    const res = await state.hub.call({ cmd: 'undo', now: clock.now() });
+    if (!res.batch) say('Nothing to undo.');
+    else {
+      say(`Undone: ${res.action}.` + (res.not_undone_upstream ? ' GitHub already has part of it.' : ''));
+      await next();
+    }
+  } catch (err) {
+    say(describe(err).text);
+  } finally {
+    state.busy = false;
+  }
+}
+
 async function main() {
   registerServiceWorker($('update-banner'), $('update-button')).catch((e) => console.warn(e));
   $('back').prepend(icons.chevron());
@@ -156,7 +203,8 @@ async function main() {
   $('boot').hidden = true;
   refreshLearned();
 
-  installTipKeys({
+  const help = new KeysHelp('tip');
+  installKeys('tip', {
     done: () => react('done'),
     dismiss: () => react('dismiss'),
     helpful: () => react('helpful'),
@@ -173,7 +221,16 @@ async function main() {
       return true;
     },
     open: () => view.open(),
-    back: () => location.assign(LIST),
+    openLink: () => view.open(),
+    read: () => triage('read'),
+    save: () => triage('save'),
+    mute: () => triage('mute'),
+    undo,
+    search: () => location.assign(LIST + '#search'),
+    settings: () => location.assign(LIST + '#settings'),
+    inbox: () => location.assign(LIST),
+    console: () => location.assign('console.html'),
+    help: () => help.open(),
   });
 }
 

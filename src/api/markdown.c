@@ -10,7 +10,13 @@
 #include "api/api.h"
 #include "md4c.h"
 
-#define MD_MAX_DEPTH 48
+/* Each open node is two JSON levels (its object and its children array), and the card reply
+ * puts the tree 3 levels down: 24 nodes keep the reply within CJSON_NESTING_LIMIT (64), so the
+ * core's own cJSON can read it back (hub card; tests/fuzz/findings/call/deep-card-body). Deeper
+ * content is flattened into the deepest node. */
+#ifndef MD_MAX_DEPTH
+#define MD_MAX_DEPTH 24
+#endif
 #define MD_MAX_NODES 20000
 
 typedef struct {

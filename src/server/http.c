@@ -27,12 +27,12 @@
 #include "hub.h"
 #include "hubd_log.h"
 #include "http.h"
+#include "secrets.h"
 #include "static.h"
 
 #ifndef HUBD_ORIGINS_MAX
 #define HUBD_ORIGINS_MAX 32 /* origins on the CORS allow-list */
 #endif
-#define AUTH_HEADER_MAX 4096 /* longest Authorization value looked at */
 
 struct hubd_http {
   struct MHD_Daemon *d;
@@ -124,7 +124,7 @@ static enum MHD_Result reply_json(hubd_http *h, struct MHD_Connection *c, req *r
     MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                             a ? "Bearer realm=\"hubd\", error=\"invalid_token\"" : "Bearer realm=\"hubd\"");
   }
-  if (status == MHD_HTTP_METHOD_NOT_ALLOWED) MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD, POST, DELETE, OPTIONS");
+  if (status == MHD_HTTP_METHOD_NOT_ALLOWED) MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD, POST, PATCH, DELETE, OPTIONS");
   return queue(c, rq, status, r);
 }
 
@@ -154,7 +154,7 @@ static enum MHD_Result preflight(hubd_http *h, struct MHD_Connection *c, req *rq
   add_common(h, c, r, "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
   allowed_origin(h, c, origin, sizeof origin);
   if (origin[0]) {
-    MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+    MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS");
     MHD_add_response_header(r, "Access-Control-Allow-Headers", "Authorization, Content-Type");
     MHD_add_response_header(r, "Access-Control-Max-Age", "600");
   }
@@ -202,25 +202,23 @@ static enum MHD_Result serve_static(hubd_http *h, struct MHD_Connection *c, req 
 
 /* ---- the API ---------------------------------------------------------------------------------- */
 
-static int authorized(hubd_http *h, struct MHD_Connection *c) {
-  const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-  unsigned char got[32], want[32];
+/* 1 when the request's Bearer digest (has: there is one) is hubd's key; constant time. */
+static int authorized_digest(hubd_http *h, int has_bearer, const unsigned char got[32]) {
+  unsigned char want[32];
   int has, ok;
-  size_t n;
-  if (!a || strncasecmp(a, "Bearer ", 7) != 0) return 0;
-  a += 7;
-  while (*a == ' ') a++;
-  n = strlen(a);
-  if (n > AUTH_HEADER_MAX) n = AUTH_HEADER_MAX;
-  /* digests of equal length, compared in constant time */
-  crypto_hash_sha256(got, (const unsigned char *)a, n);
   pthread_rwlock_rdlock(&h->lock);
   has = h->has_key;
   memcpy(want, h->key_sha256, 32);
   pthread_rwlock_unlock(&h->lock);
-  ok = crypto_verify_32(got, want) == 0;
+  ok = crypto_verify_32(got, want) == 0; /* digests of equal length, compared in constant time */
   sodium_memzero(want, sizeof want);
-  return has && ok;
+  return has && has_bearer && ok;
+}
+
+static int authorized(hubd_http *h, struct MHD_Connection *c) {
+  unsigned char got[32] = {0};
+  int has = hubd_bearer_digest(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), got);
+  return authorized_digest(h, has, got);
 }
 
 static const char *get_arg(void *ud, const char *name) {
@@ -277,13 +275,22 @@ static void api_absorb(hubd_http *h, req *rq, const char *data, size_t n) {
   rq->body[rq->len] = 0;
 }
 
-static enum MHD_Result api_end(hubd_http *h, struct MHD_Connection *c, req *rq) {
+static enum MHD_Result api_end(hubd_http *h, struct MHD_Connection *c, req *rq, const char *url, const char *method) {
   char *out = NULL;
+  unsigned char bearer[32] = {0};
+  hubd_req_info info;
   int status;
   if (rq->too_big) return reply_error(h, c, rq, MHD_HTTP_CONTENT_TOO_LARGE, "too_big", "request body over the limit");
   if (rq->over_budget)
     return reply_error(h, c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", "too many request bodies in flight; try again");
-  status = hubd_route_run(h->api, rq->rt, get_arg, c, rq->body, rq->len, &out);
+  info.method = method;
+  info.path = url;
+  info.bearer = hubd_bearer_digest(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), bearer)
+                    ? bearer
+                    : NULL;
+  info.admin = authorized_digest(h, info.bearer != NULL, bearer);
+  status = hubd_route_run(h->api, rq->rt, get_arg, c, &info, rq->body, rq->len, &out);
+  sodium_memzero(bearer, sizeof bearer);
   return reply_json(h, c, rq, (unsigned)status, out);
 }
 
@@ -328,7 +335,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   if (rq->responded) return MHD_YES;
   if (rq->kind == K_PREFLIGHT) return preflight(h, c, rq);
   if (rq->kind == K_STATIC) return serve_static(h, c, rq, url, method);
-  return api_end(h, c, rq);
+  return api_end(h, c, rq, url, method);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode toe) {

@@ -63,6 +63,7 @@
 #include "sched.h"
 #include "secrets.h"
 #include "transport.h"
+#include "users.h"
 #include "writer.h"
 
 #ifndef HUBD_VERSION
@@ -140,7 +141,8 @@ static void usage(FILE *f) {
         "hub's native server: serves the PWA's files and a JSON API over the core's commands.\n"
         "API (all but /healthz need \"Authorization: Bearer <api_key>\"): GET /healthz, GET /api/cards.json,\n"
         "GET /api/stats.json, GET /api/runs, POST /api/call (one core command), POST /api/sync,\n"
-        "POST /api/brief, POST /api/ai, DELETE /api/data. SIGTERM stops (within 5 s), SIGHUP reloads\n"
+        "POST /api/brief, POST /api/ai, DELETE /api/data; the per-user API (/users/{u}/..., /ghost-users/{u},\n"
+        "/for-you/{v}): many users with database_url (PostgreSQL), else its one user. SIGTERM stops (within 5 s), SIGHUP reloads\n"
         "the configuration. The LLM: HUB_LLM_PROVIDER (openai|ollama|anthropic; unset: none),\n"
         "HUB_LLM_BASE_URL, HUB_LLM_MODEL, HUB_LLM_API_KEY, read at start-up only.\n",
         f);
@@ -226,7 +228,7 @@ static void reload(int argc, char **argv, const hubd_env *env, hubd_config *cur,
     return;
   }
   sched_conf(&next, &sc);
-  if (hubd_sched_set(sched, &sc, err, sizeof err)) {
+  if (sched && hubd_sched_set(sched, &sc, err, sizeof err)) {
     hubd_secret_free(token);
     hubd_config_free(&next);
     hubd_log(HUBD_LOG_ERROR, "reload_failed", "message", err, (char *)NULL);
@@ -241,9 +243,11 @@ static void reload(int argc, char **argv, const hubd_env *env, hubd_config *cur,
   hubd_log_set_level(next.log_level);
   upstream_set(u, token, &next);
   if (strcmp(next.listen, cur->listen) || strcmp(next.db, cur->db) || strcmp(next.root, cur->root) ||
+      (!next.database_url) != (!cur->database_url) ||
+      (next.database_url && strcmp(next.database_url, cur->database_url)) ||
       next.max_connections != cur->max_connections || next.per_ip_connections != cur->per_ip_connections ||
       next.timeout_s != cur->timeout_s || next.readers != cur->readers)
-    restart = "listen, db, root and connection limits change on restart only";
+    restart = "listen, db, root, database_url and connection limits change on restart only";
   hubd_config_free(cur);
   *cur = next;
   hubd_log(HUBD_LOG_INFO, "reload", "cors_origins", cur->cors_origins ? cur->cors_origins : "",
@@ -261,6 +265,44 @@ static int load_llm(hub_llm_config *llm, int *have, char *err, size_t errlen) {
   }
   *have = st == HUB_LLM_CFG_OK;
   return st == HUB_LLM_CFG_BAD ? -1 : 0;
+}
+
+/* Many users (database_url set): the users' API, the cluster's workers and control thread over
+ * PostgreSQL (users.h). The node's own single-user scheduler is not started then: the per-user
+ * jobs replace it. Returns 0, or -1 with err. */
+static int start_users(const hubd_config *cfg, hubd_api *api, upstream_live *up, const hub_llm_config *llm,
+                       char *err, size_t errlen) {
+  hubd_users_conf uc;
+  hubd_cluster_env env;
+  char node[128], host[64] = "node";
+  memset(&uc, 0, sizeof uc);
+  memset(&env, 0, sizeof env);
+  if (!cfg->node_id) {
+    gethostname(host, sizeof host - 1);
+    snprintf(node, sizeof node, "%s-%ld", host, (long)getpid());
+  } else {
+    snprintf(node, sizeof node, "%s", cfg->node_id);
+  }
+  uc.database_url = cfg->database_url;
+  uc.node_id = node;
+  uc.state_dir = cfg->state_dir;
+  uc.workers = cfg->workers;
+  uc.pool = cfg->pg_pool;
+  uc.lease_s = cfg->lease_s;
+  uc.poll_ms = cfg->poll_ms;
+  uc.sweep_s = cfg->sweep_s;
+  uc.keep_days = cfg->cleanup_keep_days;
+  uc.every_s[HUBD_JOB_INGEST] = cfg->user_ingest_s;
+  uc.every_s[HUBD_JOB_REPOS] = cfg->user_repos_s;
+  uc.every_s[HUBD_JOB_FORYOU] = cfg->user_foryou_s;
+  env.upstream = upstream_copy;
+  env.upstream_ud = up;
+  env.llm = llm;
+  env.stop_flag = hubd_writer_stopping(api->writer);
+  api->users = hubd_users_start(&uc, &env, err, errlen);
+  if (!api->users) return -1;
+  hubd_log(HUBD_LOG_INFO, "users", "node", node, "state_dir", cfg->state_dir, (char *)NULL);
+  return 0;
 }
 
 /* Strips --help/--version/--seal from argv into flags; returns the new argc. */
@@ -394,14 +436,21 @@ int main(int argc, char **argv) {
     goto done;
   }
   if (hubd_http_set_policy(http, cfg.cors_origins, cfg.has_api_key, cfg.api_key_sha256)) goto oom;
-  sched_conf(&cfg, &sc);
-  sched = hubd_sched_start(&api, &sc, err, sizeof err);
-  if (!sched) {
-    hubd_log(HUBD_LOG_ERROR, "start_failed", "message", err, (char *)NULL);
-    rc = 2;
-    goto done;
+  if (cfg.database_url) {
+    if (start_users(&cfg, &api, &up, have_llm ? &llm : NULL, err, sizeof err)) {
+      hubd_log(HUBD_LOG_ERROR, "start_failed", "message", err, (char *)NULL);
+      goto done;
+    }
+  } else {
+    sched_conf(&cfg, &sc);
+    sched = hubd_sched_start(&api, &sc, err, sizeof err);
+    if (!sched) {
+      hubd_log(HUBD_LOG_ERROR, "start_failed", "message", err, (char *)NULL);
+      rc = 2;
+      goto done;
+    }
+    api.sched = sched;
   }
-  api.sched = sched;
   if (cfg.port_file) write_port_file(cfg.port_file, port);
   snprintf(portbuf, sizeof portbuf, "%u", port);
   hubd_log(HUBD_LOG_INFO, "start", "version", HUBD_VERSION, "listen", cfg.listen, "port", portbuf, "db", cfg.db,
@@ -422,6 +471,7 @@ int main(int argc, char **argv) {
   hubd_http_quiesce(http);  /* no new connections */
   hubd_sched_stop(sched);   /* no new scheduled jobs */
   hubd_writer_stop(writer); /* the job in progress ends (a sync aborts), queued ones are refused */
+  hubd_users_stop(api.users); /* the flag above cancels the users' syncs too; their leases go back */
   hubd_http_drain(http, HUBD_DRAIN_MS); /* their answers go out */
   hubd_http_stop(http);     /* open connections end */
   http = NULL;
@@ -434,6 +484,8 @@ done:
   hubd_http_stop(http);
   hubd_sched_stop(sched);
   hubd_writer_stop(writer);
+  hubd_users_stop(api.users);
+  hubd_users_free(api.users);
   hubd_sched_free(sched);
   hubd_writer_free(writer);
   hubd_readers_close(readers);

@@ -53,6 +53,17 @@ static const setting settings[] = {
     {"sched_jitter_s", "HUBD_SCHED_JITTER_S", NULL, "60", "a run starts up to this late (at most a tenth of its period)", T_UINT, F(sched_jitter_s)},
     {"cleanup_keep_days", "HUBD_CLEANUP_KEEP_DAYS", NULL, "30", "cleanup deletes run records older than this", T_UINT, F(cleanup_keep_days)},
     {"cards_cache_ms", "HUBD_CARDS_CACHE_MS", NULL, "1000", "reuse a /api/cards.json answer this long (0: off)", T_UINT, F(cards_cache_ms)},
+    {"database_url", "HUBD_DATABASE_URL", "--database-url", NULL, "many users: PostgreSQL URL (postgres://...); unset: one user on SQLite", T_TOKEN, F(database_url)},
+    {"node_id", "HUBD_NODE_ID", "--node-id", NULL, "this node's name in leases and logs (default host-pid)", T_STR, F(node_id)},
+    {"state_dir", "HUBD_STATE_DIR", NULL, NULL, "many users: this node's image files (default <db>.users)", T_STR, F(state_dir)},
+    {"workers", "HUBD_WORKERS", NULL, "2", "many users: job worker threads (one connection each)", T_UINT, F(workers)},
+    {"pg_pool", "HUBD_PG_POOL", NULL, "4", "many users: PostgreSQL connections for HTTP requests", T_UINT, F(pg_pool)},
+    {"lease_s", "HUBD_LEASE_S", NULL, "60", "many users: a claimed job's lease (renewed while it runs)", T_UINT, F(lease_s)},
+    {"poll_ms", "HUBD_POLL_MS", NULL, "5000", "many users: longest idle wait without a NOTIFY", T_UINT, F(poll_ms)},
+    {"sweep_s", "HUBD_SWEEP_S", NULL, "60", "many users: the leader's sweeps", T_UINT, F(sweep_s)},
+    {"user_ingest_s", "HUBD_USER_INGEST_S", NULL, "3600", "many users: seconds between a user's ingests", T_UINT, F(user_ingest_s)},
+    {"user_repos_s", "HUBD_USER_REPOS_S", NULL, "86400", "many users: seconds between repository reads", T_UINT, F(user_repos_s)},
+    {"user_foryou_s", "HUBD_USER_FORYOU_S", NULL, "3600", "many users: seconds between for-you rebuilds", T_UINT, F(user_foryou_s)},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -340,6 +351,15 @@ int hubd_config_load(hubd_config *c, int argc, char **argv, const hubd_env *env,
       goto fail;
     }
     snprintf(c->secret_key_file, n, "%s.key", c->db);
+  }
+  if (!c->state_dir) {
+    size_t n = strlen(c->db) + 7;
+    c->state_dir = malloc(n);
+    if (!c->state_dir) {
+      snprintf(err, errlen, "out of memory");
+      goto fail;
+    }
+    snprintf(c->state_dir, n, "%s.users", c->db);
   }
   if (c->readers == 0) c->readers = 1;
   if (c->max_connections == 0) c->max_connections = 1;

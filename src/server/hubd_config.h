@@ -45,6 +45,11 @@ typedef struct {
   unsigned sync_max_wait_s;
   char *schedule_ingest, *schedule_gfi, *schedule_diagnostics, *schedule_cleanup; /* sched.h */
   unsigned sched_jitter_s, cleanup_keep_days, cards_cache_ms;
+  /* many users (users.h): set database_url and hubd serves many users from PostgreSQL */
+  char *database_url;      /* postgres://… (may hold a password: a secret); NULL = one user on SQLite */
+  char *node_id;           /* this node's name in leases and logs; default host-pid */
+  char *state_dir;         /* users' image files on this node; default "<db>.users" */
+  unsigned workers, pg_pool, lease_s, poll_ms, sweep_s, user_ingest_s, user_repos_s, user_foryou_s;
   char *config_file;       /* the --config file, if any (kept for SIGHUP) */
 } hubd_config;
 

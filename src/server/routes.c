@@ -14,6 +14,7 @@
 #include "sched.h"
 #include "secrets.h"
 #include "transport.h"
+#include "userapi.h"
 
 /* ---- which commands only read ---------------------------------------------------------- */
 
@@ -322,9 +323,13 @@ static char *sync_job(hub *h, void *arg) {
 }
 
 static int r_sync(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, size_t len, char **out) {
+  (void)arg, (void)ud, (void)body, (void)len;
+  return hubd_api_sync(api, out);
+}
+
+int hubd_api_sync(hubd_api *api, char **out) {
   sync_arg a;
   int expected = 0;
-  (void)arg, (void)ud, (void)body, (void)len;
   if (!atomic_compare_exchange_strong(&api->sync_running, &expected, 1)) {
     *out = error_json("conflict", "a sync is already running");
     return 409;
@@ -430,9 +435,13 @@ static const hubd_route routes[] = {
     {"DELETE", "/api/data", 1, 0, r_purge},
 };
 
+/* Every per-user route (userapi.c matches and checks keys itself). */
+static const hubd_route per_user = {NULL, NULL, 0, HUBD_UAPI_BODY_MAX, NULL};
+
 const hubd_route *hubd_route_find(const char *method, const char *path, int *path_known) {
   size_t i;
   *path_known = 0;
+  if (hubd_uapi_is_path(path)) return hubd_uapi_match(method, path, path_known) ? &per_user : NULL;
   for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
     if (strcmp(routes[i].path, path) != 0) continue;
     *path_known = 1;
@@ -447,10 +456,14 @@ int hubd_route_needs_key(const hubd_route *rt) { return rt->needs_key; }
 size_t hubd_route_body_max(const hubd_route *rt) { return rt->body_max; }
 
 int hubd_route_is_api(const char *path) {
-  return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 || strcmp(path, "/healthz") == 0;
+  return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 || strcmp(path, "/healthz") == 0 ||
+         hubd_uapi_is_path(path);
 }
 
-int hubd_route_run(hubd_api *api, const hubd_route *rt, hubd_arg_fn arg, void *arg_ud, const char *req_body,
-                   size_t req_len, char **body) {
+int hubd_route_run(hubd_api *api, const hubd_route *rt, hubd_arg_fn arg, void *arg_ud, const hubd_req_info *info,
+                   const char *req_body, size_t req_len, char **body) {
+  if (rt == &per_user)
+    return hubd_uapi_run(api, info->method, info->path, arg, arg_ud, info->bearer, info->admin,
+                         req_body ? req_body : "", req_len, body);
   return rt->fn(api, arg, arg_ud, req_body ? req_body : "", req_len, body);
 }

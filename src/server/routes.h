@@ -21,6 +21,9 @@
  *                             run and the briefing now served
  *   POST   /api/ai           one run of the AI queue (hubd_aiqueue_run, HUBD_AI_BUDGET_MS)
  *   DELETE /api/data         "delete everything" — a hook until the core has a purge command
+ *   /users/…, /ghost-users/…, /for-you/…   the per-user API (userapi.h): many users with
+ *                             database_url, the one user otherwise; these routes check keys
+ *                             themselves (hubd's or the user's own)
  * TODO(issue 13 item 4): the PWA's sync endpoints (pull changes since a cursor, push triage
  * actions and tip feedback) are rows of the route table in routes.c, each one core command
  * (readers for the pull, the writer for the push) once the triage state model has them.
@@ -62,6 +65,7 @@ typedef struct {
   unsigned cards_cache_ms;  /* a cards answer is reused this long unless the writer ran (0: off) */
   struct hubd_sched *sched; /* the scheduler (GET /api/jobs), or NULL */
   struct hubd_cards_cache *cache; /* made by hubd_routes_init */
+  struct hubd_users *users; /* many users on PostgreSQL (users.h), or NULL: single-user */
 } hubd_api;
 
 /* Prepares api's private state (the cards micro-cache). Returns 0, or -1 on OOM. */
@@ -94,10 +98,21 @@ int hubd_route_is_api(const char *path);
 /* Query argument lookup (raw, percent-encoded value or NULL), provided by http.c. */
 typedef const char *(*hubd_arg_fn)(void *ud, const char *name);
 
+/* What a request brings besides its body: method and raw path (the per-user routes read them),
+ * the SHA-256 of its Bearer value (NULL: none) and whether that is hubd's own key. */
+typedef struct {
+  const char *method, *path;
+  const unsigned char *bearer;
+  int admin;
+} hubd_req_info;
+
 /* Runs the route. Stores the JSON answer in *body (NULL only on OOM) and returns the HTTP
  * status. May block: on a reader, on the writer queue, or for a whole sync. */
-int hubd_route_run(hubd_api *api, const hubd_route *rt, hubd_arg_fn arg, void *arg_ud, const char *req_body,
-                   size_t req_len, char **body);
+int hubd_route_run(hubd_api *api, const hubd_route *rt, hubd_arg_fn arg, void *arg_ud, const hubd_req_info *info,
+                   const char *req_body, size_t req_len, char **body);
+
+/* One ingest now on the writer, answered with its run (POST /api/sync; 409 while one runs). */
+int hubd_api_sync(hubd_api *api, char **out);
 
 /* Classifies a core command for POST /api/call: 1 read-only (a reader may run it), 0 may write
  * (the writer runs it), -1 reserved to hubd (sync_* — hubd drives syncs itself). A request that

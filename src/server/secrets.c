@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sodium.h>
@@ -173,4 +174,15 @@ char *hubd_secret_open_file(const unsigned char key[32], const char *path, char 
 void hubd_secret_free(char *secret) {
   if (secret) sodium_memzero(secret, strlen(secret));
   free(secret);
+}
+
+int hubd_bearer_digest(const char *a, unsigned char d[32]) {
+  size_t n;
+  if (!a || strncasecmp(a, "Bearer ", 7) != 0) return 0;
+  a += 7;
+  while (*a == ' ') a++;
+  n = strlen(a);
+  if (n > HUBD_BEARER_MAX) n = HUBD_BEARER_MAX;
+  crypto_hash_sha256(d, (const unsigned char *)a, n);
+  return 1;
 }

@@ -40,6 +40,15 @@ char *hubd_secret_open(const unsigned char key[32], const char *sealed, size_t *
  * or NULL with a message in err. Free with hubd_secret_free. */
 char *hubd_secret_open_file(const unsigned char key[32], const char *path, char *err, size_t errlen);
 
+/* The SHA-256 of an Authorization header's Bearer value (scheme case-insensitive, spaces after it
+ * skipped, at most HUBD_BEARER_MAX bytes looked at) into d. Returns 1, or 0 when the header is
+ * missing or not Bearer. API keys — hubd's and each user's — are kept and compared as these
+ * digests (crypto_verify_32: constant time, equal lengths). */
+#ifndef HUBD_BEARER_MAX
+#define HUBD_BEARER_MAX 4096u
+#endif
+int hubd_bearer_digest(const char *authorization, unsigned char d[32]);
+
 /* Wipes and frees a clear secret. NULL is a no-op. */
 void hubd_secret_free(char *secret);
 

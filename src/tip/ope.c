@@ -338,7 +338,7 @@ cJSON *hub__tip_eval_cmd(hub *h, const cJSON *req) {
     if (!cJSON_IsString(csv)) return hub__error_json(HUB_E_BAD_REQUEST, "source \"obd\" needs the CSV text in \"csv\"");
     if (hub__ope_obd(csv->valuestring, strlen(csv->valuestring), pol->valuestring,
                      cJSON_IsNumber(pos) ? (int)hub__num_clamp(pos->valuedouble, 0, 1000000) : 0,
-                     cJSON_IsNumber(seed) && seed->valuedouble >= 0 ? (uint64_t)seed->valuedouble : 1,
+                     cJSON_IsNumber(seed) && seed->valuedouble >= 0 ? (uint64_t)hub__num_clamp(seed->valuedouble, 0, INT64_MAX) : 1,
                      cJSON_IsNumber(act) && act->valuedouble > 0 && act->valuedouble <= HUB_OPE_MAX_ACTIONS
                          ? (int)act->valuedouble : 0,
                      &o, err, sizeof err))

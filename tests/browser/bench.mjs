@@ -7,6 +7,11 @@
 //   warm start to first card with those 5,000 items in the database, service worker warm,
 //              median of 7: with the snapshot (web/snapshot.js) and without it; then to the live
 //              list, to the worker's ready, and the wasm compile inside that
+//   triage     with those 5,000 items: a key press (#, dismiss: the scenario's items are updated
+//              after "now", so a done one would come back at once) on the focused card until the list
+//              shows it gone (at once, ui/triage.js) and until the worker's answer is drawn
+//              (the triage command — its answer alone also given —, then first_screen and
+//              searches), p50 and p95 of 21
 // Prints "name value unit" lines.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
@@ -139,6 +144,26 @@ console.log(`warm_start_storage_open_ms ${m('snap', 'storage')} ms`);
 console.log(`cold_start_first_card_ms ${m('nosnap', 'first')} ms`);
 console.log(`cold_start_cards ${cards} count`);
 console.log(`cold_start_sw_controlled ${controlled ? 1 : 0} bool`);
+
+// triage action → list updated: # (dismiss) on the focused card, 21 times
+{
+  await page.evaluate(() => { performance.clearMeasures(); window.scrollTo(0, 0); });
+  await page.focus('#cards > li:first-child');
+  const N = 21;
+  for (let i = 0; i < N; i++) {
+    const key = await page.evaluate(() => document.activeElement?.closest('li.card')?.dataset.key);
+    await page.keyboard.press('#');
+    await page.waitForFunction((n) => performance.getEntriesByName('hub:triage-live').length >= n, i + 1, { timeout: 20000 });
+    if (await page.$(`#cards > li[data-key="${key}"]`)) throw new Error(`triage bench: ${key} still listed`);
+  }
+  const ms = await page.evaluate(() => ['hub:triage-list', 'hub:triage-live', 'hub:triage-answer'].map((n) => performance.getEntriesByName(n).map((e) => e.duration)));
+  const pct = (xs, p) => { const a = [...xs].sort((x, y) => x - y); return a[Math.min(a.length - 1, Math.floor(a.length * p))]; };
+  console.log(`triage_list_updated_p50_ms ${pct(ms[0], 0.5).toFixed(1)} ms`);
+  console.log(`triage_list_updated_p95_ms ${pct(ms[0], 0.95).toFixed(1)} ms`);
+  console.log(`triage_worker_answer_drawn_p50_ms ${pct(ms[1], 0.5).toFixed(1)} ms`);
+  console.log(`triage_worker_answer_drawn_p95_ms ${pct(ms[1], 0.95).toFixed(1)} ms`);
+  console.log(`triage_command_answer_p50_ms ${pct(ms[2], 0.5).toFixed(1)} ms`);
+}
 
 // reading the snapshot at page start: localStorage vs Cache API vs IndexedDB
 await page.goto(env.url + 'bench/index.html');

@@ -72,7 +72,7 @@ s.test('a refresh and ten reactions on the tip page', async () => {
   await page.waitForSelector('#run-summary:not([hidden])', { timeout: 30000 });
   // ten reactions over four days (the tip page's ?now= clock), so the charts have days to show
   const DAY = 86400000, t0 = Date.now();
-  const days = [[['d'], ['x'], ['+']], [['-'], ['d']], [['x'], ['s', '1'], ['+']], [['d'], ['-']]];
+  const days = [[['e'], ['#'], ['+']], [['-'], ['e']], [['#'], ['s', '1'], ['+']], [['e'], ['-']]];
   for (let i = 0; i < days.length; i++) {
     await page.goto(env.url + `tip.html?now=${t0 - (days.length - 1 - i) * DAY}`);
     await page.waitForSelector('#tip', { timeout: 20000 });
@@ -82,6 +82,7 @@ s.test('a refresh and ten reactions on the tip page', async () => {
       await page.waitForFunction((d) => { const t = document.querySelector('#tip'); return (t && t.dataset.decision !== d) || document.querySelector('#tip-empty'); }, before, { timeout: 10000 });
     }
   }
+  await page.keyboard.type('g');
   await page.keyboard.type('i');
   await page.waitForSelector('#cards > li[data-key]', { timeout: 20000 });
   await page.keyboard.type('g');
@@ -101,7 +102,7 @@ s.test('events: a sync from the console streams into the core\'s ring', async ()
   s.check(seqs.length > 0 && seqs[0] >= ev.last - 1, `newest first: ${seqs[0]} vs last ${ev.last}`);
   // the page's rows are exactly the core's events, newest first (events after the page read them may be newer)
   const coreSeqs = ev.events.map((e) => e.seq).reverse().filter((q) => q <= seqs[0]);
-  s.check(JSON.stringify(seqs.slice(0, 100)) === JSON.stringify(coreSeqs.slice(0, 100)), 'the rows are the core\'s events');
+  s.check(JSON.stringify(seqs.slice(0, 100)) === JSON.stringify(coreSeqs.slice(0, 100)), 'the rows are the core\'s events', `page ${seqs.slice(0, 8)} … core ${coreSeqs.slice(0, 8)}`);
   const runs = await call({ cmd: 'runs', limit: 1 });
   const req = ev.events.filter((e) => e.kind === 'sync.request').length, ans = ev.events.filter((e) => e.kind === 'sync.answer');
   s.check(req > 0 && req === ans.length && req === runs.runs[0].requests, `every request and answer of the run (${req}, ${ans.length}, ${runs.runs[0].requests})`);

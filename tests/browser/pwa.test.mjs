@@ -125,40 +125,41 @@ s.test('hostile title renders as text and runs nothing', async () => {
   s.check(pageErrors.length === 0, `no page errors (${pageErrors.join(' | ')})`);
 });
 
-s.test('filter by source: good first issues only, remembered, keyboard', async () => {
+s.test('source tabs (saved searches): good first issues only, remembered, keyboard', async () => {
+  const tab = (name) => `#tabs [role=tab][data-name="${name}"]`;
   const gfiReasons = () => page.$$eval('#cards > li[data-key]', (els) => els.map((li) =>
     [...li.querySelectorAll('.chip-reason')].some((c) => c.classList.contains('chip-gfi'))));
   const all = await cardKeys();
-  s.check(await page.isVisible('#filter') && await page.getAttribute('#from-all', 'aria-selected') === 'true', 'the filter shows, All chosen');
+  s.check(await page.isVisible('#tabs') && await page.getAttribute(tab('Inbox'), 'aria-selected') === 'true', 'the tabs show, Inbox chosen');
   s.check((await gfiReasons()).some((g) => !g), 'All has cards without a good-first reason');
-  await page.click('#from-gfi');
-  await page.waitForFunction(() => document.querySelector('#card-panel').getAttribute('aria-labelledby') === 'from-gfi' &&
+  await page.click(tab('Good first'));
+  await page.waitForFunction(() => document.querySelector('#card-panel').getAttribute('aria-labelledby') === document.querySelector('#tabs [data-name="Good first"]').id &&
     document.querySelectorAll('#cards > li[data-key]').length > 0 &&
     [...document.querySelectorAll('#cards > li[data-key]')].every((li) => li.querySelector('.chip-gfi')));
   const only = await gfiReasons();
   s.check(only.length > 0 && only.every(Boolean), `Good first issues shows only cards with a good-first reason (${only.length})`);
   s.check(only.length < all.length, `fewer cards than All (${only.length} of ${all.length})`);
-  const count = (await page.textContent('#from-gfi .seg-count')).trim();
+  const count = (await page.textContent(`${tab('Good first')} .seg-count`)).trim();
   s.check(count === String(only.length), `the tab counts its cards (${count})`);
   await page.reload();
   await waitBoot();
   await page.waitForFunction(() => document.querySelectorAll('#cards > li[data-key]').length > 0);
-  s.check(await page.getAttribute('#from-gfi', 'aria-selected') === 'true', 'the choice is remembered across a reload');
+  s.check(await page.getAttribute(tab('Good first'), 'aria-selected') === 'true', 'the choice is remembered across a reload');
   s.check((await gfiReasons()).every(Boolean), 'still only good-first issues after the reload');
-  await page.focus('#from-gfi');
+  await page.focus(tab('Good first'));
   await page.keyboard.press('Home');
   await page.waitForFunction((n) => document.querySelectorAll('#cards > li[data-key]').length === n, all.length);
-  s.check(await page.getAttribute('#from-all', 'aria-selected') === 'true' &&
-    await page.evaluate(() => document.activeElement?.id) === 'from-all', 'Home picks All from the keyboard');
+  s.check(await page.getAttribute(tab('Inbox'), 'aria-selected') === 'true' &&
+    await page.evaluate(() => document.activeElement?.dataset.name) === 'Inbox', 'Home picks Inbox from the keyboard');
   s.check(JSON.stringify(await cardKeys()) === JSON.stringify(all), 'All shows every card again, same order');
-  await page.keyboard.press('ArrowLeft'); /* wraps to the last tab */
-  await page.keyboard.press('ArrowLeft'); /* tangled: nothing configured */
+  await page.keyboard.press('ArrowRight'); /* GitHub */
+  await page.keyboard.press('ArrowRight'); /* tangled: nothing configured */
   await page.waitForSelector('#empty:not([hidden])');
   const empty = await page.textContent('#empty');
   s.check(/Nothing from tangled/.test(empty) && /Settings/.test(empty), `an empty source says so: "${empty}"`);
   await page.click('#empty button:has-text("Show all")');
   await page.waitForFunction((n) => document.querySelectorAll('#cards > li[data-key]').length === n, all.length);
-  s.check(await page.getAttribute('#from-all', 'aria-selected') === 'true', 'Show all goes back to All');
+  s.check(await page.getAttribute(tab('Inbox'), 'aria-selected') === 'true', 'Show all goes back to the Inbox');
   s.check(pageErrors.length === 0, `no page errors (${pageErrors.join(' | ')})`);
 });
 

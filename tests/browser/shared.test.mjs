@@ -224,13 +224,13 @@ s.test('snapshot: cards before the worker is ready, then the live list in place'
   const t1 = Date.now();
   await page.click('#refresh');
   await refreshed(page);
-  const gfiCount = (await page.textContent('#from-gfi .seg-count')).trim();
+  const gfiCount = (await page.textContent('#tabs [data-name="Good first"] .seg-count')).trim();
   const open = (await page.textContent('#stats .stat-num')).trim();
   await page.waitForFunction((t) => JSON.parse(localStorage.getItem('hub.snapshot') || 'null')?.at >= t, t1, { timeout: 10000 });
   await held();
   await page.reload();
   await page.waitForFunction(() => document.querySelectorAll('#cards > li[data-key]').length > 0, null, { timeout: 10000 });
-  const gfiEarly = (await page.textContent('#from-gfi .seg-count')).trim();
+  const gfiEarly = (await page.textContent('#tabs [data-name="Good first"] .seg-count')).trim();
   const openEarly = (await page.textContent('#stats .stat-num')).trim();
   s.check(Number(gfiCount) > 0 && gfiEarly === gfiCount && openEarly === open,
     `after a change the reload shows the changed data at once (good-first ${gfiEarly}, open ${openEarly})`);

@@ -73,7 +73,7 @@ async function openTip(query = '') {
   return shown();
 }
 
-/* Reacts with a key ('d', 'x', '+', '-', or 's' then a preset digit) and waits for what comes next. */
+/* Reacts with a key ('e', '#', '+', '-', or 's' then a preset digit) and waits for what comes next. */
 async function react(keys) {
   const before = await shown();
   for (const k of keys) await page.keyboard.type(k);
@@ -148,7 +148,7 @@ let doneKey = '', dismissedKey = '';
 s.test('done and dismiss take the item out; the next tip comes at once', async () => {
   let t = await shown();
   doneKey = t.key;
-  t = await react(['d']);
+  t = await react(['e']);
   s.check(t.key && t.key !== doneKey, 'done: a different tip appears');
   const after = [];
   for (let i = 0; i < 12; i++) { after.push(t.key); t = await react(['-']); }
@@ -214,7 +214,7 @@ s.test('snooze 1 h, work through the rest to inbox zero, the snoozed item return
   t = await react(['s', '1']);
   s.check(t.key !== snoozed, 'snooze: a different tip appears');
   const drained = [];
-  for (let i = 0; i < 60 && t.key; i++) { drained.push(t.key); t = await react(['x']); }
+  for (let i = 0; i < 60 && t.key; i++) { drained.push(t.key); t = await react(['#']); }
   s.check(t.empty === true, `inbox zero after dismissing ${drained.length} tips`);
   s.check(!drained.includes(snoozed) && !drained.includes(doneKey) && !drained.includes(dismissedKey),
     'neither the snoozed, the done nor the dismissed item came back');
@@ -227,7 +227,7 @@ s.test('snooze 1 h, work through the rest to inbox zero, the snoozed item return
 
   const later = await openTip(`?now=${Date.now() + 2 * 3600 * 1000}`);
   s.check(later.key === snoozed, `two hours later the snoozed item is back (${later.key})`);
-  const gone = await react(['x']);
+  const gone = await react(['#']);
   s.check(gone.empty === true && gone.next === '', 'dismissed too: inbox zero, nothing left to return');
 });
 
@@ -238,7 +238,8 @@ s.test('hostile title: text only, no markup, no dialog', async () => {
   s.check(pageErrors.length === 0, `no page errors (${pageErrors.join(' | ')})`);
 });
 
-s.test('the way back: "i" returns to the list, which shares the tip page\'s reactions', async () => {
+s.test('the way back: "g i" returns to the list, which shares the tip page\'s reactions', async () => {
+  await page.keyboard.type('g');
   await page.keyboard.type('i');
   await page.waitForURL((u) => !/tip\.html/.test(String(u)), { timeout: 10000 });
   await page.waitForSelector('#boot', { state: 'hidden', timeout: 20000 });

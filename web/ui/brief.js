@@ -99,7 +99,10 @@ export class Briefing {
   render(b) {
     const sections = (Array.isArray(b?.sections) ? b.sections : []).filter((x) => x && Array.isArray(x.items));
     if (!b || !sections.length) { this.el.hidden = true; replace(this.el); return; }
-    const folded = read(FOLD_KEY) === '1';
+    /* folded unless unfolded on this device before; at first folded on a phone, where the
+     * cards must start above the fold */
+    const stored = read(FOLD_KEY);
+    const folded = stored === null ? !!globalThis.matchMedia?.('(max-width: 640px)').matches : stored === '1';
     const llm = b.source === 'llm';
     const model = typeof b.model === 'string' ? b.model.slice(0, 60) : 'an LLM';
     const mark = llm ? `Written by ${model} at ${time(b.at)}` : 'Assembled on this device';

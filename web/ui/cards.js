@@ -5,12 +5,17 @@
  * keeps its element (untouched when what it shows is the same, rebuilt in the same spot when not),
  * so the live list replaces the first-paint snapshot without a jump, and focus, selection and
  * expanded cards stay. The first FIRST cards are placed at once, the rest in the next frame.
- * A card expands on click (or Enter / x) into its details and body; "why" shows the score's
- * factors. Details are fetched once per card and per list version (ui/detail.js builds them).
- * Selection is a roving tabindex so j / k and Tab both work.
+ * A card opens on click (or o / Enter, ui/keys.js) into its details and body, which marks it
+ * read (opts.onOpen); Esc closes it. "why" shows the score's factors. Details are fetched once
+ * per card and per list version (ui/detail.js builds them). The focused card is a roving
+ * tabindex so j / k and Tab both work; when it leaves the list (done, snoozed…), focus moves to
+ * the card that took its place. Each card carries its triage buttons (Done, Snooze, Save,
+ * Read, Mute, Dismiss, with labels; opts.onAct does the work, ui/triage.js), a checkbox for
+ * bulk actions (opts.isChecked / opts.onCheck), its triage state (saved, snoozed until,
+ * done, muted) and what GitHub has not been told yet or refused (card.outbox).
  */
 import { h, replace, safeHttpUrl, extLink } from './dom.js';
-import { ago, count, factor, fullDate, reasonWords, reasonUrgent, reasonGoodFirst, reasonYours, reasonBase } from './format.js';
+import { ago, count, factor, fullDate, when, reasonWords, reasonUrgent, reasonGoodFirst, reasonYours, reasonBase } from './format.js';
 import { renderDetail, renderFactors } from './detail.js';
 import * as icons from './icons.js';
 
@@ -35,12 +40,39 @@ function norm(s) {
   return String(s).toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
 }
 
+/* The triage buttons of a card: [act, label, key, icon, label when the state is on]. */
+const ACTS = [
+  ['done', 'Done', 'e', () => icons.check()],
+  ['snooze', 'Snooze', 's', () => icons.clock()],
+  ['save', 'Save', '*', (on) => icons.star(on), 'Saved'],
+  ['read', 'Read', 'm', (on) => icons.envelope(on), 'Unread'],
+  ['mute', 'Mute', 'M', () => icons.mute()],
+  ['dismiss', 'Dismiss', '#', () => icons.dismiss()],
+];
+
+/* What the outbox says on a card: pending (GitHub not told yet; with an error, a retry
+ * follows) or dropped (GitHub refused or the thread is gone; the note says which). */
+function outboxChip(o) {
+  if (!o || typeof o.state !== 'string') return null;
+  const note = typeof o.note === 'string' ? o.note.slice(0, 200) : '';
+  if (o.state === 'pending' && !note) return h('span', { class: 'chip chip-outbox', text: 'GitHub not told yet', title: 'Sent at the next refresh' });
+  if (o.state === 'pending') return h('span', { class: 'chip chip-outbox is-failed', text: 'GitHub not told yet: ' + note, title: `Failed: ${note}. Retried at the next refresh.` });
+  return h('span', { class: 'chip chip-outbox is-failed', text: /^GitHub\b/.test(note) ? note : 'GitHub: ' + note, title: note });
+}
+
 export class CardList {
-  /* hub: HubClient; listEl: the <ol>; opts.user(): the configured GitHub login. */
+  /* hub: HubClient; listEl: the <ol>; opts: {user() the configured GitHub login,
+   * onOpen(card) a card was opened, onAct(act, key, button) a triage button was pressed,
+   * isChecked(key) / onCheck(key, on) the bulk selection}. */
   constructor(hub, listEl, opts = {}) {
     this.hub = hub;
     this.listEl = listEl;
     this.user = opts.user || (() => '');
+    this.onOpen = opts.onOpen || (() => {});
+    this.onAct = opts.onAct || (() => {});
+    this.isChecked = opts.isChecked || (() => false);
+    this.onCheck = opts.onCheck || (() => {});
+    this.selIndex = 0;
     this.cards = [];
     this.items = new Map();      /* key → {li, card, i, sig} */
     this.details = new Map();    /* key → Promise<detailed card> */
@@ -49,6 +81,11 @@ export class CardList {
     this.selected = null;
     this.gen = 0;
     listEl.addEventListener('click', (e) => this.onClick(e));
+    listEl.addEventListener('change', (e) => {
+      const box = e.target.closest('input.card-check');
+      const li = box && box.closest('li.card');
+      if (li) { this.select(li.dataset.key, false); this.onCheck(li.dataset.key, box.checked); }
+    });
     listEl.addEventListener('keydown', (e) => this.onKey(e));
     listEl.addEventListener('focusin', (e) => {
       const li = e.target.closest('li.card');
@@ -90,7 +127,8 @@ export class CardList {
       for (const it of old.values()) it.li.remove();
       while (this.listEl.children.length > this.items.size) this.listEl.lastElementChild.remove();
       this.cards = [...this.items.values()].map((it) => it.card);
-      if (!this.items.has(this.selected)) this.selected = this.cards[0]?.key ?? null;
+      /* the focused card left the list: the one that took its place (or the last) */
+      if (!this.items.has(this.selected)) this.selected = this.cards[Math.min(this.selIndex, this.cards.length - 1)]?.key ?? null;
       for (const key of [...this.expanded]) if (this.items.has(key)) this.openDetail(key); else this.expanded.delete(key);
       for (const key of [...this.why]) if (this.items.has(key)) this.openWhy(key); else this.why.delete(key);
       this.select(this.selected, hadFocus && !this.listEl.contains(document.activeElement));
@@ -131,13 +169,39 @@ export class CardList {
     const titleEl = h('h2', { class: 'card-title' },
       extLink(url, { class: 'card-link', tabindex: '-1' }, title));
 
+    const states = [
+      c.saved ? h('span', { class: 'chip chip-state chip-saved' }, icons.star(true), 'Saved') : null,
+      Number.isFinite(c.snoozed_until) ? h('span', { class: 'chip chip-state', title: 'Snoozed until ' + new Date(c.snoozed_until).toLocaleString(), text: 'Snoozed until ' + when(c.snoozed_until) }) : null,
+      c.done ? h('span', { class: 'chip chip-state', text: 'Done' }) : null,
+      c.muted ? h('span', { class: 'chip chip-state', text: 'Muted' }) : null,
+      c.dismissed ? h('span', { class: 'chip chip-state', text: 'Dismissed' }) : null,
+      outboxChip(c.outbox),
+    ].filter(Boolean);
+    const on = { save: !!c.saved, read: !c.unread };
+    const actions = h('div', { class: 'card-actions', role: 'group', 'aria-label': 'Triage' }, ACTS.map(([act, label, key, icon, onLabel]) => {
+      const lit = !!on[act];
+      const words = lit && onLabel ? (act === 'read' ? 'Mark unread' : onLabel) : (act === 'read' ? 'Mark read' : label);
+      return h('button', {
+        type: 'button', class: ['act', 'act-' + act, lit && 'is-on'], tabindex: '-1', dataset: { act },
+        'aria-keyshortcuts': key, title: `${words} (${key})`, 'aria-pressed': act === 'save' ? String(lit) : null,
+      }, icon(lit), act === 'read'
+        ? h('span', { class: 'act-label' }, h('span', { class: 'act-long', text: lit ? 'Mark unread' : 'Mark read' }), h('span', { class: 'act-short', text: lit ? 'Unread' : 'Read' }))
+        : h('span', { class: 'act-label', text: lit && onLabel ? onLabel : label }));
+    }));
+    const check = h('input', {
+      type: 'checkbox', class: 'card-check', tabindex: '-1', 'aria-label': 'Select: ' + title.slice(0, 120),
+    });
+    check.checked = !!this.isChecked(c.key);
+
     const li = h('li', {
-      class: ['card', c.unread && 'is-unread', closed && 'is-closed'],
-      tabindex: '-1', dataset: { key: c.key }, 'aria-label': `${c.unread ? 'Unread. ' : ''}${title}, ${repoRef}`,
+      class: ['card', c.unread && 'is-unread', closed && 'is-closed', check.checked && 'is-checked'],
+      tabindex: '-1', dataset: { key: c.key },
+      'aria-label': `${c.unread ? 'Unread. ' : ''}${c.saved ? 'Saved. ' : ''}${title}, ${repoRef}`,
     },
       h('div', { class: 'card-row' },
-        h('span', { class: ['kind', isPull ? 'kind-pull' : 'kind-issue', closed && 'kind-closed'], title: kindLabel },
-          isPull ? icons.pull(kindLabel) : icons.issue(kindLabel)),
+        h('div', { class: 'card-lead' }, check,
+          h('span', { class: ['kind', isPull ? 'kind-pull' : 'kind-issue', closed && 'kind-closed'], title: kindLabel },
+            isPull ? icons.pull(kindLabel) : icons.issue(kindLabel))),
         h('div', { class: 'card-main' },
           h('div', { class: 'card-top' },
             tangled ? h('span', { class: 'chip chip-source', text: 'tangled', title: 'From tangled.org' }) : null,
@@ -149,8 +213,10 @@ export class CardList {
             labels.length ? h('span', { class: 'labels' }, labels) : null,
             h('span', { class: 'meta-item', title: 'Updated ' + fullDate(c.updated_at), text: ago(c.updated_at) }),
             h('span', { class: 'meta-item', title: `${count(c.comments)} comments` }, icons.comment(), count(c.comments)),
-            h('span', { class: 'meta-item', title: `${count(c.reactions)} reactions` }, icons.reaction(), count(c.reactions)))),
+            h('span', { class: 'meta-item', title: `${count(c.reactions)} reactions` }, icons.reaction(), count(c.reactions))),
+          states.length ? h('div', { class: 'card-states' }, states) : null),
         h('div', { class: 'card-side' }, whyBtn, moreBtn)),
+      actions,
       h('div', { class: 'card-why', hidden: true }),
       h('div', { class: 'card-detail', hidden: true }));
     return li;
@@ -162,8 +228,15 @@ export class CardList {
     const key = li.dataset.key;
     this.select(key, false);
     const btn = e.target.closest('button[data-act]');
-    if (btn) { e.preventDefault(); btn.dataset.act === 'why' ? this.toggleWhy(key) : this.toggleDetail(key); return; }
-    if (e.target.closest('a, .card-detail, .card-why')) return;
+    if (btn) {
+      e.preventDefault();
+      const act = btn.dataset.act;
+      if (act === 'why') this.toggleWhy(key);
+      else if (act === 'more') this.toggleDetail(key);
+      else this.onAct(act, key, btn);
+      return;
+    }
+    if (e.target.closest('a, input, .card-actions, .card-detail, .card-why')) return;
     if (window.getSelection()?.toString()) return; /* let people select text */
     this.toggleDetail(key);
   }
@@ -172,10 +245,9 @@ export class CardList {
     if (e.target.closest('.card-detail a')) return;
     const li = e.target.closest('li.card');
     if (!li || e.target !== li || e.altKey || e.ctrlKey || e.metaKey) return;
-    if (e.key === 'Enter' || e.key === ' ' || e.key === 'x') { e.preventDefault(); this.toggleDetail(li.dataset.key); }
+    if (e.key === ' ') { e.preventDefault(); this.toggleDetail(li.dataset.key); }
     else if (e.key === 'ArrowDown') { e.preventDefault(); this.move(1); }
     else if (e.key === 'ArrowUp') { e.preventDefault(); this.move(-1); }
-    else if (e.key === 'w') { e.preventDefault(); this.toggleWhy(li.dataset.key); }
   }
 
   /* Makes key the selected card (roving tabindex); focus: move keyboard focus too. */
@@ -185,6 +257,7 @@ export class CardList {
     if (prev && prev !== next) { setTabbable(prev.li, false); prev.li.classList.remove('is-selected'); }
     if (!next) { this.selected = null; return; }
     this.selected = key;
+    this.selIndex = next.i;
     setTabbable(next.li, true);
     next.li.classList.add('is-selected');
     if (focus) {
@@ -202,14 +275,87 @@ export class CardList {
     if (this.items.has(this.cards[i].key)) this.select(this.cards[i].key, true); /* placed yet */
   }
 
-  /* Opens the selected card's URL in a new tab (o). */
-  openSelected() {
+  /* Opens the selected card's URL in a new tab (O). */
+  openLink() {
     const it = this.items.get(this.selected);
     const url = it && safeHttpUrl(it.card.url, true);
     if (url) window.open(url, '_blank', 'noopener,noreferrer');
   }
 
-  toggleSelected() { if (this.selected) this.toggleDetail(this.selected); }
+  /* The focused card ({key, card, li}) or null. */
+  current() {
+    const it = this.items.get(this.selected);
+    return it ? { key: this.selected, card: it.card, li: it.li } : null;
+  }
+
+  /* The keys shown, in order. */
+  keys() { return this.cards.map((c) => c.key); }
+
+  /* The card shown under key, or undefined. */
+  card(key) { return this.items.get(key)?.card; }
+
+  /* Opens the focused card (o / Enter); focus stays on it. */
+  openSelected() {
+    if (!this.selected) return;
+    if (!this.expanded.has(this.selected)) this.toggleDetail(this.selected);
+    this.select(this.selected, true);
+  }
+
+  /* Closes the focused card (Esc). Returns false when it was not open. */
+  closeSelected() {
+    if (!this.selected || !this.expanded.has(this.selected)) return false;
+    this.closeDetail(this.selected);
+    this.select(this.selected, true);
+    return true;
+  }
+
+  toggleWhySelected() { if (this.selected) this.toggleWhy(this.selected); }
+
+  /* Shows the checkbox of key as on or off. */
+  setChecked(key, on) {
+    const it = this.items.get(key);
+    if (!it) return;
+    it.li.querySelector('input.card-check').checked = on;
+    it.li.classList.toggle('is-checked', on);
+  }
+
+  /* Optimistic triage, before the worker answers: cards whose key is in gone leave the list
+   * (focus moves to the card that takes the place of the focused one); patch(card) returns the
+   * new card for the others (the same object when unchanged), drawn again in place. The next
+   * render() brings the truth. */
+  applyLocal(gone, patch) {
+    const hadFocus = this.listEl.contains(document.activeElement);
+    const next = [];
+    const changed = new Set();
+    for (const c of this.cards) {
+      if (gone.has(c.key)) continue;
+      const p = patch ? patch(c) : c;
+      if (p !== c) changed.add(c.key);
+      next.push(p);
+    }
+    const at = this.items.get(this.selected);
+    for (const key of gone) {
+      const it = this.items.get(key);
+      if (it) { it.li.remove(); this.items.delete(key); this.expanded.delete(key); this.why.delete(key); }
+    }
+    this.cards = next;
+    next.forEach((c, i) => {
+      const it = this.items.get(c.key);
+      if (!it) return;
+      it.i = i;
+      if (!changed.has(c.key)) return;
+      const sig = signature(c);
+      if (sig !== it.sig) {
+        const li = this.cardEl(c);
+        it.li.replaceWith(li);
+        Object.assign(it, { li, card: c, sig });
+        if (this.expanded.has(c.key)) this.openDetail(c.key);
+        if (this.why.has(c.key)) this.openWhy(c.key);
+      }
+    });
+    if (at && gone.has(this.selected)) this.selected = next[Math.min(this.selIndex, next.length - 1)]?.key ?? null;
+    this.select(this.selected, hadFocus && !this.listEl.contains(document.activeElement));
+  }
 
   fetchDetail(key) {
     if (!this.details.has(key)) {
@@ -221,7 +367,11 @@ export class CardList {
   }
 
   toggleDetail(key) {
-    if (this.expanded.has(key)) this.closeDetail(key); else { this.expanded.add(key); this.openDetail(key); }
+    if (this.expanded.has(key)) { this.closeDetail(key); return; }
+    this.expanded.add(key);
+    this.openDetail(key);
+    const card = this.items.get(key)?.card;
+    if (card) this.onOpen(card);
   }
 
   closeDetail(key) {
@@ -280,5 +430,5 @@ export class CardList {
 /* Only the selected card and its own controls are in the Tab order. */
 function setTabbable(li, on) {
   li.tabIndex = on ? 0 : -1;
-  for (const el of li.querySelectorAll('.card-row a, .card-row button')) el.tabIndex = on ? 0 : -1;
+  for (const el of li.querySelectorAll('.card-row a, .card-row button, .card-row input, .card-actions button')) el.tabIndex = on ? 0 : -1;
 }

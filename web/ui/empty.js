@@ -3,7 +3,8 @@
  *
  * Three cases: nothing configured yet (point at Settings), a demo server (offer Refresh
  * at once), and configured but empty (Refresh, or all done). With a source filter on
- * (ctx.from other than 'all'), it says that this source has nothing and offers Show all.
+ * (ctx.from other than 'all'), it says that this source has nothing and offers Show all; with
+ * another search or tab (ctx.search: its name or text), that nothing matches it.
  */
 import { h, replace } from './dom.js';
 import * as icons from './icons.js';
@@ -18,14 +19,18 @@ const FILTERED = {
     'Add a list or a search in Settings, then Refresh.'],
 };
 
-/* el: the empty-state container; ctx: {demo, configured, synced, from, sourceSet};
+/* el: the empty-state container; ctx: {demo, configured, synced, from, sourceSet, search};
  * act: {refresh(), settings(), all()}. */
 export function renderEmpty(el, ctx, act) {
   let title, text, buttons;
   const refresh = h('button', { type: 'button', class: 'btn btn-primary', on: { click: act.refresh } }, icons.refresh(), h('span', { text: 'Refresh' }));
   const settings = h('button', { type: 'button', class: 'btn', on: { click: act.settings } }, icons.gear(), h('span', { text: 'Settings' }));
   const filtered = FILTERED[ctx.from];
-  if (filtered) {
+  if (ctx.search) {
+    title = `Nothing in “${String(ctx.search).slice(0, 80)}”`;
+    text = 'No card matches this search right now.';
+    buttons = [h('button', { type: 'button', class: 'btn', on: { click: act.all }, text: 'Show the inbox' })];
+  } else if (filtered) {
     title = filtered[0];
     text = ctx.sourceSet ? filtered[1] : filtered[2];
     const all = h('button', { type: 'button', class: 'btn', on: { click: act.all }, text: 'Show all' });

@@ -55,3 +55,30 @@ export const inbox = () => icon(null,
 export const offline = () => icon(null,
   s('path', { d: 'M2 2l12 12M5.2 8.6a4 4 0 0 1 2-.9M3 6.4A7 7 0 0 1 5 5.1M8.5 5.1A7 7 0 0 1 13 6.4M10.8 8.6a4 4 0 0 0-.6-.4' }),
   s('circle', { cx: 8, cy: 11.5, r: .75, fill: 'currentColor', stroke: 'none' }));
+
+/* triage: done, snooze, save, read, mute, dismiss, undo, search */
+export const check = () => icon(null, s('path', { d: 'M3 8.5 6.5 12 13 4.5' }));
+
+export const clock = () => icon(null,
+  s('circle', { cx: 8, cy: 8, r: 6.25 }),
+  s('path', { d: 'M8 4.5V8l2.5 1.5' }));
+
+export const star = (filled) => icon(null,
+  s('path', { d: 'M8 1.9l1.85 3.9 4.25.55-3.1 2.95.8 4.2L8 11.45 4.2 13.5l.8-4.2-3.1-2.95 4.25-.55z', fill: filled ? 'currentColor' : 'none' }));
+
+export const envelope = (open) => icon(null, open
+  ? s('path', { d: 'M2.25 6.5 8 2.75l5.75 3.75v6.75H2.25zM2.25 6.5 8 10l5.75-3.5' })
+  : s('path', { d: 'M2.25 3.75h11.5v8.5H2.25zM2.25 4.25 8 8.75l5.75-4.5' }));
+
+export const mute = () => icon(null,
+  s('path', { d: 'M6.5 3.2A3.5 3.5 0 0 1 11.5 6.5v2.75l1.25 2H4.6M4.5 6.5v2.75l-1.25 2M6.75 13.25h2.5M2 2l12 12' }));
+
+export const dismiss = () => icon(null, s('path', { d: 'M4 4l8 8M12 4l-8 8' }));
+
+export const undo = () => icon(null,
+  s('path', { d: 'M5.5 3 2.75 5.75 5.5 8.5' }),
+  s('path', { d: 'M2.75 5.75h6.5a3.75 3.75 0 0 1 0 7.5H6.5' }));
+
+export const search = () => icon(null,
+  s('circle', { cx: 7, cy: 7, r: 4.25 }),
+  s('path', { d: 'M10.25 10.25 13.5 13.5' }));

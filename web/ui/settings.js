@@ -1,6 +1,11 @@
 /*
- * ui/settings.js — the Settings dialog: GitHub username, token, API base URL, and the
- * other sources (tangled handle and repos, backlink index, good-first-issue list and search).
+ * ui/settings.js — the Settings dialog: GitHub username, token, API base URL, the other
+ * sources (tangled handle and repos, backlink index, good-first-issue list and search), the
+ * triage auto-rules and the outbox to GitHub.
+ *
+ * The auto-rules are the core's settings of owner "triage" (meta.settings: each with its help
+ * words; a yes/no one is a checkbox), so a rule the core adds shows here without a change.
+ * The outbox section lists what GitHub is still to be told (ui/outbox.js), read on each open.
  *
  * The token is write-only: the field never shows it, only whether one is set; an empty
  * field keeps the stored token, "Forget token" clears it. Every URL is checked the way
@@ -8,6 +13,7 @@
  * sent. Only fields that changed are sent; an emptied field clears its setting.
  */
 import { h, replace } from './dom.js';
+import { renderOutbox } from './outbox.js';
 
 export class SettingsDialog {
   /* hub: HubClient; dialog: the <dialog> from index.html; defaults: hub.ready.defaults;
@@ -30,6 +36,9 @@ export class SettingsDialog {
       gfi_awesome_url: field('gfi_awesome_url'),
       gfi_query: field('gfi_query'),
     };
+    this.rules = new Map();     /* setting key → checkbox */
+    this.rulesEl = dialog.querySelector('[data-rules]');
+    this.outboxEl = dialog.querySelector('[data-outbox]');
     this.tokenState = dialog.querySelector('[data-token-state]');
     this.forget = dialog.querySelector('[data-forget-token]');
     this.apiNote = dialog.querySelector('[data-api-note]');
@@ -54,6 +63,7 @@ export class SettingsDialog {
       this.more[k].value = str(this.settings[k]);
     }
     this.more.tangled_repos.value = repoList(this.settings.tangled_repos).join('\n');
+    for (const [k, box] of this.rules) box.checked = this.settings[k] === true;
     this.showTokenState();
     this.showApiNote();
   }
@@ -71,6 +81,29 @@ export class SettingsDialog {
     replace(this.apiNote, 'The token is only ever sent to ', h('code', { text: base.slice(0, 200) }), '.');
   }
 
+  /* meta: the core's meta answer; builds the auto-rules from its settings of owner "triage". */
+  setMeta(meta) {
+    const rules = (Array.isArray(meta?.settings) ? meta.settings : []).filter((x) => x.owner === 'triage' && x.kind === 'bool');
+    this.rules.clear();
+    replace(this.rulesEl, rules.map((r) => {
+      const box = h('input', { type: 'checkbox', name: r.key });
+      box.checked = this.settings?.[r.key] === true;
+      this.rules.set(r.key, box);
+      const words = String(r.help || r.key);
+      return h('label', { class: 'check-field' }, box, h('span', { text: words.charAt(0).toUpperCase() + words.slice(1) }));
+    }));
+    this.rulesEl.closest('fieldset').hidden = rules.length === 0;
+  }
+
+  async showOutbox() {
+    renderOutbox(this.outboxEl, null);
+    try {
+      renderOutbox(this.outboxEl, await this.hub.call({ cmd: 'outbox', limit: 50 }));
+    } catch (err) {
+      renderOutbox(this.outboxEl, null, err?.message ?? err);
+    }
+  }
+
   get isOpen() { return this.dialog.open; }
 
   open() {
@@ -79,6 +112,7 @@ export class SettingsDialog {
     this.status.className = 'form-status';
     this.dialog.showModal();
     (this.user.value ? this.token : this.user).focus();
+    this.showOutbox();
   }
 
   close() { if (this.dialog.open) this.dialog.close(); }
@@ -117,6 +151,7 @@ export class SettingsDialog {
 
     for (const k of ['tangled_backlinks', 'gfi_awesome_url']) put(k, text(k));
     put('gfi_query', text('gfi_query').replace(/\s+/g, ' '));
+    for (const [k, box] of this.rules) if (box.checked !== (cur[k] === true)) out[k] = box.checked;
     return out;
   }
 

@@ -78,9 +78,9 @@ export class TipView {
       'aria-expanded': 'false', 'aria-controls': 'snooze-menu', dataset: { act: 'snooze' },
     });
     const actions = h('div', { class: 'tip-actions', role: 'group', 'aria-label': 'Reactions' },
-      btn('tbtn-done', 'Done', 'd', this.on.done, { dataset: { act: 'done' } }),
+      btn('tbtn-done', 'Done', 'e', this.on.done, { dataset: { act: 'done' } }),
       this.snoozeBtn,
-      btn('tbtn-dismiss', 'Dismiss', 'x', this.on.dismiss, { dataset: { act: 'dismiss' } }));
+      btn('tbtn-dismiss', 'Dismiss', '#', this.on.dismiss, { dataset: { act: 'dismiss' } }));
 
     this.menu = h('div', { class: 'snooze-menu', id: 'snooze-menu', role: 'group', 'aria-label': 'Snooze until', hidden: true },
       presets.map((p) => h('button', {
