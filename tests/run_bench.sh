@@ -97,7 +97,7 @@ sed -n '/^simulator family/,$p' $B/out/bandit-native.txt
 echo
 # module size: what a browser downloads, raw and as a server would compress it
 raw() { stat -c %s "$1"; }
-gz() { gzip -9 -c "$1" | wc -c; }
+gz() { gzip -9 -n -c "$1" | wc -c; }
 br() { if command -v brotli >/dev/null 2>&1; then brotli -q 11 -c "$1" | wc -c; else echo "-"; fi; }
 GZ=$(gz $B/wasm/hub.wasm)
 echo "| wasm module      | raw bytes | gzip -9 bytes | brotli -q 11 bytes |"
@@ -111,11 +111,11 @@ fi
 if [ "$GZ" -le 300000 ]; then echo "hub.wasm gzip -9: $GZ bytes, within the 300 KB goal"; else echo "hub.wasm gzip -9: $GZ bytes, OVER the 300 KB goal"; fi
 echo
 # what each route of issue 9 item 8 saved, measured one after the other (tests/wasm_routes.txt)
-echo "| hub.wasm, route by route (recorded)                          | raw bytes | gzip -9 | brotli -q 11 | gzip -9 saved  |"
-echo "|--------------------------------------------------------------|-----------|---------|--------------|----------------|"
+echo "| hub.wasm, route by route (recorded)                                         | raw bytes | gzip -9 | brotli -q 11 | gzip -9 saved    |"
+echo "|-----------------------------------------------------------------------------|-----------|---------|--------------|------------------|"
 # "saved" is against the last kept row before it; a dropped route's row says what it would have done
 awk -F'\t' '!/^#/ && NF >= 5 { d = prev ? prev - $3 : "-"; if ($5 == "dropped") d = d " (dropped)"
-  printf "| %-60s | %9s | %7s | %12s | %14s |\n", $1, $2, $3, $4, d; if ($5 == "kept") prev = $3 }' tests/wasm_routes.txt
+  printf "| %-75s | %9s | %7s | %12s | %16s |\n", $1, $2, $3, $4, d; if ($5 == "kept") prev = $3 }' tests/wasm_routes.txt
 echo
 echo "hub.wasm by origin (this build; tests/wasm_size.sh):"
 sh tests/wasm_size.sh $B
