@@ -46,11 +46,18 @@ MD4C_VERSION      := 0.5.3
 MD4C_DEBIAN       := 0.5.3-1
 MD4C_SUITE        := sid
 MD4C_SHA256       := bc2e3bf85e5e6235ee5246778d608048e0a572d9d84538e5ef9e7d4b59a28ad6
+# GitHub Linguist's language list for the activity heatmap: languages.yml and popular.yml from
+# the orig tarball of Debian's ruby-github-linguist 7.22.1-1 (bookworm), data only; the build
+# generates build/gen/linguist_table.h from them with src/server/linguist_gen.c (libyaml).
+LINGUIST_VERSION  := 7.22.1
+LINGUIST_DEBIAN   := 7.22.1-1
+LINGUIST_SHA256   := 72eb288163ca65c462b8a8bec8beafcf730f36b2bc4b7f6a2b49c7ae29a69497
 # package:debian-version:file:sha256 — what `make deps` fetches from Debian's source archive.
 DEB_SRC := cjson:$(CJSON_DEBIAN):cjson_$(CJSON_DEBIAN).dsc:$(CJSON_DSC_SHA256) \
            cjson:$(CJSON_DEBIAN):cjson_$(CJSON_VERSION).orig.tar.gz:$(CJSON_SHA256) \
            cjson:$(CJSON_DEBIAN):cjson_$(CJSON_DEBIAN).debian.tar.xz:$(CJSON_DEB_SHA256) \
-           md4c:$(MD4C_DEBIAN):md4c_$(MD4C_VERSION).orig.tar.gz:$(MD4C_SHA256)
+           md4c:$(MD4C_DEBIAN):md4c_$(MD4C_VERSION).orig.tar.gz:$(MD4C_SHA256) \
+           ruby-github-linguist:$(LINGUIST_DEBIAN):ruby-github-linguist_$(LINGUIST_VERSION).orig.tar.gz:$(LINGUIST_SHA256)
 
 # Debian packages, each as `probe:package`; the probe is a command on PATH or a header file.
 DEB_PACKAGES := cc:build-essential emcc:emscripten curl-config:libcurl4-openssl-dev \
@@ -65,6 +72,8 @@ DEB_PACKAGES := cc:build-essential emcc:emscripten curl-config:libcurl4-openssl-
 SQLITE_DIR := $(TP)/sqlite
 CJSON_DIR  := $(TP)/cjson
 MD4C_DIR   := $(TP)/md4c
+LINGUIST_DIR := $(TP)/linguist
+GEN        := $(B)/gen
 DEPS_STAMP := $(TP)/.deps-$(shell echo $(SQLITE_SHA256) $(DEB_SRC) '$(DEB_PACKAGES)' | sha256sum | cut -c1-16)-$(PLAYWRIGHT_CORE)
 
 # ---- flags ----------------------------------------------------------------------------------
@@ -90,7 +99,7 @@ SQLITE_OPTS := -DSQLITE_DQS=0 -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_OMIT_DEPRECA
 # (no SQLITE_ENABLE_MATH_FUNCTIONS: src/db/sqlfuncs.c registers the ln and exp the SQL uses,
 # through SQLITE_EXTRA_INIT, in both builds)
 CJSON_OPTS  := -DCJSON_NESTING_LIMIT=64
-INCS     := -Isrc -I$(SQLITE_DIR) -I$(CJSON_DIR) -I$(MD4C_DIR) -I/usr/include/postgresql
+INCS     := -Isrc -I$(SQLITE_DIR) -I$(CJSON_DIR) -I$(MD4C_DIR) -I$(GEN) -I/usr/include/postgresql
 CFLAGS_COMMON := -std=c11 -D_POSIX_C_SOURCE=200809L $(INCS) $(CJSON_OPTS) $(SQLITE_OPTS) -MMD -MP
 
 NATIVE_CFLAGS := -O2 -g
@@ -176,7 +185,7 @@ $(DEPS_STAMP):
 	  echo "$$sha  $(DL)/$$f" | sha256sum -c --quiet - || { echo "deps: $$f does not match its pinned sha256" >&2; exit 1; }; \
 	done
 	@# cJSON the way Debian builds it: dpkg-source -x applies debian/patches/series in order.
-	@rm -rf $(CJSON_DIR) $(MD4C_DIR) $(TP)/src && mkdir -p $(CJSON_DIR) $(MD4C_DIR) $(TP)/src
+	@rm -rf $(CJSON_DIR) $(MD4C_DIR) $(LINGUIST_DIR) $(TP)/src && mkdir -p $(CJSON_DIR) $(MD4C_DIR) $(LINGUIST_DIR) $(TP)/src
 	@dpkg-source -x $(DL)/cjson_$(CJSON_DEBIAN).dsc $(TP)/src/cjson > $(TP)/src/cjson.log 2>&1 \
 	  || { cat $(TP)/src/cjson.log >&2; echo "deps: dpkg-source -x cjson failed" >&2; exit 1; }
 	@applied=$$(sed -n 's/^dpkg-source: info: applying //p' $(TP)/src/cjson.log | paste -sd, | sed 's/,/, /g'); \
@@ -188,6 +197,8 @@ $(DEPS_STAMP):
 	@tar -xzf $(DL)/md4c_$(MD4C_VERSION).orig.tar.gz -C $(MD4C_DIR) --strip-components=2 --wildcards \
 	  '*/src/md4c.c' '*/src/md4c.h'
 	@echo "deps: md4c $(MD4C_VERSION): upstream release, no patches"
+	@tar -xzf $(DL)/ruby-github-linguist_$(LINGUIST_VERSION).orig.tar.gz -C $(LINGUIST_DIR) --strip-components=3 \
+	  github-linguist-$(LINGUIST_VERSION)/lib/linguist/languages.yml github-linguist-$(LINGUIST_VERSION)/lib/linguist/popular.yml
 	@rm -rf $(TP)/src
 	@if [ ! -f $(B)/npm/node_modules/playwright-core/package.json ]; then \
 	  echo "deps: installing $(PLAYWRIGHT_CORE) (npm)"; mkdir -p $(B)/npm; \
@@ -246,6 +257,9 @@ $(B)/asan/tangled_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/tangled_test.c te
 	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/asan/gfi_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/gfi_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+# the activity heatmap: its source over recorded exchanges, the command, the language table
+$(B)/asan/activity_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/activity_test.c tests/testutil.c tests/replay.c)
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/asan/ufg_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/ufg_test.c src/server/upforgrabs.c tests/testutil.c tests/replay.c)
 	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lyaml -lm
 $(B)/asan/bandit_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/bandit_test.c tests/testutil.c tests/replay.c)
@@ -290,8 +304,19 @@ $(B)/bench: $(NATIVE_OBJ) $(call obj,$(B)/native,tests/bench.c tests/testutil.c 
 $(B)/bench_bandit: $(NATIVE_OBJ) $(call obj,$(B)/native,tests/bench_bandit.c tests/testutil.c tests/replay.c)
 	$(Q)$(CC) -o $@ $^ -lm
 
+# The activity heatmap's language table, generated from the pinned Linguist data (a native
+# build tool; the core compiles the table in and never reads YAML).
+$(B)/linguist_gen: src/server/linguist_gen.c src/sources/activity_ext.def Makefile | deps
+	$(Q)$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -Isrc -O2 $(WARN) $< -o $@ -lyaml
+$(GEN)/linguist_table.h: $(B)/linguist_gen $(DEPS_STAMP)
+	@mkdir -p $(GEN)
+	$(Q)$(B)/linguist_gen $(LINGUIST_DIR)/languages.yml $(LINGUIST_DIR)/popular.yml $(LINGUIST_VERSION) > $@.tmp && mv $@.tmp $@
+
 include emscripten.mk
 include tests/fuzz/fuzz.mk
+
+$(call obj,$(B)/native,src/sources/activity_lang.c) $(call obj,$(B)/asan,src/sources/activity_lang.c) \
+  $(call obj,$(W),src/sources/activity_lang.c) $(call obj,$(FZ)/obj,src/sources/activity_lang.c): $(GEN)/linguist_table.h
 
 # ---- the static web app ---------------------------------------------------------------------
 # web/ plus the wasm module, with __HUB_VERSION__ replaced by a hash of everything shipped
@@ -324,6 +349,7 @@ TEST_BINS := \
   $(B)/asan/bandit_test \
   $(B)/asan/tangled_test \
   $(B)/asan/gfi_test \
+  $(B)/asan/activity_test \
   $(B)/asan/ufg_test \
   $(B)/asan/query_test \
   $(B)/asan/console_test \

@@ -46,7 +46,7 @@ WASM_OPT := wasm-opt -Oz --converge --enable-sign-ext --enable-nontrapping-float
 WASM_CORE_OBJ := $(call obj,$(W),$(filter-out $(NATIVE_ONLY_SRC),$(CORE_SRC)) $(filter-out $(SQLITE_DIR)/sqlite3.c,$(TP_SRC)) \
                    wasm/sqlite3_wasm.c wasm/strtod.c wasm/printf.c wasm/scanf.c wasm/browser_commands.c)
 
-wasm: deps $(W)/hub.mjs $(W)/fixture_test.js $(W)/tangled_test.js $(W)/gfi_test.js $(W)/commands_test.js \
+wasm: deps $(W)/hub.mjs $(W)/fixture_test.js $(W)/tangled_test.js $(W)/gfi_test.js $(W)/activity_test.js $(W)/commands_test.js \
       $(W)/strtod_test.js $(W)/bench.js $(W)/bench_bandit.js
 
 $(W)/tp/%.o: $(TP)/%.c Makefile emscripten.mk | deps
@@ -88,6 +88,8 @@ $(W)/tangled_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/tangled_test.c test
 # the server's command set in place of the browser's.
 WASM_SERVER_OBJ := $(filter-out %/browser_commands.o,$(WASM_CORE_OBJ)) $(call obj,$(W),src/api/server_commands.c)
 $(W)/gfi_test.js: $(WASM_SERVER_OBJ) $(call obj,$(W),tests/gfi_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
+	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
+$(W)/activity_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/activity_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
 $(W)/commands_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/commands_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@

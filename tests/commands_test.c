@@ -15,8 +15,8 @@
  * first. Each server command is called where meta lists it; with --browser the test checks
  * that meta lists none of them and that each is refused as unknown.
  *
- * The syncs replay tests/exchanges (demo + gfi for GitHub, tangled for AT Protocol) with
- * all three sources switched on, three times: everything new, everything unchanged, and a
+ * The syncs replay tests/exchanges (demo + gfi + activity for GitHub, tangled for AT Protocol)
+ * with every source switched on, three times: everything new, everything unchanged, and a
  * day later when the recordings have moved on (items gone, changed).
  *
  * usage: commands_test OUTDIR [--browser]     (the database is OUTDIR/commands.db)
@@ -321,6 +321,7 @@ static void settings(hub *h) {
          "/resolver\",\"atproto_plc\":\"" TANGLED_BASE "/plc\",\"tangled_backlinks\":\"" TANGLED_BASE
          "/constellation\",\"tangled_repos\":[\"carol.test/widgets\"],\"atproto_identity_ttl_hours\":24,"
          "\"tangled_poll_minutes\":5}}");
+  run(h, "{\"cmd\":\"settings\",\"set\":{\"activity\":true,\"activity_login\":\"octocat\",\"activity_detail_budget\":50}}");
   if (has_cmd("gfi_repos")) gfi_lists(h);
   /* a change that fails half way is rolled back */
   refused(h, "{\"cmd\":\"settings\",\"set\":{\"decay_days\":10,\"no_such_setting\":1}}");
@@ -423,6 +424,11 @@ static void rest(hub *h, int64_t now) {
   if (tu_str(r, "cards.0.key")) snprintf(key, sizeof key, "%s", tu_str(r, "cards.0.key"));
   cJSON_Delete(r);
   CHECK(key[0] != 0, "first_screen shows a card after the syncs");
+  r = call(h, "{\"cmd\":\"activity\",\"now\":%lld}", n);
+  CHECK(tu_num(r, "total") == 8, "activity: the recorded commits after the syncs (%g)", tu_num(r, "total"));
+  cJSON_Delete(r);
+  run(h, "{\"cmd\":\"activity\",\"now\":%lld,\"repo\":\"octocat/Hello-World\"}", n);
+  run(h, "{\"cmd\":\"activity\",\"now\":%lld,\"language\":\"Ruby\",\"repo\":\"octocat/linguist\"}", n);
   run(h, "{\"cmd\":\"triage\",\"now\":%lld,\"action\":\"read\",\"keys\":[\"%s\"]}", n, key);
   run(h, "{\"cmd\":\"triage\",\"now\":%lld,\"action\":\"snooze\",\"keys\":[\"%s\"],\"until\":%lld}", n + 1, key, n + DAY_MS);
   run(h, "{\"cmd\":\"triage\",\"now\":%lld,\"action\":\"done\",\"query\":\"reason:mentioned\"}", n + 2);
@@ -523,7 +529,7 @@ int main(int argc, char **argv) {
   const char *outdir = argc > 1 ? argv[1] : "build/out";
   int browser = argc > 2 && strcmp(argv[2], "--browser") == 0;
   cJSON *meta;
-  static const char *const gh_dirs[] = {"tests/exchanges/demo", "tests/exchanges/gfi"};
+  static const char *const gh_dirs[] = {"tests/exchanges/demo", "tests/exchanges/gfi", "tests/exchanges/activity"};
   static const char *const tg_dirs[] = {"tests/exchanges/tangled"};
   char path[512], side[540], err[256];
   const char *sfx[] = {"", "-journal", "-wal", "-shm"};
@@ -549,7 +555,7 @@ int main(int argc, char **argv) {
   meta_cmds = cJSON_DetachItemFromObjectCaseSensitive(meta, "commands");
   cJSON_Delete(meta);
   build_set(h, browser);
-  u.github = load(gh_dirs, 2, "https://api.github.com");
+  u.github = load(gh_dirs, 3, "https://api.github.com");
   u.tangled = load(tg_dirs, 1, TANGLED_BASE);
 
   empty_database(h);

@@ -3,6 +3,7 @@
 #   layers    the core's layering, from the objects' symbol tables: nothing calls up, no cycles
 #   unit      core unit tests, native, ASan + UBSan
 #   fixture   golden fixture tests, native, ASan + UBSan
+#   activity  the activity heatmap's source over recorded exchanges, its command, the language table
 #   wasm      the same fixture tests compiled to wasm, run by node
 #   same-rows native and wasm dumps compared row for row
 #   bandit    the one-tip recommender: math, rewards, persistence, OBD estimators
@@ -29,7 +30,8 @@
 #   browser-* the PWA in Debian's Chromium (playwright-core): pwa flows, OPFS durability, the
 #             one tip, the console, the briefing, tabs sharing one database, sync states,
 #             first paint from a snapshot, triage in the page (offline, keyboard, outbox to the
-#             fake GitHub, search, tabs, undo) (screenshots in build/out/screens)
+#             fake GitHub, search, tabs, undo), the activity heatmap and its filters
+#             (screenshots in build/out/screens)
 # Ends with one line "N passed, N failed" (the sum over suites).
 set -u
 B=build
@@ -67,6 +69,7 @@ run_suite fixture $B/asan/fixture_test "$OUT/native"
 run_suite bandit $B/asan/bandit_test
 run_suite tangled $B/asan/tangled_test "$OUT/native"
 run_suite gfi $B/asan/gfi_test "$OUT/native"
+run_suite activity $B/asan/activity_test "$OUT/native"
 run_suite ufg $B/asan/ufg_test
 run_suite fuzz-replay sh tests/fuzz/replay.sh $B/asan
 run_suite query $B/asan/query_test
@@ -83,6 +86,7 @@ run_suite strtod $B/asan/strtod_test "$OUT/native"
 run_suite wasm node --no-experimental-fetch $B/wasm/fixture_test.js "$OUT/wasm"
 run_suite wasm-tangled node --no-experimental-fetch $B/wasm/tangled_test.js "$OUT/wasm"
 run_suite wasm-gfi node --no-experimental-fetch $B/wasm/gfi_test.js "$OUT/wasm"
+run_suite wasm-activity node --no-experimental-fetch $B/wasm/activity_test.js "$OUT/wasm"
 run_suite wasm-commands node --no-experimental-fetch $B/wasm/commands_test.js "$OUT/wasm" --browser
 run_suite wasm-strtod node --no-experimental-fetch $B/wasm/strtod_test.js "$OUT/wasm"
 run_suite wasm-libc sh tests/wasm_size.sh --libc $B
@@ -111,6 +115,7 @@ run_suite browser-console node tests/browser/console.test.mjs
 run_suite browser-brief node tests/browser/brief.test.mjs
 run_suite browser-shared node tests/browser/shared.test.mjs
 run_suite browser-triage node tests/browser/triage.test.mjs
+run_suite browser-activity node tests/browser/activity.test.mjs
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

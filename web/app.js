@@ -253,6 +253,7 @@ function build() {
     tip: () => window.location.assign($('open-tip').href),
     inbox: () => { ui.search.home(); ui.list.move(0); },
     console: () => window.location.assign('console.html'),
+    activity: () => window.location.assign('activity.html'),
     refresh,
     settings: openSettings,
     help: () => ui.help.open(),

@@ -230,6 +230,7 @@ async function main() {
     settings: () => location.assign(LIST + '#settings'),
     inbox: () => location.assign(LIST),
     console: () => location.assign('console.html'),
+    activity: () => location.assign('activity.html'),
     help: () => help.open(),
   });
 }

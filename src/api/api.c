@@ -15,6 +15,7 @@
 #include "rank/rank.h"
 #include "items/items.h"
 #include "sources/sources.h"
+#include "sources/activity.h"
 #include "sync/jobs.h"
 #include "tip/tip.h"
 #include "tip/insight.h"

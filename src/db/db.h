@@ -10,6 +10,7 @@
  *   job_runs                     sync/jobs.c
  *   at_*                         sources/atproto.c
  *   repos, gfi_issues            sources/gfi.c
+ *   activity_*                   sources/activity_store.c
  *   tip_*                        tip/
  *   saved_queries                db/rosql.c
  * db/dump.c alone reads and writes every table as a whole: export, import and purge of the

@@ -225,6 +225,32 @@ const char *const hub__migrations[] = {
     "ALTER TABLE tip_decisions ADD COLUMN mc_samples INTEGER;"
     "ALTER TABLE tip_decisions ADD COLUMN repo TEXT;"
     "ALTER TABLE tip_decisions ADD COLUMN item_mark INTEGER;"),
+    /* 13: the activity heatmap (sources/activity_store.c) — the user's own commits over two
+     * years: per repository the walk's state; per commit its day and whether its file list was
+     * read; per commit the languages its files count as; then, rebuilt per day from those, the
+     * day's counts and the reverse indexes repo → days and language → days */
+    ("CREATE TABLE activity_repos(repo TEXT PRIMARY KEY COLLATE NOCASE,"
+    "  pushed_at INTEGER NOT NULL DEFAULT 0,"  /* GitHub's pushed_at (s) as last seen */
+    "  walked_at INTEGER,"                    /* pushed_at when a walk last read its last page */
+    "  since INTEGER,"                        /* the newest commit (s) when that walk finished */
+    "  via TEXT NOT NULL) WITHOUT ROWID;"     /* repos | events */
+    "CREATE TABLE activity_commits(repo TEXT NOT NULL COLLATE NOCASE, sha TEXT NOT NULL,"
+    "  day TEXT NOT NULL,"                    /* YYYY-MM-DD (UTC) of the author date */
+    "  at INTEGER NOT NULL,"                  /* the author date (s) */
+    "  files INTEGER,"                        /* files read from its file list; NULL: not yet */
+    "  PRIMARY KEY(repo, sha)) WITHOUT ROWID;"
+    "CREATE INDEX activity_commits_day ON activity_commits(day);"
+    "CREATE INDEX activity_commits_pending ON activity_commits(at) WHERE files IS NULL;"
+    "CREATE TABLE activity_commit_langs(repo TEXT NOT NULL COLLATE NOCASE, sha TEXT NOT NULL,"
+    "  language TEXT NOT NULL, PRIMARY KEY(repo, sha, language)) WITHOUT ROWID;"
+    "CREATE TABLE activity_days(day TEXT PRIMARY KEY, commits INTEGER NOT NULL,"
+    "  repos INTEGER NOT NULL, languages INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE activity_repo_days(repo TEXT NOT NULL COLLATE NOCASE, day TEXT NOT NULL,"
+    "  commits INTEGER NOT NULL, PRIMARY KEY(repo, day)) WITHOUT ROWID;"
+    "CREATE INDEX activity_repo_days_day ON activity_repo_days(day);"
+    "CREATE TABLE activity_language_days(language TEXT NOT NULL, day TEXT NOT NULL,"
+    "  commits INTEGER NOT NULL, PRIMARY KEY(language, day)) WITHOUT ROWID;"
+    "CREATE INDEX activity_language_days_day ON activity_language_days(day);"),
 };
 
 const int hub__n_migrations = (int)(sizeof hub__migrations / sizeof hub__migrations[0]);

@@ -83,6 +83,7 @@ struct hub__run {
   int nlim;
   srcstat per[HUB_MAX_SOURCES];
   int cur; /* the source being served */
+  int no_next; /* set by a source's parse(): the page's next page is not followed */
 };
 
 /* runs.c */
@@ -264,6 +265,7 @@ int hub__run_queued(const hub__run *r, const hub__source *src, int kind) {
   return n;
 }
 
+void hub__run_no_next(hub__run *r) { r->no_next = 1; }
 int64_t hub__run_id(const hub__run *r) { return r->id; }
 int64_t hub__run_started_ms(const hub__run *r) { return r->started_ms; }
 int hub__run_planned(const hub__run *r) { return r->ntasks; }
@@ -369,6 +371,18 @@ int hub__run_forget(hub *h, hub__run *r, const hub__task *pt, const char *url) {
   char scope[65];
   scope_of(r, t, scope);
   return hub__db_run(h, "DELETE FROM validators WHERE token_hash=? AND url=?", "tt", scope, url) < 0 ? -1 : 0;
+}
+
+int hub__run_stored_next(hub *h, hub__run *r, const hub__task *pt) {
+  const task *t = (const task *)(const void *)pt; /* pub is the first member */
+  char scope[65];
+  validator v;
+  int has;
+  scope_of(r, t, scope);
+  if (validator_get(h, scope, t->url, &v)) return -1;
+  has = v.next != NULL;
+  validator_free(&v);
+  return has;
 }
 
 /* ---- answers' headers ------------------------------------------------------------------- */
@@ -863,8 +877,15 @@ static int on_success(hub *h, hub__run *r, task *t, int status, const cJSON *req
   {
     hub__run snap = *r; /* the counters, to undo with the batch */
     cJSON *extra = r->per[t->src].extra ? cJSON_Duplicate(r->per[t->src].extra, 1) : NULL;
-    int bad = s->parse(h, r, r->state[t->src], &t->pub, body, headers, now) ||
-              (s->answered && s->answered(h, r, r->state[t->src], &t->pub, 200, headers, now)) ||
+    int bad;
+    r->no_next = 0;
+    bad = s->parse(h, r, r->state[t->src], &t->pub, body, headers, now);
+    if (r->no_next) { /* the source read enough: no next page now, nor after a later 304 */
+      hub_free(next);
+      next = NULL;
+      r->no_next = 0;
+    }
+    bad = bad || (s->answered && s->answered(h, r, r->state[t->src], &t->pub, 200, headers, now)) ||
               (is_get(t) &&
                (validator_put(h, scope, t->url, hdr(headers, "etag"), hdr(headers, "last-modified"), next) ||
                 hub__db_run(h, "DELETE FROM gone WHERE url=?", "t", t->url) < 0)) ||

@@ -123,6 +123,9 @@ int hub__run_retarget(hub *h, hub__run *r, const hub__task *t, const char *url);
 int hub__run_seen(const hub__run *r, const char *url);
 /* Queued tasks of src with kind. */
 int hub__run_queued(const hub__run *r, const hub__source *src, int kind);
+/* 1 when t's stored validator names a next page (after a 304 the engine follows it), 0 when
+ * not, -1 on a database error. */
+int hub__run_stored_next(hub *h, hub__run *r, const hub__task *t);
 /* Forgets the stored validator of url under t's scope, so the next request is unconditional. */
 int hub__run_forget(hub *h, hub__run *r, const hub__task *t, const char *url);
 /* Counters of the run, attributed to the source being served: an item outcome (an item first
@@ -133,6 +136,9 @@ void hub__run_count(hub__run *r, hub__upsert_result res, int64_t item_id);
 void hub__run_skip(hub__run *r, const char *reason);
 void hub__run_note(hub__run *r, const char *url, const char *msg);
 void hub__run_stat(hub__run *r, const char *name, int64_t delta);
+/* Called from parse(): the page being read is the last one wanted (a page ceiling, or the rest
+ * is older than the source needs), so its next page is neither followed nor remembered. */
+void hub__run_no_next(hub__run *r);
 int64_t hub__run_id(const hub__run *r);
 int64_t hub__run_started_ms(const hub__run *r);
 /* Number of tasks planned so far in this run. */

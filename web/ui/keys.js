@@ -38,6 +38,7 @@ export const KEYS = [
     { keys: ['t'], act: 'tip', what: 'one tip', pages: ['list'] },
     { keys: ['g i'], act: 'inbox', what: 'the inbox', pages: ['list', 'tip'] },
     { keys: ['g c'], act: 'console', what: 'the insight console', pages: ['list', 'tip'] },
+    { keys: ['g a'], act: 'activity', what: 'your activity heatmap', pages: ['list', 'tip'] },
     { keys: ['r'], act: 'refresh', what: 'refresh', pages: ['list'] },
     { keys: [','], act: 'settings', what: 'Settings', pages: ['list', 'tip'] },
     { keys: ['?'], act: 'help', what: 'this list', pages: ['list', 'tip'] },
