@@ -115,10 +115,10 @@ CLI_SRC  := src/server/hub_cli.c src/server/transport_curl.c src/server/upforgra
 HUBD_SRC := src/server/hubd.c src/server/http.c src/server/static.c src/server/routes.c \
             src/server/writer.c src/server/readers.c src/server/secrets.c src/server/hubd_config.c \
             src/server/hubd_log.c src/server/sched.c src/server/transport_curl.c src/server/llm.c src/server/llm_curl.c \
-            src/server/brief_llm.c \
+            src/server/brief_llm.c src/server/push.c src/server/webpush.c \
             src/server/pg.c src/server/pgstore.c src/server/cluster.c src/server/users.c src/server/foryou.c \
             src/server/gallery.c src/server/userapi.c
-HUBD_LIBS := -lmicrohttpd -lcurl -lsodium -lpq -lpthread -lm
+HUBD_LIBS := -lmicrohttpd -lcurl -lsodium -lcrypto -lpq -lpthread -lm
 TP_SRC   := $(SQLITE_DIR)/sqlite3.c $(CJSON_DIR)/cJSON.c $(MD4C_DIR)/md4c.c
 TEST_SRC := tests/unit_test.c tests/fixture_test.c tests/replay.c tests/testutil.c
 
@@ -276,6 +276,9 @@ $(B)/asan/query_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/query_test.c tests/
 # triage, its commands, the query in cards and the outbox to GitHub (src/triage/, api/inbox.c)
 $(B)/asan/triage_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/triage_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
+# sync between databases (src/replica/): the change feed, its import, the conflict rule, the hubd source
+$(B)/asan/replica_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/replica_test.c tests/testutil.c tests/replay.c)
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/fake_llm: $(call obj,$(B)/native,tests/fake_llm.c $(CJSON_DIR)/cJSON.c)
 	$(Q)$(CC) -o $@ $^ -lmicrohttpd -lpthread
 $(B)/asan/llm_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/llm_test.c src/server/llm.c src/server/llm_curl.c src/server/transport_curl.c tests/testutil.c tests/replay.c)
@@ -288,6 +291,9 @@ $(B)/asan/brief_llm_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/brief_llm_test.
 # Web Push sending (src/server/webpush.c, OpenSSL) and its push-service double.
 $(B)/asan/webpush_test: $(call obj,$(B)/asan,tests/webpush_test.c src/server/webpush.c $(CJSON_DIR)/cJSON.c)
 	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lcrypto
+# Web Push in the core (src/notify/): the decision on a simulated clock, subscriptions, outcomes
+$(B)/asan/push_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/push_test.c tests/testutil.c tests/replay.c)
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/fake_push: $(call obj,$(B)/native,tests/fake_push.c $(CJSON_DIR)/cJSON.c)
 	$(Q)$(CC) -o $@ $^ -lmicrohttpd -lcrypto -lpthread
 $(B)/asan/commands_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/commands_test.c tests/testutil.c tests/replay.c)
@@ -344,6 +350,7 @@ run-cluster: native web
 TEST_BINS := \
   $(B)/asan/jobs_test \
   $(B)/asan/triage_test \
+  $(B)/asan/replica_test \
   $(B)/asan/unit_test \
   $(B)/asan/fixture_test \
   $(B)/asan/bandit_test \
@@ -360,6 +367,7 @@ TEST_BINS := \
   $(B)/asan/brief_llm_test \
   $(B)/asan/webpush_test \
   $(B)/fake_push \
+  $(B)/asan/push_test \
   $(B)/asan/hubd \
   $(B)/asan/users_test \
   $(B)/asan/deps_test \

@@ -8,6 +8,7 @@
 #   build/wasm/fixture_test.js      the fixture tests, same C as natively, run by node
 #   build/wasm/commands_test.js     every command of the API (every SQL statement), run by node
 #   build/wasm/strtod_test.js       wasm/strtod.c against known values and the native strtod
+#   build/wasm/replica_test.js      sync between two databases (src/replica/), same C as natively
 #   build/wasm/bench.js             the benchmark, same C as natively, run by node
 # No Asyncify, no pthreads, no SharedArrayBuffer.
 
@@ -47,7 +48,7 @@ WASM_CORE_OBJ := $(call obj,$(W),$(filter-out $(NATIVE_ONLY_SRC),$(CORE_SRC)) $(
                    wasm/sqlite3_wasm.c wasm/strtod.c wasm/printf.c wasm/scanf.c wasm/browser_commands.c)
 
 wasm: deps $(W)/hub.mjs $(W)/fixture_test.js $(W)/tangled_test.js $(W)/gfi_test.js $(W)/activity_test.js $(W)/commands_test.js \
-      $(W)/strtod_test.js $(W)/bench.js $(W)/bench_bandit.js
+      $(W)/strtod_test.js $(W)/replica_test.js $(W)/bench.js $(W)/bench_bandit.js
 
 $(W)/tp/%.o: $(TP)/%.c Makefile emscripten.mk | deps
 	@mkdir -p $(dir $@)
@@ -79,7 +80,9 @@ $(W)/size/hub.wasm: $(W)/hub.mjs
 	  $(HUB_MJS_FLAGS) --profiling-funcs
 	$(Q)$(WASM_OPT) -g $@ -o $@
 
-# Test and bench programs read tests/exchanges straight from disk (NODERAWFS).
+# Test and bench programs read tests/exchanges straight from disk (NODERAWFS). The benchmarks'
+# CPU time comes from node (tests/bench_clock.js): the process clock does not work here.
+$(W)/tests/bench.o $(W)/tests/bench_bandit.o: WASM_CFLAGS += -DHUB_BENCH_NODE_CPU
 $(W)/fixture_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/fixture_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
 $(W)/tangled_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/tangled_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
@@ -95,8 +98,10 @@ $(W)/commands_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/commands_test.c te
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
 $(W)/strtod_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/strtod_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
-$(W)/bench.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/bench.c tests/testutil.c tests/replay.c) wasm/number_lib.js
+$(W)/replica_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/replica_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
-$(W)/bench_bandit.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/bench_bandit.c tests/testutil.c tests/replay.c) wasm/number_lib.js
-	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
+$(W)/bench.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/bench.c tests/testutil.c tests/replay.c) wasm/number_lib.js tests/bench_clock.js
+	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) --js-library tests/bench_clock.js -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
+$(W)/bench_bandit.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/bench_bandit.c tests/testutil.c tests/replay.c) wasm/number_lib.js tests/bench_clock.js
+	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) --js-library tests/bench_clock.js -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
 $(W)/hub.wasm: $(W)/hub.mjs ;

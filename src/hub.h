@@ -18,6 +18,7 @@
  *   {"cmd":"sync_next","now":ms}                → {"fetch":[req...],"wait_until":ms|null,"done":bool}
  *   {"cmd":"sync_feed","id":n,"now":ms,"status":200,"headers":{..},"body":"..."}
  *                                               or {"cmd":"sync_feed","id":n,"now":ms,"error":"..."}
+ *                                               (or hub_feed: the same without "body", plus bytes)
  *   {"cmd":"cards","now":ms,"limit":200}        ranked cards
  *   {"cmd":"card","key":"github.com/o/r#1","now":ms}   one card with body and score factors
  *   {"cmd":"stats"}                             tracked / open / with reactions / repos
@@ -47,6 +48,14 @@ char *hub_call(hub *h, const char *request_json);
 
 /* Like hub_call(), for a request of known length (need not be NUL-terminated). */
 char *hub_call_n(hub *h, const char *request_json, size_t len);
+
+/* Feeds the answer to a planned request with its body as bytes: request_json (len bytes) is
+ * the sync_feed command without "body" ({"cmd":"sync_feed","id","now","status","headers"}),
+ * body[0..body_len) the response body as it came (need not be NUL-terminated; NULL when
+ * body_len is 0). The same command as hub_call's sync_feed, on the same path inside the core —
+ * the body is just not wrapped into a JSON string first (and unescaped, and parsed twice).
+ * Returns what hub_call returns; the caller keeps body and frees the result with hub_free(). */
+char *hub_feed(hub *h, const char *request_json, size_t len, const char *body, size_t body_len);
 
 /* Frees memory returned by the core. NULL is a no-op. */
 void hub_free(void *p);

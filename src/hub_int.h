@@ -11,6 +11,9 @@
  *   src/sources  GitHub, tangled (AT Protocol), good-first-issue lists; the source registry
  *   src/tip      one tip: features, policies, LinUCB, logs, offline evaluation, simulator
  *   src/brief    the briefing (rules, one schema, cache) and the AI queue
+ *   src/notify   Web Push: subscriptions, what is worth interrupting for now, delivery state
+ *   src/replica  sync with another database of the user's: the change feed, its import, the
+ *                latest action per item winning, and the hubd source of a following database
  *   src/api      the command table, hub_call, settings, cards, search, triage commands, meta
  * Each module's header says what it owns. struct hub holds one pointer per module that keeps
  * state between calls; a module touches only its own field.
@@ -30,6 +33,12 @@ struct hub__run;     /* sync/engine.c: the active run, NULL when idle */
 struct hub__weights; /* rank/weights.c: the weights in force, NULL until loaded */
 struct hub__events;  /* base/events.c: the ring of recent events, NULL until the first */
 
+/* Bytes with their length (not necessarily NUL-terminated). */
+typedef struct hub__bytes {
+  const char *p;
+  size_t n;
+} hub__bytes;
+
 struct hub {
   sqlite3 *db;
   int readonly;                 /* opened read-only: commands that write are refused */
@@ -39,6 +48,8 @@ struct hub {
   struct hub__weights *weights;
   struct hub__events *events;
   int64_t data_version;         /* db/db.c: PRAGMA data_version when last checked (0: never) */
+  const hub__bytes *body;       /* api.c: the body hub_feed attached to the command being run */
+  struct hub__tip_cache *tip;   /* tip/cache.c: what the tip keeps between tips */
 };
 
 /* Writes a formatted message into h->errmsg (truncated to fit). */

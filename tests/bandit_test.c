@@ -11,6 +11,7 @@
  * when it is absent the check is skipped with a notice.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -772,6 +773,7 @@ static void test_propensities(void) {
   int k, i, all_sum = 1, all_floor = 1, multiples = 1, within = 1;
   setup_policy(&m, &sm, c, N, &cfg);
   ctx.c = c;
+  ctx.nz = NULL;
   ctx.n = N;
   ctx.model = &m;
   ctx.seed_model = &sm;
@@ -1062,8 +1064,107 @@ static void test_simulator(void) {
   hub_close(h);
 }
 
+/* ---- the tip's decisions over a changing state, as text -------------------------------------
+ * 60 tips at 10-minute steps with every reaction (and none), an item changing, a triage action
+ * from the inbox, a repo's language, a knob changed, a snoozed item coming back, another
+ * connection's write: one line per tip (item, policy, propensity, score, candidates, in a row,
+ * explored, why, each policy's choice) and per feedback. tests/golden/tip-trace.txt pins it (made
+ * before the candidates were kept between tips), and the cache must not change a line. */
+
+static void trace_line(hub__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void trace_line(hub__buf *b, const char *fmt, ...) {
+  char line[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  hub__buf_str(b, line);
+  hub__buf_str(b, "\n");
+}
+
+static char *tip_trace(const char *path, int cache) {
+  static const char *const reactions[] = {"helpful", "not_helpful", "done", "helpful", "snooze", "dismiss", NULL, NULL};
+  hub *h, *other = NULL;
+  hub__buf b;
+  int i;
+  hub__buf_init(&b, 1u << 22);
+  remove(path);
+  h = open_db(path);
+  hub__tip_cache_enable(cache);
+  hub__setting_set(h, "github_user", "me");
+  hub__db_exec(h, "INSERT INTO repos(owner,name,label,languages,source,hash,first_seen,changed) VALUES"
+                  "('me','mine','good first issue','[\"C\"]','test','h',0,0)");
+  fill(h, 60);
+  for (i = 0; i < 60; i++) {
+    int64_t now = NOW0 + (int64_t)i * 600000;
+    const char *react = reactions[i % 8];
+    cJSON *r, *pol, *p;
+    if (i == 12) add_item(h, 7, "[\"bug\"]", "mentioned", 30, now / 1000); /* news on an item */
+    if (i == 20) cJSON_Delete(tu_call(h, "{\"cmd\":\"triage\",\"now\":%lld,\"action\":\"done\",\"keys\":[\"github.com/o/r#8\",\"github.com/o/r#9\"]}",
+                                      (long long)now));
+    if (i == 26) hub__db_exec(h, "INSERT INTO repos(owner,name,label,languages,source,hash,first_seen,changed) VALUES"
+                                 "('o','r','good first issue','[\"c\"]','test','h',0,0)");
+    if (i == 33) cJSON_Delete(tu_call(h, "{\"cmd\":\"tip_policies\",\"set\":{\"fatigue\":0.3}}"));
+    if (i == 40) cJSON_Delete(tu_call(h, "{\"cmd\":\"undo\",\"now\":%lld}", (long long)now));
+    if (i == 47) { /* another connection writes: this one learns it from data_version */
+      other = open_db(path);
+      cJSON_Delete(tu_call(other, "{\"cmd\":\"triage\",\"now\":%lld,\"action\":\"dismiss\",\"keys\":[\"github.com/o/r#11\"]}",
+                           (long long)now));
+      hub_close(other);
+    }
+    r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld,\"seed\":%d,\"tz_offset_min\":60}", (long long)now, i + 1);
+    if (!tu_str(r, "tip.key")) {
+      trace_line(&b, "%2d no tip: %s", i, tu_str(r, "why") ? tu_str(r, "why") : tu_str(r, "error.message"));
+      cJSON_Delete(r);
+      continue;
+    }
+    trace_line(&b, "%2d %s %s p=%.12g score=%.12g n=%g in_row=%g explored=%d why=%s", i, tu_str(r, "tip.key"),
+               tu_str(r, "policy"), tu_num(r, "propensity"), tu_num(r, "score"), tu_num(r, "candidates"),
+               tu_num(r, "in_row"), cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "explored")), tu_str(r, "why"));
+    {
+      cJSON *row = tu_call(h, "{\"cmd\":\"sql\",\"sql\":\"SELECT features, xseed, policies FROM tip_decisions WHERE id=%ld\"}",
+                           (long)tu_num(r, "decision"));
+      pol = cJSON_Parse(tu_str(row, "rows.0.2") ? tu_str(row, "rows.0.2") : "{}");
+      trace_line(&b, "   x=%s xs=%s", tu_str(row, "rows.0.0") ? tu_str(row, "rows.0.0") : "?",
+                 tu_str(row, "rows.0.1") ? tu_str(row, "rows.0.1") : "?");
+      cJSON_ArrayForEach(p, pol)
+        trace_line(&b, "   %s choice=%s p=%.12g score=%.12g", p->string, tu_str(p, "choice"), tu_num(p, "p"),
+                   tu_num(p, "score"));
+      cJSON_Delete(pol);
+      cJSON_Delete(row);
+    }
+    if (react) {
+      cJSON *f = tu_call(h, "{\"cmd\":\"tip_feedback\",\"decision\":%ld,\"now\":%lld,\"reaction\":\"%s\"}",
+                         (long)tu_num(r, "decision"), (long long)(now + 1000), react);
+      trace_line(&b, "   feedback %s reward=%g updates=%g", react, tu_num(f, "reward"), tu_num(f, "updates"));
+      cJSON_Delete(f);
+    }
+    cJSON_Delete(r);
+  }
+  {
+    cJSON *st = tu_call(h, "{\"cmd\":\"tip_stats\"}"), *e;
+    int k = 0;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(st, "model"), "theta"))
+      trace_line(&b, "theta[%d]=%.9g", k++, e->valuedouble);
+    cJSON_Delete(st);
+  }
+  hub__tip_cache_enable(1);
+  hub_close(h);
+  remove(path);
+  return b.p;
+}
+
+static void test_tip_trace(void) {
+  char *kept = tip_trace("build/out/bandit-trace.db", 1), *fresh = tip_trace("build/out/bandit-trace.db", 0);
+  CHECK(kept && fresh && strcmp(kept, fresh) == 0,
+        "the tips with candidates kept between them are the tips without (same seeds, same choices, same numbers)");
+  tu_golden("build/out", "tip-trace", kept);
+  hub_free(fresh);
+}
+
 int main(void) {
   hub__mem_init();
+  test_tip_trace();
   test_math();
   test_rewards_and_blob();
   test_tip_api();

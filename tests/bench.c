@@ -7,6 +7,7 @@
  *   rank_c   100k items: read rows from SQLite, score each in C, keep the top 200 (heap)
  *   rank_sql 100k items: the same ranking as one SQL query (the seed's dbt way)
  *   cards    100k items: hub's cards command (stored rank, index scan, 200 cards as JSON)
+ *   bench DIR  only the browser benchmark's scenario in DIR, in-process (bench_scenario below)
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +15,12 @@
 #include <string.h>
 #include <time.h>
 #include "testutil.h"
+
+/* "CPU time": the process's natively; in wasm under node (emscripten.mk defines
+ * HUB_BENCH_NODE_CPU) node's own count, from tests/bench_clock.js. */
+#ifdef HUB_BENCH_NODE_CPU
+double hub_bench_cpu_us(void);
+#endif
 
 static double now_ms(void) {
   struct timespec ts;
@@ -220,7 +227,135 @@ static void bench_rank(void) {
   hub_close(h);
 }
 
-int main(void) {
+/* ---- the browser benchmark's scenario, in-process ---------------------------------------------
+ * The pages tests/browser/bench.mjs syncs from the fake GitHub (tests/bench_scenario.mjs: 50
+ * pages of 100 issues), replayed here without a network: the core's time to take them in,
+ * with the bodies fed as bytes (hub_feed) and as JSON strings (hub_call; the driver's wrapping
+ * timed apart), and the share of that a bare cJSON parse of the same bytes takes. Same data
+ * as the browser's, so their ratio is the core's, network aside. Best of three runs; the core's
+ * time also as CPU time (the wall clock of a shared machine counts others' work too). */
+
+typedef struct {
+  double core_ms, core_cpu_ms, wrap_ms, parse_ms;
+  long items, answers;
+  size_t bytes;
+} scen_result;
+
+/* The process's CPU time in ms (the wall clock also counts other work on a shared machine). */
+static double cpu_ms(void) {
+#ifdef HUB_BENCH_NODE_CPU
+  return hub_bench_cpu_us() / 1000.0;
+#else
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+#endif
+}
+
+/* One answer fed as bytes or as a JSON request; adds its times to res. */
+static void scen_feed(hub *h, int64_t id, const replay_response *resp, int bytes, scen_result *res) {
+  char *out, *req;
+  double t0, t1;
+  cJSON *j;
+  if (bytes) {
+    req = tu_feed_request(id, 1760000000000LL, resp, NULL); /* the request part only: */
+    j = cJSON_Parse(req);
+    cJSON_DeleteItemFromObject(j, "body");
+    free(req);
+    req = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    t0 = now_ms();
+    t1 = cpu_ms();
+    out = hub_feed(h, req, strlen(req), resp->body, resp->body_len);
+    res->core_cpu_ms += cpu_ms() - t1;
+    res->core_ms += now_ms() - t0;
+    cJSON_free(req);
+  } else {
+    t0 = now_ms();
+    req = tu_feed_request(id, 1760000000000LL, resp, NULL); /* wraps the body into a JSON string */
+    t1 = now_ms();
+    out = hub_call(h, req);
+    res->core_ms += now_ms() - t1;
+    res->wrap_ms += t1 - t0;
+    free(req);
+  }
+  hub_free(out);
+  t0 = now_ms(); /* the same bytes through a bare cJSON parse */
+  j = cJSON_ParseWithLength(resp->body, resp->body_len);
+  res->parse_ms += now_ms() - t0;
+  cJSON_Delete(j);
+  res->bytes += resp->body_len;
+  res->answers++;
+}
+
+static int scen_run(const char *dir, int bytes, scen_result *res) {
+  const char *dirs[1];
+  char err[256];
+  replay *r;
+  hub *h = open_db("build/out/bench-scenario.db");
+  int guard = 0;
+  dirs[0] = dir;
+  memset(res, 0, sizeof *res);
+  r = replay_load(dirs, 1, "https://api.github.com", err, sizeof err);
+  if (!r) {
+    fprintf(stderr, "bench: %s: %s\n", dir, err);
+    hub_close(h);
+    return -1;
+  }
+  cJSON_Delete(tu_call(h, "{\"cmd\":\"settings\",\"set\":{\"github_token\":\"t\",\"github_user\":\"bench\","
+                          "\"notifications\":false,\"search\":false,\"page_size\":100,\"repos\":[\"bench/big\"]}}"));
+  cJSON_Delete(tu_call(h, "{\"cmd\":\"sync_start\",\"now\":1760000000000}"));
+  while (guard++ < 10000) {
+    cJSON *nx = tu_call(h, "{\"cmd\":\"sync_next\",\"now\":1760000000000}");
+    const char *url = tu_str(nx, "fetch.0.url");
+    replay_response resp;
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(nx, "done")) || !url) {
+      res->items = (long)tu_num(nx, "run.new");
+      cJSON_Delete(nx);
+      break;
+    }
+    memset(&resp, 0, sizeof resp);
+    if (replay_answer(r, "GET", url, NULL, 0, &resp) == 0) scen_feed(h, (int64_t)tu_num(nx, "fetch.0.id"), &resp, bytes, res);
+    replay_response_free(&resp);
+    cJSON_Delete(nx);
+  }
+  replay_free(r);
+  hub_close(h);
+  return 0;
+}
+
+/* The smaller of each time of a and b into a (best of several runs: a shared machine adds
+ * its own noise to the wall clock, never takes any away). */
+static void scen_best(scen_result *a, const scen_result *b) {
+  if (b->core_ms < a->core_ms) a->core_ms = b->core_ms;
+  if (b->core_cpu_ms < a->core_cpu_ms) a->core_cpu_ms = b->core_cpu_ms;
+  if (b->wrap_ms < a->wrap_ms) a->wrap_ms = b->wrap_ms;
+  if (b->parse_ms < a->parse_ms) a->parse_ms = b->parse_ms;
+}
+
+static void bench_scenario(const char *dir) {
+  scen_result b, j, again;
+  int k;
+  if (scen_run(dir, 1, &b) || scen_run(dir, 0, &j)) return;
+  for (k = 0; k < 2; k++) { /* best of three */
+    if (scen_run(dir, 1, &again) == 0) scen_best(&b, &again);
+    if (scen_run(dir, 0, &again) == 0) scen_best(&j, &again);
+  }
+  printf("scen_items %ld count\n", b.items);
+  printf("scen_answers %ld count\n", b.answers);
+  printf("scen_bytes %zu bytes\n", b.bytes);
+  printf("scen_core_bytes_ms %.1f ms\n", b.core_ms);
+  printf("scen_core_bytes_cpu_ms %.1f ms\n", b.core_cpu_ms);
+  printf("scen_core_json_ms %.1f ms\n", j.core_ms);
+  printf("scen_wrap_json_ms %.1f ms\n", j.wrap_ms);
+  printf("scen_parse_ms %.1f ms\n", b.parse_ms);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1) { /* the browser benchmark's scenario only */
+    bench_scenario(argv[1]);
+    return 0;
+  }
   bench_ingest();
   bench_rank();
   return 0;

@@ -413,6 +413,35 @@ static void aborts(hub *h, int64_t now) {
   run(h, "{\"cmd\":\"sync_abort\",\"now\":%lld}", (long long)now + 4);
 }
 
+/* The change feed and its import (src/replica/): this database's own feed, both scopes, applied
+ * back to it (as if another database had sent it: same stamps, so nothing changes). */
+static void replica(hub *h, long long n) {
+  static const char *const scopes[] = {"all", "actions"};
+  size_t i;
+  for (i = 0; i < 2; i++) {
+    cJSON *r = call(h, "{\"cmd\":\"changes\",\"now\":%lld,\"limit\":20,\"scope\":\"%s\"}", n, scopes[i]), *req, *res;
+    char *text, *out;
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(r, "changes")) > 0, "changes (%s) has changes to give", scopes[i]);
+    req = cJSON_CreateObject();
+    cJSON_AddStringToObject(req, "cmd", "apply");
+    cJSON_AddNumberToObject(req, "now", (double)n);
+    cJSON_AddStringToObject(req, "scope", scopes[i]);
+    cJSON_AddStringToObject(req, "origin", "0a0b0c0d");
+    cJSON_AddItemToObject(req, "changes", cJSON_DetachItemFromObject(r, "changes"));
+    text = cJSON_PrintUnformatted(req);
+    saw(text);
+    out = hub_call(h, text);
+    res = out ? cJSON_Parse(out) : NULL;
+    if (!res) abort();
+    check_answer("apply", out, res);
+    cJSON_Delete(res);
+    hub_free(out);
+    cJSON_free(text);
+    cJSON_Delete(req);
+    cJSON_Delete(r);
+  }
+}
+
 /* Everything else: triage and its undo, searches, the outbox, the scheduler's jobs, the
  * console (events, analytics, read-only SQL, export → purge → import), the briefing and the
  * AI queue. Each with a valid request, so any answer that is an error is a failure. */
@@ -480,6 +509,22 @@ static void rest(hub *h, int64_t now) {
     run(h, "{\"cmd\":\"queue\"}");
     run(h, "{\"cmd\":\"ai\"}");
   }
+  /* Web Push (src/notify/): a device, a plan (the tip), its outcome, the page's request */
+  run(h, "{\"cmd\":\"push_subscribe\",\"now\":%lld,\"endpoint\":\"https://fcm.googleapis.com/fcm/send/x\","
+         "\"p256dh\":\"BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4\","
+         "\"auth\":\"BTBZMqHH6r4Tts7J_aSIgg\",\"tz_offset_min\":60}", n);
+  r = call(h, "{\"cmd\":\"push_plan\",\"now\":%lld,\"tz_offset_min\":0}", n);
+  id = (long long)tu_num(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "pushes"), 0), "id");
+  cJSON_Delete(r);
+  CHECK(id > 0, "push_plan pushes the tip to the device");
+  run(h, "{\"cmd\":\"push_result\",\"now\":%lld,\"results\":[{\"push\":%lld,\"sub\":1,\"outcome\":\"retry\","
+         "\"status\":429,\"retry_at\":%lld}]}", n + 1, id, n + 60000);
+  run(h, "{\"cmd\":\"push_plan\",\"now\":%lld,\"retries_only\":true}", n + 60000);
+  run(h, "{\"cmd\":\"push_subscriptions\",\"recent\":5}");
+  run(h, "{\"cmd\":\"settings\",\"set\":{\"hubd_url\":\"http://127.0.0.1:1\",\"hubd_key\":\"k3y-0123456789abcdef\"}}");
+  run(h, "{\"cmd\":\"push_request\",\"op\":\"unsubscribe\",\"subscription\":{\"endpoint\":\"https://fcm.googleapis.com/fcm/send/x\"}}");
+  run(h, "{\"cmd\":\"push_unsubscribe\",\"endpoint\":\"https://fcm.googleapis.com/fcm/send/x\"}");
+  replica(h, n);
   /* export, purge, import: the cards come back */
   saw("\"cmd\":\"export\"");
   text = hub_call(h, "{\"cmd\":\"export\",\"now\":1700000000000}");

@@ -307,6 +307,11 @@ static void test_bad_bodies(void) {
           tu_str(run, "errors.0.message") ? tu_str(run, "errors.0.message") : "(none)");
     CHECK(tu_count(h, "SELECT count(*) FROM validators WHERE url LIKE '%&page=3%'") == 0,
           "%s: no validator kept for the failed page", cases[i].name);
+    /* the pages before it were in the same group of answers (one transaction, engine.c
+     * "Groups"): they stay, with their validators */
+    CHECK(tu_count(h, "SELECT count(*) FROM validators WHERE url NOT LIKE '%&page=%' OR url LIKE '%&page=2%'") == 2,
+          "%s: pages 1-2 keep their validators, got %ld", cases[i].name,
+          tu_count(h, "SELECT count(*) FROM validators WHERE url NOT LIKE '%&page=%' OR url LIKE '%&page=2%'"));
     cJSON_Delete(run);
     /* the next sync (upstream fixed) completes the data */
     run = tu_sync(h, r, &now, NULL, NULL, NULL);
@@ -512,6 +517,15 @@ int main(int argc, char **argv) {
   test_gone();
   test_all_failed();
   test_max_wait();
+  /* the same scenarios again with the bodies fed as bytes (hub_feed): the same rows (the golden
+   * dumps, which run_tests.sh also compares between native and wasm), the same failures */
+  tu_feed_bytes = 1;
+  test_paginate();
+  test_bad_bodies();
+  test_oversized();
+  test_demo();
+  test_gone();
+  tu_feed_bytes = 0;
   printf("fixture tests: %d passed, %d failed\n", tu_passed, tu_failed);
   return tu_failed ? 1 : 0;
 }

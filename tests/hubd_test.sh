@@ -156,7 +156,7 @@ check 'head -n 1 "$W/bighdr.txt" | grep -qE " (413|431) "' "a 70 KB header block
 # ---- 3. the API key ------------------------------------------------------------------------------
 req h "$BASE/healthz"
 check '[ "$ST" = 200 ] && [ "$(jget ok < "$W/b.h")" = true ] && [ "$(jget db < "$W/b.h")" = ok ] && [ -n "$(jget version < "$W/b.h")" ]' "/healthz without a key: ok, db ok ($ST $(cat "$W/b.h"))"
-for r in "GET /api/cards.json" "GET /api/stats.json" "GET /api/runs" "POST /api/call" "POST /api/sync" "POST /api/brief" "POST /api/ai" "DELETE /api/data"; do
+for r in "GET /api/cards.json" "GET /api/stats.json" "GET /api/runs" "POST /api/call" "POST /api/sync" "POST /api/brief" "POST /api/ai" "DELETE /api/data" "GET /api/changes" "POST /api/changes"; do
   m=${r%% *}; u=${r#* }
   req noauth -X "$m" "$BASE$u"
   check '[ "$ST" = 401 ] && hdr noauth WWW-Authenticate | grep -q "^Bearer"' "$r without a key → 401 + WWW-Authenticate ($ST)"
@@ -253,9 +253,12 @@ check '! grep -aq "$LLMKEY" /proc/$MAIN/environ && ! grep -q "$LLMKEY" "$W/hubd.
 check '! grep -q test-token "$W/llm_log.json" && [ "$(grep -o "$LLMKEY" "$W/llm_log.json" | wc -l)" = "$(grep -o "\"authorization\"" "$W/llm_log.json" | wc -l)" ]' "the LLM received no GitHub token, and its key only in the authorization header"
 req ai -X POST -H "$AUTH" "$BASE/api/ai"
 check '[ "$ST" = 200 ] && [ "$(jget run.ended < "$W/b.ai")" = empty ]' "POST /api/ai: the demo has no good-first issues, the queue is empty ($(jget run < "$W/b.ai"))"
+check '[ "$(jget stats.tracked < "$W/b.stats")" -gt 0 ]' "before DELETE /api/data hubd holds items"
 req del -X DELETE -H "$AUTH" "$BASE/api/data"
+DST=$ST
 req after -H "$AUTH" "$BASE/api/stats.json"
-check '[ "$ST" = 200 ] && [ "$(jget error.code < "$W/b.del")" = not_implemented ] && [ "$(jget stats.open < "$W/b.after")" = "$(jget stats.open < "$W/b.stats")" ]' "DELETE /api/data says it deleted nothing yet (501), and did not"
+check '[ "$DST" = 200 ] && [ "$(jget ok < "$W/b.del")" = true ] && [ "$(jget rows < "$W/b.del")" -gt 0 ] && [ "$(jget stats.tracked < "$W/b.after")" = 0 ] && [ "$(sqlite3 "$W/hub.db" "SELECT count(*) FROM runs")" = 0 ]' "DELETE /api/data runs the core's purge: everything deleted, and it says how much ($DST $(cat "$W/b.del"))"
+grep -q 'event=purge' "$W/hubd.log"; check '[ $? = 0 ]' "the purge is logged"
 check '! grep -aq test-token "$W"/hub.db*' "the upstream token is not in the database"
 
 # ---- 8. SIGHUP reloads the CORS list without dropping a connection -----------------------------------

@@ -1,13 +1,13 @@
 #!/bin/sh
 # layers.sh — the core's layering, checked from the objects' symbol tables (nm).
 #
-# Layers, bottom to top: base db rank items triage sync sources tip brief api (src/<layer>/). A module (one
+# Layers, bottom to top: base db rank items triage sync sources tip brief notify replica api (src/<layer>/). A module (one
 # object file) may call only modules of its own layer or below, and no two modules may depend
 # on each other in a cycle. Prints one line per violation, then "layers: N passed, N failed".
 # usage: layers.sh [OBJDIR]   (default build/native/src)
 set -u
 D=${1:-build/native/src}
-LAYERS="base db rank items triage sync sources tip brief api"
+LAYERS="base db rank items triage sync sources tip brief notify replica api"
 tmp=${TMPDIR:-/tmp}/hub-layers.$$
 mkdir -p "$tmp"
 trap 'rm -rf "$tmp"' EXIT INT TERM

@@ -1,14 +1,24 @@
 #!/bin/sh
 # run_bench.sh — `make bench`: the same benchmark program natively and in wasm (node), one
 # table with their ratios, the wasm module's size, and hubd's figures (tests/bench_hubd.sh: wrk against
-# nginx, memory, ingest through hubd vs the CLI). Timings are best-of-5 where noted.
+# nginx, memory, ingest through hubd vs the CLI). Timings are best-of-5 where noted. The browser's
+# ingest is set beside the core's time on the same 5,000 issues natively and in wasm under node
+# (tests/bench.c with the scenario's directory), split into fetch / copy / parse / store / OPFS.
+# The wasm runs that report CPU time use --no-liftoff: node's CPU clock counts all of its
+# threads, and V8's background tier-up of the module (Liftoff first, TurboFan behind it) ran
+# during the measured loops (tip + feedback read 2,240 µs with it, 842 µs without: the
+# steady state a page reaches after its first seconds).
 set -u
 B=build
 mkdir -p $B/out
 $B/bench > $B/out/bench-native.txt || { echo "native bench failed"; exit 1; }
 node --no-experimental-fetch $B/wasm/bench.js > $B/out/bench-wasm.txt || { echo "wasm bench failed"; exit 1; }
+SC=$B/out/bench-scenario
+rm -rf $SC && node tests/bench_scenario.mjs $SC 50 > /dev/null || { echo "scenario failed"; exit 1; }
+$B/bench $SC > $B/out/bench-scen-native.txt || { echo "native scenario bench failed"; exit 1; }
+node --no-experimental-fetch --no-liftoff $B/wasm/bench.js $SC > $B/out/bench-scen-wasm.txt || { echo "wasm scenario bench failed"; exit 1; }
 $B/bench_bandit > $B/out/bandit-native.txt || { echo "native bandit bench failed"; exit 1; }
-node --no-experimental-fetch $B/wasm/bench_bandit.js micro > $B/out/bandit-wasm.txt || { echo "wasm bandit bench failed"; exit 1; }
+node --no-experimental-fetch --no-liftoff $B/wasm/bench_bandit.js micro > $B/out/bandit-wasm.txt || { echo "wasm bandit bench failed"; exit 1; }
 node tests/browser/bench.mjs > $B/out/bench-browser.txt || { echo "browser bench failed"; exit 1; }
 STORAGE_ONLY=bench node tests/browser/storage.test.mjs > $B/out/bench-opfs.txt || { echo "OPFS bench failed"; exit 1; }
 sh tests/bench_hubd.sh > $B/out/bench-hubd.txt || { echo "hubd bench failed"; exit 1; }
@@ -51,6 +61,25 @@ printf "|   → the worker's answer drawn, p50 / p95                  | %5s/%5s 
 printf "|   of which the triage command's answer, p50               | %11s ms |\n" "$(v triage_command_answer_p50_ms $BR)"
 printf "| triage-sized commit on OPFS, p50                          | %11s ms |\n" "$(v opfs_commit_p50_ms $B/out/bench-opfs.txt)"
 printf "| triage-sized commit on OPFS, p95                          | %11s ms |\n" "$(v opfs_commit_p95_ms $B/out/bench-opfs.txt)"
+SN=$B/out/bench-scen-native.txt; SW=$B/out/bench-scen-wasm.txt
+CN=$(v scen_core_bytes_ms $SN); CWN=$(v scen_core_bytes_ms $SW); CB=$(v browser_ingest_core_ms $BR)
+PN=$(v scen_parse_ms $SN); PW=$(v scen_parse_ms $SW); PB=$(v browser_ingest_parse_ms $BR)
+minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a - b }'; }
+echo
+echo "| ingest of the same 5,000 issues (50 pages), ms  | native        | wasm (node)   | browser (OPFS) |"
+echo "|-------------------------------------------------|---------------|---------------|----------------|"
+printf "| fetch (loopback fake GitHub; browser: serial)   | %13s | %13s | %14s |\n" "-" "-" "$(v browser_ingest_fetch_ms $BR)"
+printf "| copy of the bodies into wasm memory             | %13s | %13s | %14s |\n" "-" "-" "$(v browser_ingest_copy_ms $BR)"
+printf "| core, bodies as bytes (hub_feed); best of 3     | %13s | %13s | %14s |\n" "$CN" "$CWN" "$CB"
+printf "|   the same as CPU time (wasm: node's clock)     | %13s | %13s | %14s |\n" "$(v scen_core_bytes_cpu_ms $SN)" "$(v scen_core_bytes_cpu_ms $SW)" "-"
+printf "|   parse (a bare cJSON parse of the same bytes)  | %13s | %13s | %14s |\n" "$PN" "$PW" "$PB"
+printf "|   OPFS (the VFS's reads, writes, flushes)       | %13s | %13s | %14s |\n" "-" "-" "$(v browser_ingest_opfs_ms $BR)"
+printf "|   store (the rest: hash, upsert, SQLite)        | %13s | %13s | %14s |\n" "$(minus "$CN" "$PN")" "$(minus "$CWN" "$PW")" "$(v browser_ingest_store_ms $BR)"
+printf "| core, bodies as JSON strings (hub_call)         | %13s | %13s | %14s |\n" "$(v scen_core_json_ms $SN)" "$(v scen_core_json_ms $SW)" "-"
+printf "|   + the driver wrapping them into the request   | %13s | %13s | %14s |\n" "$(v scen_wrap_json_ms $SN)" "$(v scen_wrap_json_ms $SW)" "-"
+printf "| core per item, ratio to native (goal ≤ 1.5)     | %13s | %13s | %14s |\n" "1.00" "$(ratio "$CWN" "$CN")" "$(ratio "$CB" "$CN")"
+printf "| OPFS writes / flushes in the browser's sync     | %13s | %13s | %7s / %4s |\n" "-" "-" "$(v browser_ingest_opfs_writes $BR)" "$(v browser_ingest_opfs_flushes $BR)"
+echo "(answers are committed 50 per transaction or after 1 s: src/sync/engine.c, \"Groups\")"
 H=$B/out/bench-hubd.txt
 NG=$(v nginx_rps $H)
 echo
@@ -82,14 +111,21 @@ if [ -s $C ]; then
   grep -E '^(conns_|image_bytes|pg_database|machine_)' $C
 fi
 echo
-echo "| one tip (d=24, 200 candidates)             | native        | wasm (node)   | wasm/native |"
+echo "| one tip (d=24, 200 candidates; CPU time)   | native        | wasm (node)   | wasm/native |"
 echo "|--------------------------------------------|---------------|---------------|-------------|"
+for P in linucb egreedy thompson score_greedy random seed_linucb; do
+  DN=$(v decision_only_us_$P $B/out/bandit-native.txt); DW=$(v decision_only_us_$P $B/out/bandit-wasm.txt)
+  printf "| µs per decision (goal ≤ 10): %-13s | %13s | %13s | %11s |\n" "$P" "$DN" "$DW" "$(ratio "$DW" "$DN")"
+done
 for P in linucb egreedy thompson; do
   DN=$(v decision_us_$P $B/out/bandit-native.txt); DW=$(v decision_us_$P $B/out/bandit-wasm.txt)
   printf "| µs per decision + update: %-16s | %13s | %13s | %11s |\n" "$P" "$DN" "$DW" "$(ratio "$DW" "$DN")"
 done
 TN=$(v tip_call_us $B/out/bandit-native.txt); TW=$(v tip_call_us $B/out/bandit-wasm.txt)
 printf "| µs per tip + feedback through hub_call     | %13s | %13s | %11s |\n" "$TN" "$TW" "$(ratio "$TW" "$TN")"
+printf "|   of it the tip (all six policies)         | %13s | %13s | %11s |\n" "$(v tip_call_tip_us $B/out/bandit-native.txt)" "$(v tip_call_tip_us $B/out/bandit-wasm.txt)" ""
+printf "|   of it the feedback                       | %13s | %13s | %11s |\n" "$(v tip_call_feedback_us $B/out/bandit-native.txt)" "$(v tip_call_feedback_us $B/out/bandit-wasm.txt)" ""
+echo "(goals: tip + feedback ≤ 200 µs native, ≤ 2× that in wasm)"
 printf "| simulator family, native (s; work units/s) | %13s | %13s |             |\n" \
   "$(v family_seconds $B/out/bandit-native.txt)" "$(v sim_units_per_second $B/out/bandit-native.txt)"
 echo

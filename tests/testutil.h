@@ -52,6 +52,10 @@ typedef struct {
  * {"method","url"[,"body"],"status"} (status 0 for a simulated network error). */
 extern cJSON *tu_requests;
 
+/* When non-zero, tu_sync feeds answers with hub_feed (the body as bytes, not NUL-terminated:
+ * copied into a buffer of exactly its length) instead of hub_call's JSON "body". */
+extern int tu_feed_bytes;
+
 /* Drives one whole sync: sync_start, then sync_next/answer/sync_feed until done. The
  * simulated clock *now advances 5 ms per request and jumps to wait_until when asked.
  * Returns the final response's "run" object (detached; caller frees) or NULL on error. */
@@ -63,6 +67,10 @@ void tu_golden(const char *outdir, const char *name, char *dump);
 /* The sync_feed command for an answer (or a network error when neterr is set): new string,
  * caller frees with free(). */
 char *tu_feed_request(int64_t id, int64_t now, const replay_response *resp, const char *neterr);
+/* Feeds an answer (or a network error) with hub_feed: the request without "body", the body's
+ * bytes in a buffer of exactly body_len bytes (so a read past the end is caught by ASan).
+ * Returns hub_feed's answer (hub_free it). */
+char *tu_feed_bytes_call(hub *h, int64_t id, int64_t now, const replay_response *resp, const char *neterr);
 
 /* Text dump of every item, one line per item sorted by key, with its reasons. New string. */
 char *tu_dump_items(hub *h);

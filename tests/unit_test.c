@@ -570,6 +570,73 @@ static void test_gfi_lists(void) {
   hub_close(h);
 }
 
+/* Feeds the answer to the request in flight (sync_next first) with hub_feed: an issue page of
+ * number n, with a next-page link when more; returns the number of items another connection
+ * sees afterwards. */
+static long feed_page(hub *h, hub *other, int64_t now, int n, int more) {
+  cJSON *nx = tu_call(h, "{\"cmd\":\"sync_next\",\"now\":%lld}", (long long)now);
+  const char *url = tu_str(nx, "fetch.0.url");
+  char req[1024], body[256];
+  char *out;
+  int len;
+  CHECK(url != NULL, "groups: page %d is planned", n);
+  if (!url) {
+    cJSON_Delete(nx);
+    return -1;
+  }
+  len = snprintf(body, sizeof body, "[{\"html_url\":\"https://github.com/o/r/issues/%d\",\"number\":%d,"
+                 "\"title\":\"issue %d\",\"state\":\"open\"}]", n, n, n);
+  snprintf(req, sizeof req, "{\"cmd\":\"sync_feed\",\"id\":%d,\"now\":%lld,\"status\":200,\"headers\":{%s%s%s%d%s}}",
+           (int)tu_num(nx, "fetch.0.id"), (long long)now, more ? "\"link\":\"<" : "", more ? url : "",
+           more ? (strchr(url, '?') ? "&page=" : "?page=") : "", more ? n + 1 : 0, more ? ">; rel=\\\"next\\\"\"" : "");
+  if (!more) snprintf(req, sizeof req, "{\"cmd\":\"sync_feed\",\"id\":%d,\"now\":%lld,\"status\":200,\"headers\":{}}",
+                      (int)tu_num(nx, "fetch.0.id"), (long long)now);
+  cJSON_Delete(nx);
+  out = hub_feed(h, req, strlen(req), body, (size_t)len);
+  CHECK(out && strstr(out, "\"ok\":true"), "groups: page %d fed (%s)", n, out ? out : "null");
+  hub_free(out);
+  return tu_count(other, "SELECT count(*) FROM items");
+}
+
+/* Answers are committed in groups (engine.c "Groups"): another connection sees them when the
+ * group is old enough (by the drivers' now), when any other command runs, and at close. */
+static void test_feed_groups(void) {
+  const char *path = "build/out/unit-groups.db";
+  hub *h, *o;
+  char *out;
+  remove(path);
+  h = open_db(path);
+  cJSON_Delete(tu_call(h, "{\"cmd\":\"settings\",\"set\":{\"github_token\":\"t\",\"github_user\":\"me\","
+                          "\"notifications\":false,\"search\":false,\"repos\":[\"o/r\"]}}"));
+  cJSON_Delete(tu_call(h, "{\"cmd\":\"sync_start\",\"now\":1000}"));
+  o = open_db(path);
+  CHECK(feed_page(h, o, 1000, 1, 1) == 0, "groups: a page waits in the open group (not committed yet)");
+  CHECK(feed_page(h, o, 1500, 2, 1) == 0, "groups: a second page joins the group");
+  CHECK(feed_page(h, o, 2000, 3, 1) == 3, "groups: a group 1 s old (by now) is committed with its pages");
+  CHECK(feed_page(h, o, 2100, 4, 1) == 3, "groups: the next page opens a new group");
+  {
+    cJSON *st = tu_call(h, "{\"cmd\":\"stats\"}");
+    cJSON_Delete(st);
+  }
+  CHECK(tu_count(o, "SELECT count(*) FROM items") == 4, "groups: any other command commits the open group first");
+  CHECK(tu_count(o, "SELECT count(*) FROM validators") == 4, "groups: the validators came with their rows");
+  CHECK(feed_page(h, o, 2200, 5, 0) == 4, "groups: the last page is in a new group");
+  /* bytes go with sync_feed only, and not together with "body" */
+  {
+    const char *stats = "{\"cmd\":\"stats\"}", *both = "{\"cmd\":\"sync_feed\",\"id\":1,\"now\":1,\"status\":200,\"body\":\"[]\"}";
+    out = hub_feed(h, stats, strlen(stats), "x", 1);
+    CHECK(out && strstr(out, "bad_request"), "hub_feed refuses another command: %s", out ? out : "null");
+    hub_free(out);
+    out = hub_feed(h, both, strlen(both), "[]", 2);
+    CHECK(out && strstr(out, "not both"), "hub_feed refuses bytes and \"body\" together: %s", out ? out : "null");
+    hub_free(out);
+  }
+  hub_close(h); /* the run is unfinished: its open group is committed at close */
+  CHECK(tu_count(o, "SELECT count(*) FROM items") == 5, "groups: hub_close commits the open group");
+  hub_close(o);
+  remove(path);
+}
+
 int main(void) {
   test_sha256();
   test_time();
@@ -579,6 +646,7 @@ int main(void) {
   test_migrations();
   test_api_errors();
   test_token_scope();
+  test_feed_groups();
   test_markdown();
   test_alloc_failures();
   test_defects();

@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include "hub.h"
+#include "cJSON.h"
 
 static char last_error[512];
 
@@ -36,3 +37,22 @@ const char *hub_wasm_error(void) { return last_error; }
 /* Runs one JSON command of len bytes; returns a new NUL-terminated JSON string. */
 char *hub_wasm_call(hub *h, const char *req, unsigned long len);
 char *hub_wasm_call(hub *h, const char *req, unsigned long len) { return hub_call_n(h, req, len); }
+
+/* Feeds the answer to a planned request with its body as bytes (hub_feed): req (len bytes) is
+ * the sync_feed command without "body", body[0..blen) the response body as fetch() gave it
+ * (JS copies the ArrayBuffer into malloc'd memory and frees it in `finally`). Returns a new
+ * NUL-terminated JSON string, like hub_wasm_call. */
+char *hub_wasm_feed(hub *h, const char *req, unsigned long len, const char *body, unsigned long blen);
+char *hub_wasm_feed(hub *h, const char *req, unsigned long len, const char *body, unsigned long blen) {
+  return hub_feed(h, req, len, body, blen);
+}
+
+/* For the benchmark's split of the browser's core time (web/owner.js, profile mode): parses
+ * body[0..blen) with cJSON and throws the tree away. Returns 1 when it is JSON, else 0. */
+int hub_wasm_parse_probe(const char *body, unsigned long blen);
+int hub_wasm_parse_probe(const char *body, unsigned long blen) {
+  cJSON *j = cJSON_ParseWithLength(body, blen);
+  int ok = j != NULL;
+  cJSON_Delete(j);
+  return ok;
+}

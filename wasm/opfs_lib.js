@@ -11,11 +11,20 @@
  * import is synchronous and never throws into C: failures come back as a status
  * (0 ok, 1 I/O error, 2 storage full) or -1, and the exception is kept in
  * Module.opfs.lastError (its `name` is 'QuotaExceededError' when the origin is full).
+ * Module.opfs.stats counts the calls and the milliseconds spent in them ({ms, reads, writes,
+ * truncates, flushes}; web/owner.js reports them as a sync's OPFS time).
  */
 mergeInto(LibraryManager.library, {
   $hubOpfs: function (slot) {
     var pool = Module['opfs'];
     return pool && pool.slots ? pool.slots[slot] : undefined;
+  },
+  $hubOpfsDone: function (kind, t0) {
+    var pool = Module['opfs'];
+    if (!pool) return;
+    var st = pool.stats || (pool.stats = { ms: 0, reads: 0, writes: 0, truncates: 0, flushes: 0 });
+    st.ms += performance.now() - t0;
+    st[kind]++;
   },
   $hubOpfsFail: function (e) {
     var pool = Module['opfs'];
@@ -34,51 +43,63 @@ mergeInto(LibraryManager.library, {
     return i;
   },
 
-  hub_opfs_read__deps: ['$hubOpfs', '$hubOpfsFail'],
+  hub_opfs_read__deps: ['$hubOpfs', '$hubOpfsFail', '$hubOpfsDone'],
   hub_opfs_read: function (slot, buf, n, offset) {
     var h = hubOpfs(slot);
     if (!h) return -1;
+    var t0 = performance.now();
     try {
       return h.read(HEAPU8.subarray(buf, buf + n), { at: offset });
     } catch (e) {
       hubOpfsFail(e);
       return -1;
+    } finally {
+      hubOpfsDone('reads', t0);
     }
   },
 
-  hub_opfs_write__deps: ['$hubOpfs', '$hubOpfsFail'],
+  hub_opfs_write__deps: ['$hubOpfs', '$hubOpfsFail', '$hubOpfsDone'],
   hub_opfs_write: function (slot, buf, n, offset) {
     var h = hubOpfs(slot);
     if (!h) return 1;
+    var t0 = performance.now();
     try {
       var wrote = h.write(HEAPU8.subarray(buf, buf + n), { at: offset });
       return wrote === n ? 0 : 2; /* a short write means the quota ran out */
     } catch (e) {
       return hubOpfsFail(e);
+    } finally {
+      hubOpfsDone('writes', t0);
     }
   },
 
-  hub_opfs_truncate__deps: ['$hubOpfs', '$hubOpfsFail'],
+  hub_opfs_truncate__deps: ['$hubOpfs', '$hubOpfsFail', '$hubOpfsDone'],
   hub_opfs_truncate: function (slot, size) {
     var h = hubOpfs(slot);
     if (!h) return 1;
+    var t0 = performance.now();
     try {
       h.truncate(size);
       return 0;
     } catch (e) {
       return hubOpfsFail(e);
+    } finally {
+      hubOpfsDone('truncates', t0);
     }
   },
 
-  hub_opfs_flush__deps: ['$hubOpfs', '$hubOpfsFail'],
+  hub_opfs_flush__deps: ['$hubOpfs', '$hubOpfsFail', '$hubOpfsDone'],
   hub_opfs_flush: function (slot) {
     var h = hubOpfs(slot);
     if (!h) return 1;
+    var t0 = performance.now();
     try {
       h.flush();
       return 0;
     } catch (e) {
       return hubOpfsFail(e);
+    } finally {
+      hubOpfsDone('flushes', t0);
     }
   },
 

@@ -28,6 +28,7 @@ import { Toast } from './ui/toast.js';
 import { SnoozeMenu } from './ui/snooze-menu.js';
 import { KeysHelp } from './ui/help.js';
 import { SettingsDialog } from './ui/settings.js';
+import { mountNotifySettings, listenForActions } from './ui/notify.js';
 import { renderEmpty } from './ui/empty.js';
 import { registerServiceWorker } from './ui/update.js';
 import { installKeys } from './ui/keys.js';
@@ -280,6 +281,8 @@ async function start() {
   });
   ui.settings.setMeta(state.info.meta);
   ui.settings.set(state.settings);
+  mountNotifySettings(hub, $('settings'), state.info.meta).refresh(state.settings); /* Web Push (ui/notify.js) */
+  listenForActions(hub, () => reload());
   $('open-settings').addEventListener('click', openSettings);
 
   if (location.hash === '#settings') openSettings();

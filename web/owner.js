@@ -13,7 +13,11 @@
 // web/snapshot.js to keep where the page can read it before any worker is up.
 //
 // Syncs: the core plans, this module only performs (timeouts by AbortController, one request per
-// token at a time as the core plans them). A fetch that fails before any response, or
+// token at a time as the core plans them). Each answer's body goes to the core as bytes
+// (hub_wasm_feed: fetch's ArrayBuffer copied straight into the module's memory, never wrapped
+// into a JSON string); a reply to a sync carries timing: fetch, copy, core (and of it OPFS)
+// milliseconds, and with {type:'sync', profile:true} also parse_ms (each body parsed once more
+// on its own, for the benchmark's split). A fetch that fails before any response, or
 // navigator.onLine false, is fed back as offline: the core ends the run at once. abort() (the
 // Cancel button) stops the fetches in flight and the waits, and ends the run as "aborted".
 // API fetches use the default cache mode: the core's own If-None-Match / If-Modified-Since keep
@@ -62,7 +66,8 @@ export class Owner {
     this.queue = Promise.resolve();
     this.froms = new Map([['all', { from: 'all' }]]);   // screenKey → {from, q}, latest last
     this.snapTimer = 0;
-    this.timing = { fetch_ms: 0, core_ms: 0 };
+    this.timing = {};
+    this.profile = false;      // the sync being run measures its parse share too (benchmark)
   }
 
   // Loads the module and opens the database. config.json (first-visit defaults) is read in
@@ -130,6 +135,12 @@ export class Owner {
     } finally {
       M._free(p);
     }
+    return this.answer(out);
+  }
+
+  // The core's answer at out (freed here) as an object; throws the core's error.
+  answer(out) {
+    const M = this.M;
     if (!out) throw fail('out of memory', 'nomem');
     let res;
     try {
@@ -139,6 +150,44 @@ export class Owner {
     }
     if (res && res.error) throw fail(res.error.message, res.error.code, res.error.field, res.error.position);
     return res;
+  }
+
+  // Feeds one answer of a sync: with its body as bytes through hub_wasm_feed (the request
+  // without "body", the bytes copied into malloc'd memory, both freed here), or as a JSON
+  // command when it has no bytes (a network error; a fetcher that gives text).
+  feed(f) {
+    const M = this.M;
+    const t0 = performance.now();
+    if (!f.bytes) {
+      this.call(f);
+      this.timing.core_ms += performance.now() - t0;
+      return;
+    }
+    const { bytes, ...req } = f;
+    const text = JSON.stringify(req);
+    const n = M.lengthBytesUTF8(text) + 1;
+    const p = M._malloc(n);
+    const b = p ? M._malloc(bytes.length || 1) : 0;
+    let out = 0;
+    try {
+      if (!p || !b) throw fail('out of memory', 'nomem');
+      M.stringToUTF8(text, p, n);
+      M.HEAPU8.set(bytes, b);  // after malloc: a grown memory has a new HEAPU8
+      const t1 = performance.now();
+      out = M._hub_wasm_feed(this.handle_, p, n - 1, b, bytes.length);
+      const t2 = performance.now();
+      this.timing.copy_ms += t1 - t0;
+      this.timing.core_ms += t2 - t1;
+      this.timing.bytes += bytes.length;
+      if (this.profile) {
+        M._hub_wasm_parse_probe(b, bytes.length);
+        this.timing.parse_ms += performance.now() - t2;
+      }
+    } finally {
+      if (p) M._free(p);
+      if (b) M._free(b);
+    }
+    this.answer(out);
   }
 
   async persist() {
@@ -169,9 +218,11 @@ export class Owner {
         } else if (msg.type === 'sync') {
           if (this.sync) throw fail('a refresh is already running (perhaps in another tab)', 'busy');
           let run;
+          this.profile = msg.profile === true;
           try {
             run = await this.runSync((progress) => send({ type: 'progress', id, progress }));
           } finally {
+            this.profile = false;
             this.changed(from, 'sync');
           }
           send({ type: 'reply', id, ok: true, res: { ...run, timing: { ...this.timing } } });
@@ -213,8 +264,8 @@ export class Owner {
   async runSync(progress) {
     const ctl = new AbortController();
     this.sync = { ctl };
-    this.timing.fetch_ms = 0;
-    this.timing.core_ms = 0;
+    this.timing = { fetch_ms: 0, copy_ms: 0, core_ms: 0, opfs_ms: 0, parse_ms: 0, bytes: 0, opfs_writes: 0, opfs_flushes: 0 };
+    const opfs0 = { ...(this.M.opfs?.stats || {}) };
     try {
       this.call({ cmd: 'sync_start', now: Date.now(), max_wait_ms: MAX_WAIT_MS });
       for (;;) {
@@ -233,12 +284,14 @@ export class Owner {
         const t0 = performance.now();
         const feeds = await Promise.all(next.fetch.map((f) => this.perform(f, ctl.signal)));
         if (ctl.signal.aborted) return this.cancelled();
-        const t1 = performance.now();
-        for (const feed of feeds) this.call(feed);
-        this.timing.fetch_ms += t1 - t0;
-        this.timing.core_ms += performance.now() - t1;
+        this.timing.fetch_ms += performance.now() - t0;
+        for (const feed of feeds) this.feed(feed);
       }
     } finally {
+      const opfs1 = this.M.opfs?.stats || {};
+      this.timing.opfs_ms = (opfs1.ms || 0) - (opfs0.ms || 0);
+      this.timing.opfs_writes = (opfs1.writes || 0) - (opfs0.writes || 0);
+      this.timing.opfs_flushes = (opfs1.flushes || 0) - (opfs0.flushes || 0);
       this.sync = null;
       await this.persist();
     }
@@ -329,9 +382,9 @@ export class Owner {
   }
 }
 
-// One upstream request: {url, method, headers, body, max_body} → {status, headers, body} or, for a
-// body over max_body, {status, headers, body_too_large: true}. Throws what fetch() throws
-// (TypeError when no response came, AbortError when stopped).
+// One upstream request: {url, method, headers, body, max_body} → {status, headers, bytes} (the
+// body as a Uint8Array) or, for a body over max_body, {status, headers, body_too_large: true}.
+// Throws what fetch() throws (TypeError when no response came, AbortError when stopped).
 async function request(req, signal) {
   const res = await fetch(req.url, {
     method: req.method, headers: req.headers, body: req.body ?? undefined, signal,
@@ -344,9 +397,9 @@ async function request(req, signal) {
     res.body?.cancel().catch(() => {});
     return { status: res.status, headers, body_too_large: true };
   }
-  const body = await res.text();
-  if (body.length > req.max_body) return { status: res.status, headers, body_too_large: true };
-  return { status: res.status, headers, body };
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (bytes.length > req.max_body) return { status: res.status, headers, body_too_large: true };
+  return { status: res.status, headers, bytes };
 }
 
 // Compiles hub.wasm, streaming it straight from the service worker's cache when it holds it (no

@@ -11,6 +11,14 @@
  * lets them go at once; owner.js says why they are not made from the page instead.)
  * A new version installs and then waits: only the page's {type:'skip-waiting'}
  * message (sent when the user clicks "Reload to update") lets it take over.
+ *
+ * Web Push (from the hubd the user asked to be notified by, web/ui/notify.js): `push` shows the
+ * one tip hubd sent — its payload {key, title, why, kind, repo, number, topic} is data, shown as
+ * notification text only — tagged with its Topic, so a newer push replaces the one on screen,
+ * with the actions Done and Snooze. `notificationclick` opens the tip page on that item
+ * (tip.html#<key>), in a window of the app when one is open; an action is queued in IndexedDB
+ * and the open pages are nudged: the first to take the queue applies it with the `triage`
+ * command (or the next page that opens does).
  */
 const VERSION = '__HUB_VERSION__';
 const CACHE = 'hub-shell-' + VERSION;
@@ -50,6 +58,7 @@ const SHELL = [
   './ui/settings.js',
   './ui/sync.js',
   './ui/update.js',
+  './ui/notify.js',
   './tip.html',
   './tip.js',
   './tip.css',
@@ -149,3 +158,74 @@ async function fromCache(key, req) {
   if (hit) return hit;
   return fetch(req);
 }
+
+/* ---- Web Push ---------------------------------------------------------------------------------- */
+
+const TIP_PAGE = new URL('./tip.html', self.registration.scope).href;
+const str = (v, max) => (typeof v === 'string' ? v.slice(0, max) : '');
+
+/* The payload as an object ({} when it is not JSON: then its text is the title). */
+function payloadOf(data) {
+  if (!data) return {};
+  try {
+    const p = data.json();
+    return p && typeof p === 'object' ? p : {};
+  } catch {
+    try { return { title: data.text() }; } catch { return {}; }
+  }
+}
+
+self.addEventListener('push', (event) => {
+  const p = payloadOf(event.data);
+  const key = str(p.key, 500);
+  const where = [str(p.repo, 140), Number.isInteger(p.number) && p.number > 0 ? `#${p.number}` : ''].join('');
+  const lead = p.kind === 'tip' ? 'Your next tip' : str(p.why, 80) || 'New';
+  const title = str(p.title, 300) || 'hub';
+  event.waitUntil(self.registration.showNotification(title, {
+    body: [lead, where].filter(Boolean).join(' · '),
+    tag: str(p.topic, 32) || 'hub-tip',
+    renotify: true,
+    icon: new URL('./icons/icon-192.png', self.registration.scope).href,
+    data: { key, kind: str(p.kind, 8) },
+    actions: key ? [{ action: 'done', title: 'Done' }, { action: 'snooze', title: 'Snooze till tomorrow' }] : [],
+  }));
+});
+
+/* Queues an action for the next page that opens (IndexedDB hub-push/actions). */
+function queueAction(a) {
+  return new Promise((resolve) => {
+    const r = indexedDB.open('hub-push', 1);
+    r.onupgradeneeded = () => r.result.createObjectStore('actions', { autoIncrement: true });
+    r.onerror = () => resolve();
+    r.onsuccess = () => {
+      const tx = r.result.transaction('actions', 'readwrite');
+      tx.objectStore('actions').add(a);
+      tx.oncomplete = tx.onerror = () => { r.result.close(); resolve(); };
+    };
+  });
+}
+
+async function onNotificationClick(n, action) {
+  const key = str(n.data?.key, 500);
+  const wins = await self.clients.matchAll({ type: 'window', includeUncontrolled: false });
+  if (action === 'done' || action === 'snooze') {
+    /* queued first (nothing is lost when no page listens), then every page is nudged: the first
+     * that takes the queue applies it */
+    if (key) await queueAction({ key, action, at: Date.now() });
+    for (const w of wins) w.postMessage({ type: 'hub-push-action' });
+    return;
+  }
+  const url = key ? `${TIP_PAGE}#${encodeURIComponent(key)}` : TIP_PAGE;
+  const win = wins.find((w) => new URL(w.url).pathname === new URL(TIP_PAGE).pathname) || wins[0];
+  if (win) {
+    const opened = await win.navigate(url).catch(() => null);
+    try { await (opened || win).focus(); } catch { /* focus needs the click's activation */ }
+    if (opened || !self.clients.openWindow) return;
+  }
+  await self.clients.openWindow(url);
+}
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  event.waitUntil(onNotificationClick(event.notification, event.action));
+});

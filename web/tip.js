@@ -10,6 +10,10 @@
  * Test hook: tip.html?now=<epoch ms> runs the page's clock from that moment (see
  * ui/tip-clock.js) — everything the page sends as "now", and the snooze presets, follow it.
  *
+ * tip.html#<item key> (a notification's click, web/sw.js) shows that item instead of asking for
+ * a tip; no decision served it, so its reactions go through the `triage` command (done,
+ * snooze, dismiss) and then the page asks for the next tip as usual. "Notify me" (ui/notify.js)
+ * subscribes this device to its hubd's pushes; actions taken on a notification arrive here.
  * The keys are the inbox's (ui/keys.js, one table for both pages, listed by `?`): e done,
  * s snooze (then 1–4), # dismiss, m read / unread, * save, M mute (the `triage` command on
  * the tip's item), z undo, o open, / search and `,` Settings (on the inbox page), g i the inbox.
@@ -28,6 +32,7 @@ import { TipView } from './ui/tip-view.js';
 import { renderLearned } from './ui/tip-learned.js';
 import { installKeys } from './ui/keys.js';
 import { KeysHelp } from './ui/help.js';
+import { notifyButton, listenForActions, pushSupported } from './ui/notify.js';
 
 const $ = (id) => document.getElementById(id);
 const clock = makeClock(location.search);
@@ -55,8 +60,38 @@ async function refreshLearned() {
   } catch { renderLearned($('learned'), null); }
 }
 
+/* The item a notification opened (tip.html#<key>), or ''. */
+function pinnedKey() {
+  try { return decodeURIComponent(location.hash.slice(1)).slice(0, 500); } catch { return ''; }
+}
+
+/* Shows the item key (from a notification) with the reactions; false when it is unknown. */
+async function showPinned(key) {
+  const now = clock.now();
+  let card;
+  try {
+    card = (await state.hub.call({ cmd: 'card', now, key })).card;
+  } catch { card = null; }
+  if (!card || typeof card !== 'object' || card.key !== key) return false;
+  const reasons = (Array.isArray(card.reasons) ? card.reasons : []).map((r) => String(r?.code || '').replace(/_/g, ' ')).filter(Boolean);
+  const res = { tip: card, why: ['from a notification', ...reasons.slice(0, 2)].join(' · '), decision: null, pinned: true };
+  state.current = res;
+  state.latencyUs = null;
+  view.show(res, snoozePresets(now));
+  document.title = 'One tip — hub';
+  return true;
+}
+
+/* Forgets the notification's item in the address (the next tip is the policy's again). */
+function unpin() {
+  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+}
+
 /* Asks the core for the next tip and shows it (or the empty state). */
 async function next() {
+  const key = pinnedKey();
+  if (key && await showPinned(key)) return;
+  if (key) unpin();
   const now = clock.now();
   const t0 = performance.now();
   let res;
@@ -85,6 +120,17 @@ async function next() {
   document.title = 'Inbox zero — hub';
 }
 
+/* A reaction to an item a notification opened: the same triage path as the list's. */
+async function reactPinned(cur, reaction, until) {
+  unpin();
+  const action = { done: 'done', dismiss: 'dismiss', snooze: 'snooze' }[reaction];
+  if (!action) return {};
+  const req = { cmd: 'triage', now: clock.now(), action, keys: [cur.tip.key] };
+  if (action === 'snooze') req.until = until;
+  await state.hub.call(req);
+  return { snooze_until: until };
+}
+
 /* Sends reaction for the shown tip, then shows the next one. until: snooze time (ms). */
 async function react(reaction, until) {
   const cur = state.current;
@@ -92,10 +138,14 @@ async function react(reaction, until) {
   state.busy = true;
   $('stage').setAttribute('aria-busy', 'true');
   try {
-    const req = { cmd: 'tip_feedback', decision: cur.decision, now: clock.now(), reaction };
-    if (reaction === 'snooze') req.snooze_until = until;
-    if (Number.isFinite(state.latencyUs)) req.latency_us = state.latencyUs;
-    const res = await state.hub.call(req);
+    let res = {};
+    if (cur.pinned) res = await reactPinned(cur, reaction, until);
+    else {
+      const req = { cmd: 'tip_feedback', decision: cur.decision, now: clock.now(), reaction };
+      if (reaction === 'snooze') req.snooze_until = until;
+      if (Number.isFinite(state.latencyUs)) req.latency_us = state.latencyUs;
+      res = await state.hub.call(req);
+    }
     const key = cur.tip.key;
     if (reaction === 'snooze') noteSnooze(key, Number.isFinite(res.snooze_until) ? res.snooze_until : until);
     else if (reaction === 'done' || reaction === 'dismiss') forgetSnooze(key);
@@ -142,7 +192,7 @@ async function triage(kind) {
     }
     await state.hub.call({ cmd: 'triage', now: clock.now(), action, keys: [key] });
     say({ read: 'Marked read.', unread: 'Marked unread.', save: 'Saved.', unsave: 'Unsaved.', mute: 'Muted: this thread will not come back.' }[action]);
-    if (action === 'mute') await next();
+    if (action === 'mute') { unpin(); await next(); }
   } catch (err) {
     say(describe(err).text);
   } finally {
@@ -202,6 +252,12 @@ async function main() {
   await next();
   $('boot').hidden = true;
   refreshLearned();
+  window.addEventListener('hashchange', () => { if (pinnedKey() && !state.busy) next(); });
+  if (pushSupported()) document.querySelector('.tip-pills').prepend(notifyButton(state.hub, say));
+  listenForActions(state.hub, (a) => {
+    say(a.action === 'done' ? 'Done, from the notification.' : 'Snoozed, from the notification.');
+    if (state.current?.tip?.key === a.key && !state.busy) { unpin(); next(); }
+  });
 
   const help = new KeysHelp('tip');
   installKeys('tip', {

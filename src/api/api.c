@@ -21,6 +21,8 @@
 #include "tip/insight.h"
 #include "base/events.h"
 #include "brief/brief.h"
+#include "notify/notify.h"
+#include "replica/replica.h"
 #include "api/api.h"
 
 static const hub__command commands[] = {
@@ -56,7 +58,8 @@ int hub_open(const char *path, const char *vfs, hub **out, char *errbuf, size_t 
 
 void hub_close(hub *h) {
   if (!h) return;
-  hub__sync_free(h);
+  hub__sync_free(h); /* commits the run's open group of answers first */
+  hub__tip_cache_free(h);
   hub__weights_invalidate(h);
   hub__db_close(h);
   hub__events_free(h);
@@ -64,6 +67,9 @@ void hub_close(hub *h) {
 }
 
 cJSON *hub__api_sync_start(hub *h, const cJSON *req) {
+  static const hub__source *const follow[] = {&hub__hubd_source};
+  /* a database that follows a hubd syncs with it alone; hubd does the fetching */
+  if (hub__replica_following(h)) return hub__sync_start(h, req, follow, 1);
   return hub__sync_start(h, req, hub__source_list, hub__source_count);
 }
 
@@ -77,12 +83,19 @@ static const hub__command *find_command(const char *c) {
   return NULL;
 }
 
+/* 1 for the commands a sync's driver sends between answers (they may run inside the run's
+ * open group of answers); every other command commits that group first. */
+static int sync_step(const char *c) { return strcmp(c, "sync_next") == 0 || strcmp(c, "sync_feed") == 0; }
+
 static cJSON *dispatch(hub *h, const cJSON *req) {
   const char *c = hub__json_str(req, "cmd");
   const hub__command *cmd;
   char msg[160];
   if (!cJSON_IsObject(req)) return hub__error_json(HUB_E_BAD_REQUEST, "a request is a JSON object");
   if (!c) return hub__error_json(HUB_E_BAD_REQUEST, "a request needs a \"cmd\" string");
+  if (h->body && strcmp(c, "sync_feed") != 0)
+    return hub__error_json(HUB_E_BAD_REQUEST, "hub_feed runs sync_feed only");
+  if (!sync_step(c)) (void)hub__sync_flush(h); /* a failure is noted on the run */
   cmd = find_command(c);
   if (!cmd) {
     snprintf(msg, sizeof msg, "unknown command \"%.80s\"", c);
@@ -102,7 +115,9 @@ static char *print_or_oom(cJSON *res) {
   return out;
 }
 
-char *hub_call_n(hub *h, const char *request_json, size_t len) {
+/* hub_call_n and hub_feed: one path. body is NULL, or the bytes hub_feed attaches to the
+ * request (seen by sync_feed through h->body while it runs). */
+static char *call(hub *h, const char *request_json, size_t len, const hub__bytes *body) {
   cJSON *req, *res;
   const char *end = NULL;
   char msg[160];
@@ -121,10 +136,22 @@ char *hub_call_n(hub *h, const char *request_json, size_t len) {
   /* another connection (hubd's writer, the CLI) may have changed settings: drop what this
    * handle derived from them */
   if (hub__db_changed_elsewhere(h)) hub__weights_invalidate(h);
+  h->body = body;
   res = dispatch(h, req);
+  h->body = NULL;
   hub__console_note(h, req, res);
   cJSON_Delete(req);
   return print_or_oom(res);
+}
+
+char *hub_call_n(hub *h, const char *request_json, size_t len) { return call(h, request_json, len, NULL); }
+
+char *hub_feed(hub *h, const char *request_json, size_t len, const char *body, size_t body_len) {
+  hub__bytes b;
+  if (!body && body_len) return print_or_oom(hub__error_json(HUB_E_BAD_REQUEST, "no body bytes"));
+  b.p = body ? body : "";
+  b.n = body_len;
+  return call(h, request_json, len, &b);
 }
 
 char *hub_call(hub *h, const char *request_json) {

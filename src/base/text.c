@@ -93,59 +93,70 @@ static long escape_unit(const char *p) {
   return v;
 }
 
-int hub__json_clean(const char *s, size_t n, char **out) {
-  hub__buf b;
-  size_t i = 0;
+/* Copies s[from..to) into b (when b is not NULL). */
+static void keep(hub__buf *b, const char *s, size_t from, size_t to) {
+  if (b && to > from) hub__buf_add(b, s + from, to - from);
+}
+
+/* One walk of hub__json_clean: with b NULL, only says whether anything needs a change (1 at
+ * the first such spot, else 0); with b, writes the cleaned text into b and returns whether it
+ * changed anything. Plain runs of bytes are copied in one piece. */
+static int json_walk(const char *s, size_t n, hub__buf *b) {
+  size_t i = 0, run = 0; /* s[run..i) is copied as is, when the walk ends or at the next change */
   int in_str = 0, changed = 0;
-  *out = NULL;
-  hub__buf_init(&b, n * 3 + 16);
   while (i < n) {
     unsigned char c = (unsigned char)s[i];
+    const char *rep = NULL; /* the replacement of s[i..i+skip) */
+    size_t skip = 0;
     if (c >= 0x80 || c == 0) {
       size_t k = seq_len((const unsigned char *)s + i, n - i);
-      if (!k) {
-        hub__buf_add(&b, "\xEF\xBF\xBD", 3);
-        changed = 1;
-        i++;
-      } else {
-        hub__buf_add(&b, s + i, k);
+      if (k) {
         i += k;
+        continue;
       }
-      continue;
-    }
-    if (c == '"') {
+      rep = "\xEF\xBF\xBD";
+      skip = 1;
+    } else if (c == '"') {
       in_str = !in_str;
     } else if (in_str && c == '\\' && i + 1 < n) {
       long u = i + 6 <= n ? escape_unit(s + i) : -1;
       if (u == 0 || (u >= 0xDC00 && u <= 0xDFFF)) { /* NUL, or a low surrogate alone */
-        hub__buf_add(&b, "\\ufffd", 6);
-        changed = 1;
-        i += 6;
-        continue;
-      }
-      if (u >= 0xD800 && u <= 0xDBFF) { /* a high surrogate must be followed by a low one */
+        rep = "\\ufffd";
+        skip = 6;
+      } else if (u >= 0xD800 && u <= 0xDBFF) { /* a high surrogate must be followed by a low one */
         long lo = i + 12 <= n ? escape_unit(s + i + 6) : -1;
         if (lo >= 0xDC00 && lo <= 0xDFFF) {
-          hub__buf_add(&b, s + i, 12);
           i += 12;
-        } else {
-          hub__buf_add(&b, "\\ufffd", 6);
-          changed = 1;
-          i += 6;
+          continue;
         }
+        rep = "\\ufffd";
+        skip = 6;
+      } else {
+        i += 2; /* any other escape: kept as it is */
         continue;
       }
-      hub__buf_add(&b, s + i, 2); /* any other escape: copied as it is */
-      i += 2;
+    }
+    if (!rep) {
+      i++;
       continue;
     }
-    hub__buf_add(&b, s + i, 1);
-    i++;
+    if (!b) return 1;
+    keep(b, s, run, i);
+    hub__buf_add(b, rep, strlen(rep));
+    changed = 1;
+    i += skip;
+    run = i;
   }
-  if (!changed) {
-    hub__buf_free(&b);
-    return 0;
-  }
+  keep(b, s, run, n);
+  return changed;
+}
+
+int hub__json_clean(const char *s, size_t n, char **out) {
+  hub__buf b;
+  *out = NULL;
+  if (!json_walk(s, n, NULL)) return 0; /* the common case: nothing to change, nothing copied */
+  hub__buf_init(&b, n * 3 + 16);
+  json_walk(s, n, &b);
   if (b.failed) {
     hub__buf_free(&b);
     return -1;

@@ -414,6 +414,29 @@ cJSON *hub__ai_cmd(hub *h, const cJSON *req) {
   return r;
 }
 
+int hub__ai_import(hub *h, const char *kind, const char *entity, const char *hash, const cJSON *output,
+                   const char *model, int64_t created_at) {
+  const hub__snode *s = hub__schema_find(kind);
+  char err[300], *text = NULL;
+  int64_t have;
+  int rc = -1;
+  if (!s || !strcmp(kind, "briefing") || hub__schema_validate(s, output, NULL, 0, err, sizeof err)) {
+    hub__set_err(h, "ai output of %.40s for %.200s: %s", kind, entity, s ? err : "unknown kind");
+    return -1;
+  }
+  have = hub__db_int(h, "SELECT count(*) FROM ai_outputs WHERE kind=? AND entity=? AND hash=? AND created_at=?", "ttti",
+                     -1, kind, entity, hash, created_at);
+  if (have != 0) return have > 0 ? 0 : -1;
+  text = cJSON_PrintUnformatted(output);
+  if (text && hub__db_run(h, "INSERT OR REPLACE INTO ai_outputs(kind,entity,hash,json,model,created_at) VALUES(?,?,?,?,?,?)",
+                          "ttttti", kind, entity, hash, text, model, created_at) >= 0)
+    rc = 1;
+  else if (!text)
+    hub__set_err(h, "out of memory");
+  cJSON_free(text);
+  return rc;
+}
+
 cJSON *hub__ai_output(hub *h, const char *kind, const char *entity) {
   sqlite3_stmt *st = hub__db_q(h, "SELECT json, model, created_at FROM ai_outputs WHERE kind=? AND entity=?", "tt", kind, entity);
   cJSON *o = NULL;

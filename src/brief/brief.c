@@ -471,6 +471,15 @@ static int store(hub *h, const char *kind, const char *hash, const char *prompt_
   return prune(h);
 }
 
+int hub__brief_import(hub *h, const char *hash, const char *prompt_hash, const char *json, const char *model,
+                      int64_t created_at) {
+  int64_t have = hub__db_int(h, "SELECT count(*) FROM briefings WHERE kind='llm' AND hash=? AND created_at=?", "ti", -1,
+                             hash, created_at);
+  if (have < 0) return -1;
+  if (have > 0) return 0;
+  return store(h, "llm", hash, prompt_hash, json, model, created_at, NULL, NULL, 0) ? -1 : 1;
+}
+
 /* The latest LLM attempt for hash, as the "llm" member: {prompt_hash, at, model, ok, kind,
  * message, retry_at}; cJSON null when there is none. */
 static cJSON *llm_status(hub *h, const char *hash) {

@@ -118,6 +118,13 @@ cJSON *hub__schema_json(const hub__snode *s);
 cJSON *hub__brief_cmd(hub *h, const cJSON *req);
 cJSON *hub__brief_llm_cmd(hub *h, const cJSON *req);
 
+/* Stores an LLM briefing another database (the hubd this one follows) wrote for the items of
+ * hash, unless the same one (hash, created_at) is stored already; it is served, like any, only
+ * while fresh and valid for the items here. json must be a JSON object's text. 1 stored, 0
+ * already there, -1 on error. */
+int hub__brief_import(hub *h, const char *hash, const char *prompt_hash, const char *json, const char *model,
+                      int64_t created_at);
+
 /* ---- the AI queue (aiqueue.c) ------------------------------------------------------------ */
 /* Commands:
  *   ai_enqueue {"now"} enqueues every open good-first issue (intro) and its repository
@@ -134,6 +141,11 @@ cJSON *hub__ai_claim_cmd(hub *h, const cJSON *req);
 cJSON *hub__ai_done_cmd(hub *h, const cJSON *req);
 cJSON *hub__ai_queue_cmd(hub *h, const cJSON *req);
 cJSON *hub__ai_cmd(hub *h, const cJSON *req);
+/* Stores an output another database (the hubd this one follows) made for entity, after
+ * validating it against kind's schema, unless the same one (hash, created_at) is there. 1
+ * stored, 0 already there, -1 on error (h->errmsg: an unknown kind, an invalid output). */
+int hub__ai_import(hub *h, const char *kind, const char *entity, const char *hash, const cJSON *output,
+                   const char *model, int64_t created_at);
 /* The queue's counts per state ({pending, processing, completed, failed}); new object. */
 cJSON *hub__ai_counts(hub *h);
 /* The stored output of kind for entity as {kind, hash, model, at, ...output}, or NULL. */

@@ -20,6 +20,10 @@
  *   triage, triage_log, searches triage/triage.c
  *   outbox                       triage/outbox.c
  *   gh_threads                   sources/github.c (read by triage/ to know an item's thread)
+ *   push_subs                    notify/subs.c
+ *   push_log, push_deliveries    notify/plan.c (and the "push.*" state keys in settings)
+ *   replica_self, replica_log,   replica/ (filled by triggers of migration 15; the stamps also
+ *   replica_stamps               by replica/apply.c)
  * The schema (every CREATE) lives in db/schema.c, one migration per step, each naming the
  * module it is for.
  *

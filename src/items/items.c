@@ -316,6 +316,13 @@ int hub__items_set_activity(hub *h, int64_t id, double activity) {
   return rescore_one(h, id);
 }
 
+int hub__items_set_score(hub *h, int64_t id, double base, double rank) {
+  return hub__db_run(h, "UPDATE items SET base=?,rank=? WHERE id=? AND (base<>? OR rank<>?)", "ddidd", base, rank, id,
+                     base, rank);
+}
+
+int hub__items_forget(hub *h, int64_t id) { return hub__db_run(h, "DELETE FROM items WHERE id=?", "i", id); }
+
 int hub__items_rescore(hub *h) {
   sqlite3_stmt *st;
   int64_t *ids = NULL;

@@ -72,6 +72,12 @@ int hub__items_drop_reason(hub *h, int64_t id, hub__reason r, int drop_orphan);
 /* Sets the repo-activity factor of item id (good-first issues) and rescores it when it
  * changed. 0 or -1. */
 int hub__items_set_activity(hub *h, int64_t id, double activity);
+/* Stores a score computed elsewhere — by the hubd this database follows (replica/) — as item
+ * id's base and rank. 1 when they changed, 0 when not, -1 on error. */
+int hub__items_set_score(hub *h, int64_t id, double base, double rank);
+/* Deletes item id (and, by cascade, what hangs on it): the database it follows no longer has
+ * it. 1 when deleted, 0 when there was none, -1 on error. */
+int hub__items_forget(hub *h, int64_t id);
 /* Recomputes every item's stored rank (after weights change). 0 or -1. */
 int hub__items_rescore(hub *h);
 /* Runs the rescore a migration asked for (state.rescore). 0 or -1. */

@@ -54,7 +54,8 @@
 
 static const char usage_text[] =
     "usage: hub COMMAND [ARGS]\n"
-    "  sync                      one sync pass (the outbox, GitHub, tangled, good-first-issue lists)\n"
+    "  sync                      one sync pass (the outbox, GitHub, tangled, good-first-issue lists;\n"
+    "                            with hubd_url set: with that hubd alone)\n"
     "  top [N] [-q QUERY]        the top N cards as a table (20); QUERY: repo: org: author: label:\n"
     "                            reason: is: source: sort: words, -negation, \"quotes\", OR\n"
     "  cards [N] [-q QUERY]      the cards as JSON (200)\n"

@@ -3,7 +3,8 @@
  * layer). The pieces: http.c (libmicrohttpd: static files, API, auth, CORS, limits), routes.c
  * (routes → core commands), writer.c (the one writer thread), readers.c (read-only handles),
  * sched.c (the scheduler: ingest, good-first-issue lists, diagnostics, cleanup), secrets.c
- * (tokens at rest), hubd_config.c, hubd_log.c.
+ * (tokens at rest), push.c (Web Push: VAPID key, subscriptions, sending), hubd_config.c,
+ * hubd_log.c.
  *
  *   hubd [--config FILE] [--listen ADDR:PORT] [--db PATH] [--root DIR] [--port-file F]
  *        [--log-level L]          serve
@@ -58,6 +59,7 @@
 #include "http.h"
 #include "hubd_config.h"
 #include "hubd_log.h"
+#include "push.h"
 #include "readers.h"
 #include "routes.h"
 #include "sched.h"
@@ -141,7 +143,8 @@ static void usage(FILE *f) {
         "hub's native server: serves the PWA's files and a JSON API over the core's commands.\n"
         "API (all but /healthz need \"Authorization: Bearer <api_key>\"): GET /healthz, GET /api/cards.json,\n"
         "GET /api/stats.json, GET /api/runs, POST /api/call (one core command), POST /api/sync,\n"
-        "POST /api/brief, POST /api/ai, DELETE /api/data; the per-user API (/users/{u}/..., /ghost-users/{u},\n"
+        "POST /api/brief, POST /api/ai, DELETE /api/data, GET /api/push/key (public), POST /api/push/subscribe,\n"
+        "POST /api/push/unsubscribe, GET /api/push; the per-user API (/users/{u}/..., /ghost-users/{u},\n"
         "/for-you/{v}): many users with database_url (PostgreSQL), else its one user. SIGTERM stops (within 5 s), SIGHUP reloads\n"
         "the configuration. The LLM: HUB_LLM_PROVIDER (openai|ollama|anthropic; unset: none),\n"
         "HUB_LLM_BASE_URL, HUB_LLM_MODEL, HUB_LLM_API_KEY, read at start-up only.\n",
@@ -202,6 +205,14 @@ static void *watchdog(void *arg) {
   return NULL;
 }
 
+static void push_conf(const hubd_config *cfg, const unsigned char key[32], hubd_push_conf *pc) {
+  pc->hosts = cfg->push_hosts;
+  pc->subject = cfg->vapid_subject;
+  pc->vapid_private_key = cfg->vapid_private_key;
+  pc->vapid_key_file = cfg->vapid_key_file;
+  pc->secret_key = key;
+}
+
 static void sched_conf(const hubd_config *cfg, hubd_sched_conf *sc) {
   sc->ingest = cfg->schedule_ingest;
   sc->gfi = cfg->schedule_gfi;
@@ -213,8 +224,9 @@ static void sched_conf(const hubd_config *cfg, hubd_sched_conf *sc) {
 
 /* SIGHUP: rebuilds the configuration and applies what can change live. */
 static void reload(int argc, char **argv, const hubd_env *env, hubd_config *cur, hubd_http *http, upstream_live *u,
-                   const unsigned char key[32], hubd_sched *sched) {
+                   const unsigned char key[32], hubd_sched *sched, hubd_push *push) {
   hubd_sched_conf sc;
+  hubd_push_conf pc;
   hubd_config next;
   char err[512], *token = NULL;
   const char *restart = NULL;
@@ -228,7 +240,8 @@ static void reload(int argc, char **argv, const hubd_env *env, hubd_config *cur,
     return;
   }
   sched_conf(&next, &sc);
-  if (sched && hubd_sched_set(sched, &sc, err, sizeof err)) {
+  push_conf(&next, key, &pc);
+  if ((sched && hubd_sched_set(sched, &sc, err, sizeof err)) || (push && hubd_push_set(push, &pc, err, sizeof err))) {
     hubd_secret_free(token);
     hubd_config_free(&next);
     hubd_log(HUBD_LOG_ERROR, "reload_failed", "message", err, (char *)NULL);
@@ -328,6 +341,8 @@ int main(int argc, char **argv) {
   hubd_readers *readers = NULL;
   hubd_http *http = NULL;
   hubd_sched *sched = NULL;
+  hubd_push *push = NULL;
+  hubd_push_conf pc;
   hubd_sched_conf sc;
   hubd_http_opts ho;
   hub_llm_config llm;
@@ -423,6 +438,14 @@ int main(int argc, char **argv) {
   api.llm = have_llm ? &llm : NULL;
   api.cards_cache_ms = cfg.cards_cache_ms;
   if (hubd_routes_init(&api)) goto oom;
+  push_conf(&cfg, key, &pc);
+  push = hubd_push_start(&api, &pc, err, sizeof err);
+  if (!push) {
+    hubd_log(HUBD_LOG_ERROR, "start_failed", "message", err, (char *)NULL);
+    rc = 2;
+    goto done;
+  }
+  api.push = push;
   memset(&ho, 0, sizeof ho);
   ho.listen = cfg.listen;
   ho.root = cfg.root;
@@ -463,7 +486,7 @@ int main(int argc, char **argv) {
 
   for (;;) {
     if (sigwait(&sigs, &sig) != 0) continue;
-    if (sig == SIGHUP) reload(argc, argv, env, &cfg, http, &up, key, sched);
+    if (sig == SIGHUP) reload(argc, argv, env, &cfg, http, &up, key, sched, push);
     else break;
   }
   hubd_log(HUBD_LOG_INFO, "stopping", "signal", sig == SIGTERM ? "TERM" : "INT", (char *)NULL);
@@ -471,6 +494,7 @@ int main(int argc, char **argv) {
   hubd_http_quiesce(http);  /* no new connections */
   hubd_sched_stop(sched);   /* no new scheduled jobs */
   hubd_writer_stop(writer); /* the job in progress ends (a sync aborts), queued ones are refused */
+  hubd_push_stop(push);     /* a push round in progress abandons its transfers */
   hubd_users_stop(api.users); /* the flag above cancels the users' syncs too; their leases go back */
   hubd_http_drain(http, HUBD_DRAIN_MS); /* their answers go out */
   hubd_http_stop(http);     /* open connections end */
@@ -484,6 +508,7 @@ done:
   hubd_http_stop(http);
   hubd_sched_stop(sched);
   hubd_writer_stop(writer);
+  hubd_push_free(push);
   hubd_users_stop(api.users);
   hubd_users_free(api.users);
   hubd_sched_free(sched);

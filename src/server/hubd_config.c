@@ -53,6 +53,10 @@ static const setting settings[] = {
     {"sched_jitter_s", "HUBD_SCHED_JITTER_S", NULL, "60", "a run starts up to this late (at most a tenth of its period)", T_UINT, F(sched_jitter_s)},
     {"cleanup_keep_days", "HUBD_CLEANUP_KEEP_DAYS", NULL, "30", "cleanup deletes run records older than this", T_UINT, F(cleanup_keep_days)},
     {"cards_cache_ms", "HUBD_CARDS_CACHE_MS", NULL, "1000", "reuse a /api/cards.json answer this long (0: off)", T_UINT, F(cards_cache_ms)},
+    {"push_hosts", "HUBD_PUSH_HOSTS", NULL, HUBD_PUSH_HOSTS_DEFAULT, "push services a subscription may name (*.domain: its subdomains; 127.0.0.1: a local test double)", T_STR, F(push_hosts)},
+    {"vapid_subject", "HUBD_VAPID_SUBJECT", NULL, "mailto:hubd@localhost", "VAPID contact the push services see (mailto: or https:)", T_STR, F(vapid_subject)},
+    {"vapid_key_file", "HUBD_VAPID_KEY_FILE", NULL, NULL, "0600 file with the VAPID key, sealed under the at-rest key (default <db>.vapid)", T_STR, F(vapid_key_file)},
+    {"vapid_private_key", "HUBD_VAPID_PRIVATE_KEY", NULL, NULL, "the VAPID private key (base64url), instead of the file", T_TOKEN, F(vapid_private_key)},
     {"database_url", "HUBD_DATABASE_URL", "--database-url", NULL, "many users: PostgreSQL URL (postgres://...); unset: one user on SQLite", T_TOKEN, F(database_url)},
     {"node_id", "HUBD_NODE_ID", "--node-id", NULL, "this node's name in leases and logs (default host-pid)", T_STR, F(node_id)},
     {"state_dir", "HUBD_STATE_DIR", NULL, NULL, "many users: this node's image files (default <db>.users)", T_STR, F(state_dir)},
@@ -351,6 +355,15 @@ int hubd_config_load(hubd_config *c, int argc, char **argv, const hubd_env *env,
       goto fail;
     }
     snprintf(c->secret_key_file, n, "%s.key", c->db);
+  }
+  if (!c->vapid_key_file) {
+    size_t n = strlen(c->db) + 7;
+    c->vapid_key_file = malloc(n);
+    if (!c->vapid_key_file) {
+      snprintf(err, errlen, "out of memory");
+      goto fail;
+    }
+    snprintf(c->vapid_key_file, n, "%s.vapid", c->db);
   }
   if (!c->state_dir) {
     size_t n = strlen(c->db) + 7;

@@ -22,6 +22,10 @@
 #ifndef HUBD_CONFIG_FILE_MAX
 #define HUBD_CONFIG_FILE_MAX (64u * 1024u) /* largest config file read */
 #endif
+#ifndef HUBD_PUSH_HOSTS_DEFAULT /* the big push services (webpush.h's default policy) */
+#define HUBD_PUSH_HOSTS_DEFAULT \
+  "fcm.googleapis.com, updates.push.services.mozilla.com, *.push.services.mozilla.com, *.notify.windows.com, web.push.apple.com"
+#endif
 #ifndef HUBD_CONFIG_VALUE_MAX
 #define HUBD_CONFIG_VALUE_MAX 4096u        /* longest value (a CORS list, a path) */
 #endif
@@ -45,6 +49,10 @@ typedef struct {
   unsigned sync_max_wait_s;
   char *schedule_ingest, *schedule_gfi, *schedule_diagnostics, *schedule_cleanup; /* sched.h */
   unsigned sched_jitter_s, cleanup_keep_days, cards_cache_ms;
+  char *push_hosts;        /* Web Push allow-list (push.h); "127.0.0.1" admits the test double */
+  char *vapid_subject;     /* VAPID "sub" */
+  char *vapid_key_file;    /* the VAPID key sealed under the at-rest key; default "<db>.vapid" */
+  char *vapid_private_key; /* or the key itself (base64url; memory only) */
   /* many users (users.h): set database_url and hubd serves many users from PostgreSQL */
   char *database_url;      /* postgres://… (may hold a password: a secret); NULL = one user on SQLite */
   char *node_id;           /* this node's name in leases and logs; default host-pid */

@@ -1,7 +1,7 @@
 /*
  * routes.c — hubd's API routes onto the core's JSON commands (native driver layer; see
- * routes.h). The two tables below — routes and read-only commands — are the only places that
- * say which command answers which URL and which commands may skip the writer.
+ * routes.h). The route table below is the only place that says which command answers which
+ * URL; which commands may skip the writer comes from the core's meta command.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include "cJSON.h"
 #include "hub_int.h"
 #include "hubd_log.h"
+#include "push.h"
 #include "routes.h"
 #include "sched.h"
 #include "secrets.h"
@@ -18,42 +19,69 @@
 
 /* ---- which commands only read ---------------------------------------------------------- */
 
-/* Commands a reader handle may run. write_if names a field whose presence makes the command a
- * write (settings with "set" changes settings). Swap this table for the core's `meta` command
- * once it lists what each command does. */
-static const struct {
-  const char *cmd, *write_if;
-} read_only[] = {
-    {"cards", NULL},     {"card", NULL},     {"stats", NULL},        {"last_run", NULL},
-    {"tip_stats", NULL}, {"tip_eval", NULL}, {"gfi_repos", "repos"}, {"settings", "set"},
-    {"brief", "refresh"}, {"queue", NULL},   {"ai", NULL},
-    {"jobs", NULL},      {"diagnose", NULL}, {"runs", NULL},         {"first_screen", NULL},
-    {"meta", NULL},
+#ifndef HUBD_CMDS_MAX
+#define HUBD_CMDS_MAX 128 /* commands the core may declare */
+#endif
+
+/* The core's commands as its meta command lists them: whether each writes, and when. */
+struct hubd_cmds {
+  size_t n;
+  struct {
+    char name[40], when[24];
+    int writes;
+  } c[HUBD_CMDS_MAX];
 };
 
 /* Commands only hubd itself sends: it drives syncs (POST /api/sync, the scheduler), claims
  * scheduled jobs and stores what the LLM wrote. */
 static const char *const driver_only[] = {"sync_start", "sync_next", "sync_feed", "sync_abort", "job_claim",
-                                          "job_done",   "brief_llm",  "ai_claim",  "ai_done"};
+                                          "job_done",   "brief_llm",  "ai_claim",  "ai_done",
+                                          "push_plan",  "push_result"};
 
-int hubd_cmd_class(const char *json, size_t len) {
+/* Reads the table through meta on a reader. 0 or -1. */
+static int cmds_load(hubd_api *api) {
+  char *res = hubd_readers_call(api->readers, "{\"cmd\":\"meta\"}", 14);
+  cJSON *m = res ? cJSON_Parse(res) : NULL;
+  const cJSON *cmds = cJSON_GetObjectItemCaseSensitive(m, "commands"), *c;
+  struct hubd_cmds *t = calloc(1, sizeof *t);
+  int rc = -1;
+  if (!t || !cJSON_IsObject(cmds)) goto done;
+  cJSON_ArrayForEach(c, cmds) {
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(c, "writes"), *when = cJSON_GetObjectItemCaseSensitive(c, "writes_with");
+    if (t->n == HUBD_CMDS_MAX || !c->string || strlen(c->string) >= sizeof t->c[0].name || !cJSON_IsBool(w) ||
+        (when && (!cJSON_IsString(when) || strlen(when->valuestring) >= sizeof t->c[0].when)))
+      goto done;
+    snprintf(t->c[t->n].name, sizeof t->c[0].name, "%s", c->string);
+    snprintf(t->c[t->n].when, sizeof t->c[0].when, "%s", when ? when->valuestring : "");
+    t->c[t->n].writes = cJSON_IsTrue(w);
+    t->n++;
+  }
+  rc = t->n > 0 ? 0 : -1;
+  api->cmds = t;
+  t = NULL;
+done:
+  free(t);
+  cJSON_Delete(m);
+  hub_free(res);
+  return rc;
+}
+
+int hubd_cmd_class(const hubd_api *api, const char *json, size_t len) {
   cJSON *req = cJSON_ParseWithLength(json, len);
   const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(req, "cmd");
   size_t i;
-  int cls = 0;
-  if (!cJSON_IsObject(req) || !cJSON_IsString(cmd)) {
-    cls = 1;
-    goto done;
-  }
+  int cls = 1;
+  if (!cJSON_IsObject(req) || !cJSON_IsString(cmd)) goto done;
   for (i = 0; i < sizeof driver_only / sizeof driver_only[0]; i++)
     if (strcmp(cmd->valuestring, driver_only[i]) == 0) {
       cls = -1;
       goto done;
     }
-  for (i = 0; i < sizeof read_only / sizeof read_only[0]; i++)
-    if (strcmp(cmd->valuestring, read_only[i].cmd) == 0) {
-      cls = !(read_only[i].write_if && cJSON_GetObjectItemCaseSensitive(req, read_only[i].write_if));
-      goto done;
+  for (i = 0; api->cmds && i < api->cmds->n; i++)
+    if (strcmp(cmd->valuestring, api->cmds->c[i].name) == 0) {
+      cls = !(api->cmds->c[i].writes &&
+              (!api->cmds->c[i].when[0] || cJSON_GetObjectItemCaseSensitive(req, api->cmds->c[i].when)));
+      break;
     }
 done:
   cJSON_Delete(req);
@@ -169,11 +197,13 @@ int hubd_routes_init(hubd_api *api) {
   api->cache = calloc(1, sizeof *api->cache);
   if (!api->cache) return -1;
   pthread_mutex_init(&api->cache->mu, NULL);
-  return 0;
+  return cmds_load(api);
 }
 
 void hubd_routes_free(hubd_api *api) {
   size_t i;
+  free(api->cmds);
+  api->cmds = NULL;
   if (!api->cache) return;
   for (i = 0; i < HUBD_CARDS_CACHE_SLOTS; i++) hub_free(api->cache->slot[i].body);
   pthread_mutex_destroy(&api->cache->mu);
@@ -272,7 +302,7 @@ static int r_jobs(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, si
 }
 
 static int r_call(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, size_t len, char **out) {
-  int cls = hubd_cmd_class(body, len);
+  int cls = hubd_cmd_class(api, body, len);
   (void)arg, (void)ud;
   if (cls < 0) {
     *out = error_json("bad_request", "hubd drives syncs and AI work itself: use POST /api/sync, /api/brief or /api/ai");
@@ -337,6 +367,7 @@ int hubd_api_sync(hubd_api *api, char **out) {
   memset(&a, 0, sizeof a);
   api->upstream(api->upstream_ud, &a.token, &a.api, &a.max_wait_ms);
   *out = hubd_writer_run(api->writer, sync_job, &a);
+  if (*out && strncmp(*out, "{\"run\":", 7) == 0) hubd_push_kick(api->push); /* what is new may be worth a push */
   hubd_secret_free(a.token);
   free(a.api);
   atomic_store(&api->sync_running, 0);
@@ -404,15 +435,72 @@ static int r_ai(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, size
   return ai_route(api, 0, out);
 }
 
+/* ---- GET /api/changes, POST /api/changes: the PWA's sync ------------------------------------ */
+
+static int r_changes_get(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, size_t len, char **out) {
+  const char *since = arg(ud, "since"), *limit = arg(ud, "limit");
+  char v[128];
+  cJSON *req = cJSON_CreateObject();
+  (void)body, (void)len;
+  cJSON_AddStringToObject(req, "cmd", "changes");
+  cJSON_AddNumberToObject(req, "now", (double)hub_now_ms());
+  cJSON_AddStringToObject(req, "scope", "all");
+  if (since && *since) {
+    if (decode_arg(since, v, sizeof v)) goto bad;
+    cJSON_AddStringToObject(req, "since", v);
+  }
+  if (limit) {
+    char *end;
+    long n;
+    if (decode_arg(limit, v, sizeof v)) goto bad;
+    n = strtol(v, &end, 10);
+    if (end == v || *end || n < 1) goto bad;
+    cJSON_AddNumberToObject(req, "limit", (double)(n > 100000 ? 100000 : n)); /* the core says its ceiling */
+  }
+  *out = read_cmd(api, req);
+  cJSON_Delete(req);
+  return hubd_status_of(*out);
+bad:
+  cJSON_Delete(req);
+  *out = error_json("bad_request", "since is a cursor and limit a positive number");
+  return 400;
+}
+
+static int r_changes_post(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, size_t len, char **out) {
+  cJSON *in = cJSON_ParseWithLength(body, len), *req = NULL;
+  const cJSON *origin = cJSON_GetObjectItemCaseSensitive(in, "origin");
+  char *text;
+  (void)arg, (void)ud;
+  if (!cJSON_IsObject(in) || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(in, "changes")) ||
+      (origin && !cJSON_IsString(origin))) {
+    cJSON_Delete(in);
+    *out = error_json("bad_request", "the body is {\"origin\": the device's id, \"changes\": [...]}");
+    return 400;
+  }
+  req = cJSON_CreateObject();
+  cJSON_AddStringToObject(req, "cmd", "apply");
+  cJSON_AddNumberToObject(req, "now", (double)hub_now_ms());
+  cJSON_AddStringToObject(req, "scope", "actions"); /* a device sends its actions, nothing else */
+  if (origin) cJSON_AddStringToObject(req, "origin", origin->valuestring);
+  cJSON_AddItemToObject(req, "changes", cJSON_DetachItemFromObject(in, "changes"));
+  text = cJSON_PrintUnformatted(req);
+  *out = text ? hubd_writer_call(api->writer, text, strlen(text)) : NULL;
+  cJSON_free(text);
+  cJSON_Delete(req);
+  cJSON_Delete(in);
+  return hubd_status_of(*out);
+}
+
 /* ---- DELETE /api/data ------------------------------------------------------------------------ */
 
-/* TODO(lead): "delete everything" needs a core command that purges items, runs, settings, tip
- * state and stored tokens in one transaction and reports what it deleted; this job is where it
- * goes (it already runs on the writer, so nothing else writes meanwhile). Until then nothing is
- * deleted and the answer says so (501). */
+/* The core's purge on the writer (nothing else writes meanwhile): every table emptied, the
+ * database's secret settings included, in one transaction, then VACUUM. The upstream token of
+ * hubd's configuration (environment, sealed file) is the operator's and stays. */
 static char *purge_job(hub *h, void *arg) {
-  (void)h, (void)arg;
-  return error_json("not_implemented", "delete everything needs the core's purge command; nothing was deleted");
+  char *res = hub_call(h, "{\"cmd\":\"purge\",\"confirm\":true}");
+  (void)arg;
+  hubd_log(res && hubd_status_of(res) == 200 ? HUBD_LOG_INFO : HUBD_LOG_WARN, "purge", "result", res, (char *)NULL);
+  return res;
 }
 
 static int r_purge(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, size_t len, char **out) {
@@ -428,11 +516,17 @@ static const hubd_route routes[] = {
     {"GET", "/api/stats.json", 1, 0, r_stats},
     {"GET", "/api/runs", 1, 0, r_runs},
     {"GET", "/api/jobs", 1, 0, r_jobs},
+    {"GET", "/api/changes", 1, 0, r_changes_get},
+    {"POST", "/api/changes", 1, HUBD_CALL_BODY_MAX, r_changes_post},
     {"POST", "/api/call", 1, HUBD_CALL_BODY_MAX, r_call},
     {"POST", "/api/sync", 1, 0, r_sync},
     {"POST", "/api/brief", 1, 0, r_brief},
     {"POST", "/api/ai", 1, 0, r_ai},
     {"DELETE", "/api/data", 1, 0, r_purge},
+    {"GET", "/api/push/key", 0, 0, hubd_push_route_key},
+    {"POST", "/api/push/subscribe", 1, 16384, hubd_push_route_subscribe},
+    {"POST", "/api/push/unsubscribe", 1, 16384, hubd_push_route_unsubscribe},
+    {"GET", "/api/push", 1, 0, hubd_push_route_status},
 };
 
 /* Every per-user route (userapi.c matches and checks keys itself). */

@@ -14,19 +14,27 @@
  *   GET    /api/runs         last_run (until the core has a `runs` list command), with the AI
  *                             queue's counts ("queue")
  *   GET    /api/jobs         jobs (the scheduler's jobs: schedule, last run, next due; sched.c)
- *   POST   /api/call         the body is one core command; readers or writer by the list below
+ *   GET    /api/changes      the PWA's pull: changes (scope all) since ?since= (a cursor), ?limit=
+ *                             changes at most, on a reader (replica/feed.c)
+ *   POST   /api/changes      the PWA's push: {"origin","changes"} — its triage actions and tip
+ *                             feedback — applied (scope actions) on the writer, in one
+ *                             transaction; what GitHub must hear joins hubd's outbox
+ *   POST   /api/call         the body is one core command; readers or writer as meta says
  *   POST   /api/sync         one ingest on the writer (hub_sync_run); answers with the run
  *   POST   /api/brief        refresh the briefing and refine it with the LLM (hubd_brief_run,
  *                             on this thread; the core through the writer); answers with the
  *                             run and the briefing now served
  *   POST   /api/ai           one run of the AI queue (hubd_aiqueue_run, HUBD_AI_BUDGET_MS)
- *   DELETE /api/data         "delete everything" — a hook until the core has a purge command
+ *   DELETE /api/data         "delete everything": the core's purge on the writer (every table,
+ *                             the database's secret settings included); answers what it deleted
+ *   GET    /api/push/key     public: the VAPID public key (push.c)
+ *   POST   /api/push/subscribe, /api/push/unsubscribe   a device's PushSubscription (push.c)
+ *   GET    /api/push         the devices, their health, recent pushes, the driver's rounds
  *   /users/…, /ghost-users/…, /for-you/…   the per-user API (userapi.h): many users with
  *                             database_url, the one user otherwise; these routes check keys
  *                             themselves (hubd's or the user's own)
- * TODO(issue 13 item 4): the PWA's sync endpoints (pull changes since a cursor, push triage
- * actions and tip feedback) are rows of the route table in routes.c, each one core command
- * (readers for the pull, the writer for the push) once the triage state model has them.
+ * Which commands a reader may run is the core's own table (the meta command: whether each
+ * command writes, and with which member), read once at start — never retyped here.
  *
  * Ownership: response bodies are released with hub_free.
  */
@@ -64,11 +72,15 @@ typedef struct {
   atomic_int ai_running;     /* one briefing refinement or queue run at a time */
   unsigned cards_cache_ms;  /* a cards answer is reused this long unless the writer ran (0: off) */
   struct hubd_sched *sched; /* the scheduler (GET /api/jobs), or NULL */
+  struct hubd_push *push;   /* Web Push (push.h): kicked after an ingest; its routes; or NULL */
   struct hubd_cards_cache *cache; /* made by hubd_routes_init */
   struct hubd_users *users; /* many users on PostgreSQL (users.h), or NULL: single-user */
+  struct hubd_cmds *cmds;   /* the core's commands and whether they write (hubd_routes_init) */
 } hubd_api;
 
-/* Prepares api's private state (the cards micro-cache). Returns 0, or -1 on OOM. */
+/* Prepares api's private state: the cards micro-cache, and the core's table of commands read
+ * through the meta command on a reader (api->readers must be open). Returns 0, or -1 (OOM, or
+ * meta unreadable). */
 int hubd_routes_init(hubd_api *api);
 
 /* The env through which hubd's AI work reaches the core: the writer (hubd_writer_call), the LLM
@@ -114,10 +126,12 @@ int hubd_route_run(hubd_api *api, const hubd_route *rt, hubd_arg_fn arg, void *a
 /* One ingest now on the writer, answered with its run (POST /api/sync; 409 while one runs). */
 int hubd_api_sync(hubd_api *api, char **out);
 
-/* Classifies a core command for POST /api/call: 1 read-only (a reader may run it), 0 may write
- * (the writer runs it), -1 reserved to hubd (sync_* — hubd drives syncs itself). A request that
- * is not a JSON object with a "cmd" string is read-only: the core only answers an error. */
-int hubd_cmd_class(const char *json, size_t len);
+/* Classifies a core command for POST /api/call by the core's own table (meta): 1 read-only (a
+ * reader may run it: it never writes, or writes only with a member the request lacks), 0 may
+ * write (the writer runs it), -1 reserved to hubd (sync_*, job_*, brief_llm, ai_claim/done —
+ * hubd drives those itself). A request that is not a JSON object with a "cmd" string, or names
+ * no command, is read-only: the core only answers an error. */
+int hubd_cmd_class(const hubd_api *api, const char *json, size_t len);
 
 /* HTTP status for a core result: 200, or the status its {"error":{"code"}} maps to. */
 int hubd_status_of(const char *result);

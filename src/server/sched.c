@@ -19,6 +19,7 @@
 #include "hub.h"
 #include "hubd_log.h"
 #include "sched.h"
+#include "push.h"
 #include "brief_llm.h"
 #include "secrets.h"
 #include "transport.h"
@@ -210,7 +211,10 @@ static void sync_body(hub *h, const post_arg *a, int64_t slot, outcome *o) {
     cJSON_AddNumberToObject(o->stats, "errors", cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(run, "errors")));
     if (cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(run, "code")))
       snprintf(o->error, sizeof o->error, "%s", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(run, "code")));
-    if (a->k == J_INGEST && num(run, "new") + num(run, "updated") > 0) after_ingest(h, a->k, slot, run, before);
+    if (a->k == J_INGEST && num(run, "new") + num(run, "updated") > 0) {
+      after_ingest(h, a->k, slot, run, before);
+      hubd_push_kick(api->push); /* Web Push: wakes push.c's thread (never the writer queue from here) */
+    }
   } else {
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(res, "error");
     const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "code"));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <curl/curl.h>
 #include "transport.h"
@@ -99,7 +100,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud) {
   return len;
 }
 
-cJSON *hub_transport_perform(const cJSON *req, size_t max_body) {
+cJSON *hub_transport_perform(const cJSON *req, size_t max_body, char **out_body, size_t *out_len) {
   const cJSON *url = cJSON_GetObjectItemCaseSensitive(req, "url");
   const cJSON *hdrs = cJSON_GetObjectItemCaseSensitive(req, "headers"), *e;
   const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "id");
@@ -113,6 +114,8 @@ cJSON *hub_transport_perform(const cJSON *req, size_t max_body) {
   char errbuf[CURL_ERROR_SIZE] = "";
   long status = 0;
   CURLcode rc;
+  *out_body = NULL;
+  *out_len = 0;
   if (!feed || !rh || !cJSON_IsString(url)) goto oom;
   cJSON_AddNumberToObject(feed, "id", cJSON_IsNumber(id) ? id->valuedouble : 0);
   cJSON_ArrayForEach(e, hdrs) {
@@ -165,7 +168,9 @@ cJSON *hub_transport_perform(const cJSON *req, size_t max_body) {
     cJSON_AddNumberToObject(feed, "status", (double)status);
     cJSON_AddItemToObject(feed, "headers", rh);
     rh = NULL;
-    cJSON_AddStringToObject(feed, "body", body.p ? body.p : "");
+    *out_body = body.p; /* the bytes as they came: hub_feed takes them without a JSON string */
+    *out_len = body.len;
+    body.p = NULL;
   }
   curl_easy_cleanup(c);
   curl_slist_free_all(list);
@@ -186,6 +191,21 @@ cJSON *hub_callj(hub *h, const cJSON *req) {
   cJSON *r;
   if (!in) return NULL;
   out = hub_call(h, in);
+  cJSON_free(in);
+  if (!out) return NULL;
+  r = cJSON_Parse(out);
+  hub_free(out);
+  return r;
+}
+
+cJSON *hub_feedj(hub *h, cJSON *feed, const char *body, size_t body_len) {
+  char *in, *out;
+  cJSON *r;
+  cJSON_AddStringToObject(feed, "cmd", "sync_feed");
+  cJSON_AddNumberToObject(feed, "now", (double)hub_now_ms());
+  in = cJSON_PrintUnformatted(feed);
+  if (!in) return NULL;
+  out = hub_feed(h, in, strlen(in), body, body_len);
   cJSON_free(in);
   if (!out) return NULL;
   r = cJSON_Parse(out);
@@ -259,21 +279,149 @@ cJSON *hub_sync_run_sources(hub *h, const char *token, const char *token_from, c
     }
     cJSON_ArrayForEach(f, fetch) {
       cJSON *feed;
+      char *body = NULL;
+      size_t blen = 0;
       if (verbose) fprintf(stderr, "hub: GET %s\n", cJSON_GetObjectItemCaseSensitive(f, "url")->valuestring);
-      feed = hub_transport_perform(f, 16u * 1024u * 1024u);
+      feed = hub_transport_perform(f, 16u * 1024u * 1024u, &body, &blen);
       if (!feed) {
         cJSON_Delete(res);
         return NULL;
       }
       if (cancelled()) { /* an aborted transfer is not an upstream failure: do not feed it */
         cJSON_Delete(feed);
+        free(body);
         break;
       }
-      cJSON_AddStringToObject(feed, "cmd", "sync_feed");
-      cJSON_AddNumberToObject(feed, "now", (double)hub_now_ms());
-      cJSON_Delete(hub_callj(h, feed));
+      cJSON_Delete(hub_feedj(h, feed, body, blen));
       cJSON_Delete(feed);
+      free(body);
     }
     cJSON_Delete(res);
   }
+}
+
+/* ---- concurrent POSTs (Web Push) through the multi interface ---------------------------------- */
+
+typedef struct {
+  hub_transport_post *r;
+  struct curl_slist *list;
+  CURL *e;    /* while attached to the multi handle */
+  size_t got; /* body bytes read and dropped */
+} post_ctx;
+
+static size_t post_body(char *data, size_t size, size_t n, void *ud) {
+  post_ctx *c = ud;
+  (void)data;
+  c->got += size * n;
+  return c->got > 65536 ? 0 : size * n;
+}
+
+static size_t post_header(char *data, size_t size, size_t n, void *ud) {
+  post_ctx *c = ud;
+  size_t len = size * n, i = 12, j = 0;
+  if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
+    while (i < len && (data[i] == ' ' || data[i] == '\t')) i++;
+    while (i < len && data[i] != '\r' && data[i] != '\n' && j + 1 < sizeof c->r->retry_after)
+      c->r->retry_after[j++] = data[i++];
+    c->r->retry_after[j] = 0;
+  }
+  return len;
+}
+
+/* A configured easy handle for c, or NULL. */
+static CURL *post_easy(post_ctx *c, long timeout_ms) {
+  CURL *e = curl_easy_init();
+  size_t i;
+  if (!e) return NULL;
+  for (i = 0; i < c->r->nheaders; i++) c->list = curl_slist_append(c->list, c->r->headers[i]);
+  curl_easy_setopt(e, CURLOPT_URL, c->r->url);
+  curl_easy_setopt(e, CURLOPT_POST, 1L);
+  curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->r->body ? (const void *)c->r->body : (const void *)"");
+  curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)c->r->body_len);
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->list);
+  curl_easy_setopt(e, CURLOPT_USERAGENT, "hub/0.1 (+libcurl)");
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, post_body);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, post_header);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
+  curl_easy_setopt(e, CURLOPT_PRIVATE, c);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 10000 ? timeout_ms : 10000L);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+#if LIBCURL_VERSION_NUM >= 0x075500
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
+  return e;
+}
+
+static int post_stopped(const atomic_int *stop) { return cancelled() || (stop && atomic_load(stop)); }
+
+/* Starts the transfer of c (returns 0) or marks it failed (-1). */
+static int post_start(CURLM *m, post_ctx *c, long timeout_ms) {
+  CURL *e = post_easy(c, timeout_ms);
+  if (e && curl_multi_add_handle(m, e) == CURLM_OK) {
+    c->e = e;
+    return 0;
+  }
+  if (e) curl_easy_cleanup(e);
+  snprintf(c->r->error, sizeof c->r->error, "cannot start the transfer");
+  return -1;
+}
+
+/* Collects the transfers that ended. Returns how many did. */
+static size_t post_reap(CURLM *m) {
+  CURLMsg *msg;
+  int left;
+  size_t done = 0;
+  while ((msg = curl_multi_info_read(m, &left))) {
+    post_ctx *c = NULL;
+    if (msg->msg != CURLMSG_DONE) continue;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+    if (msg->data.result == CURLE_OK) curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &c->r->status);
+    else snprintf(c->r->error, sizeof c->r->error, "%s", curl_easy_strerror(msg->data.result));
+    curl_multi_remove_handle(m, msg->easy_handle);
+    curl_easy_cleanup(msg->easy_handle);
+    c->e = NULL;
+    done++;
+  }
+  return done;
+}
+
+int hub_transport_post_many(hub_transport_post *r, size_t n, long timeout_ms, const atomic_int *stop) {
+  CURLM *m = curl_multi_init();
+  post_ctx *c = calloc(n ? n : 1, sizeof *c);
+  size_t i, next = 0, running = 0;
+  int rc = -1, still = 0;
+  for (i = 0; i < n; i++) {
+    r[i].status = 0;
+    r[i].retry_after[0] = r[i].error[0] = 0;
+  }
+  if (!m || !c) goto done;
+  for (i = 0; i < n; i++) c[i].r = &r[i];
+  while (next < n || running > 0) {
+    while (next < n && running < HUB_TRANSPORT_PARALLEL && !post_stopped(stop))
+      if (post_start(m, &c[next++], timeout_ms) == 0) running++;
+    if (post_stopped(stop) && running == 0) break;
+    if (curl_multi_perform(m, &still) != CURLM_OK) break;
+    running -= post_reap(m);
+    if (running > 0) curl_multi_poll(m, NULL, 0, post_stopped(stop) ? 0 : 200, NULL);
+    if (post_stopped(stop)) { /* abandon what is under way */
+      running -= post_reap(m);
+      break;
+    }
+  }
+  rc = 0;
+done:
+  for (i = 0; i < n; i++)
+    if (!r[i].status && !r[i].error[0]) snprintf(r[i].error, sizeof r[i].error, "cancelled");
+  for (i = 0; c && i < n; i++) {
+    if (c[i].e) { /* abandoned on a stop */
+      curl_multi_remove_handle(m, c[i].e);
+      curl_easy_cleanup(c[i].e);
+    }
+    curl_slist_free_all(c[i].list);
+  }
+  if (m) curl_multi_cleanup(m);
+  free(c);
+  return rc;
 }

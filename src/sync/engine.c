@@ -3,8 +3,8 @@
  *
  * One request is in flight at a time (requests for one GitHub token are serial, as GitHub
  * asks). Statuses are handled here, once, after the source has had its say (hub__source.refused):
- *   2xx      parse in one transaction with the new validators; a failure rolls the batch back
- *            and leaves earlier data and validators as they were
+ *   2xx      parse in one savepoint with the new validators; a failure rolls that page back
+ *            and leaves earlier data and validators as they were (see "Groups" below)
  *   304      nothing written; the stored next page (if any) is followed
  *   401      the run stops (the source words the message: "token rejected ...")
  *   403/429  rate-limited: Retry-After, else the source's reset time, else backoff ≥ 60 s;
@@ -21,6 +21,21 @@
  * source (hub__source.failed).
  * A run's status: "ok"; "partial" when some request failed; "error" when the run was stopped
  * or every request failed; "offline"; "aborted".
+ *
+ * Groups. Each answer's rows and validators go into one SAVEPOINT; the savepoints of up to
+ * HUB_GROUP_PAGES answers, or of HUB_GROUP_MS by the drivers' "now", share one transaction
+ * (a "group"), committed when it is full or old enough, before any wait, at the run's end, at
+ * abort, and before any command other than sync_next / sync_feed (hub__sync_flush, called by
+ * the api layer and hub_close). A failed answer rolls back to its own savepoint: earlier pages
+ * of the group and their validators stay and commit with the group. A crash or a failed
+ * commit loses the whole open group — rows and validators together — so the next run asks for
+ * those pages again, unconditionally. Why group: on OPFS each transaction costs journal writes
+ * and flushes; one per 100-item page was most of the browser's core time, 50 pages per commit
+ * halved it. The bound by time keeps a slow sync's rows reaching the disk (and other
+ * connections) within about a second.
+ *
+ * Bodies come as the request's JSON string "body" (hub_call) or as bytes with their length
+ * (hub_feed: h->body); both reach the same code below, parsed once.
  */
 #include <math.h>
 #include <stdio.h>
@@ -37,6 +52,12 @@
 #define GONE_MS (24LL * 3600 * 1000)
 #define DEFAULT_MAX_WAIT_MS (15LL * 60 * 1000)
 #define MAX_PAGE 100000
+#ifndef HUB_GROUP_PAGES
+#define HUB_GROUP_PAGES 50   /* answers per commit, at most (see "Groups") */
+#endif
+#ifndef HUB_GROUP_MS
+#define HUB_GROUP_MS 1000    /* age of a group, by the drivers' now, that commits it */
+#endif
 
 typedef struct task {
   hub__task pub;  /* what the source sees; url, arg and body point at the owned copies */
@@ -83,6 +104,8 @@ struct hub__run {
   int nlim;
   srcstat per[HUB_MAX_SOURCES];
   int cur; /* the source being served */
+  int group_open, group_pages; /* the open group transaction (see "Groups") and its answers */
+  int64_t group_at;            /* when it was opened (the drivers' now) */
   int no_next; /* set by a source's parse(): the page's next page is not followed */
 };
 
@@ -106,6 +129,7 @@ void hub__sync_free(hub *h) {
   task *t, *n;
   int i;
   if (!r) return;
+  (void)hub__sync_flush(h); /* the pages fed are whole: keep them */
   for (t = r->head; t; t = n) {
     n = t->next;
     task_free(t);
@@ -604,6 +628,7 @@ cJSON *hub__sync_start(hub *h, const cJSON *req, const hub__source *const *sourc
 
 static cJSON *finish(hub *h, hub__run *r, int64_t now) {
   cJSON *res = cJSON_CreateObject();
+  (void)hub__sync_flush(h); /* first: a failed commit is noted in the run's record */
   save(h, r, now, 1);
   hub__event(h, "sync.done", NULL, now, "itiiii", "run", r->id, "status", status_of(r), "new", r->n_new, "updated", r->n_updated, "requests", r->n_requests, "charged", r->n_charged);
   hub__put(res, "fetch", cJSON_CreateArray());
@@ -721,6 +746,7 @@ cJSON *hub__sync_next(hub *h, const cJSON *req) {
     return finish(h, r, now);
   }
   if (when > now) {
+    (void)hub__sync_flush(h); /* nothing stays uncommitted through a wait */
     if (when != r->last_wait_until) {
       r->waited_ms += when - now;
       r->last_wait_until = when;
@@ -728,6 +754,60 @@ cJSON *hub__sync_next(hub *h, const cJSON *req) {
     return idle(r, when, r->head);
   }
   return plan(h, r);
+}
+
+/* ---- groups of answers in one transaction (see "Groups" above) ------------------------------- */
+
+int hub__sync_flush(hub *h) {
+  hub__run *r = h->run;
+  char msg[400];
+  if (!r || !r->group_open) return 0;
+  r->group_open = 0;
+  if (!hub__db_in_tx(h)) return 0; /* SQLite rolled it back already (a failed statement said so) */
+  if (hub__db_commit(h) == 0) return 0;
+  snprintf(msg, sizeof msg, "%d answers could not be stored (%.300s); the next run asks for them again",
+           r->group_pages, h->errmsg);
+  hub__run_note(r, NULL, msg);
+  return -1;
+}
+
+/* Opens the savepoint of one answer, in the group (begun when none is open). 0 or -1. */
+static int page_begin(hub *h, hub__run *r, int64_t now) {
+  if (r->group_open && !hub__db_in_tx(h)) r->group_open = 0; /* rolled back under us */
+  if (!r->group_open) {
+    if (hub__db_begin(h)) return -1;
+    r->group_open = 1;
+    r->group_at = now;
+    r->group_pages = 0;
+  }
+  return hub__db_exec(h, "SAVEPOINT answer");
+}
+
+/* Keeps the answer: releases its savepoint and commits the group when it is full or old. */
+static void page_keep(hub *h, hub__run *r, int64_t now) {
+  if (hub__db_exec(h, "RELEASE answer")) {
+    hub__db_rollback(h);
+    r->group_open = 0;
+    hub__run_note(r, NULL, h->errmsg);
+    return;
+  }
+  r->group_pages++;
+  if (r->group_pages >= HUB_GROUP_PAGES || now - r->group_at >= HUB_GROUP_MS || now < r->group_at)
+    (void)hub__sync_flush(h);
+}
+
+/* Drops the answer: back to its savepoint; the group's earlier answers stay. When SQLite has
+ * already rolled back the whole group (an I/O error, a full disk), says so on the run. */
+static void page_drop(hub *h, hub__run *r) {
+  char err[sizeof h->errmsg];
+  memcpy(err, h->errmsg, sizeof err); /* the page's own failure stays the message */
+  if (!hub__db_in_tx(h) || hub__db_exec(h, "ROLLBACK TO answer") || hub__db_exec(h, "RELEASE answer")) {
+    hub__db_rollback(h);
+    if (r->group_open && r->group_pages > 0)
+      hub__run_note(r, NULL, "the answers stored since the last commit were rolled back with a failed one");
+    r->group_open = 0;
+  }
+  memcpy(h->errmsg, err, sizeof err);
 }
 
 /* ---- sync_feed ------------------------------------------------------------------------------ */
@@ -817,65 +897,77 @@ static int on_not_modified(hub *h, hub__run *r, task *t, const cJSON *headers, i
 static int on_empty(hub *h, hub__run *r, task *t, int status, const cJSON *headers, int64_t now) {
   const hub__source *s = r->src[t->src];
   char msg[600];
-  if (hub__db_begin(h)) {
+  if (page_begin(h, r, now)) {
     task_free(t);
     return -1;
   }
   if (s->parse(h, r, r->state[t->src], &t->pub, NULL, headers, now) ||
-      (s->answered && s->answered(h, r, r->state[t->src], &t->pub, status, headers, now)) || hub__db_commit(h)) {
-    hub__db_rollback(h);
+      (s->answered && s->answered(h, r, r->state[t->src], &t->pub, status, headers, now))) {
+    page_drop(h, r);
     snprintf(msg, sizeof msg, "%.500s; nothing from this response was stored", h->errmsg);
     fail(h, r, t, status, msg, now);
     return 0;
   }
+  page_keep(h, r, now);
   task_free(t);
   return 0;
 }
 
-/* Parses and stores a 2xx body in one batch; on failure nothing of it stays. */
-static int on_success(hub *h, hub__run *r, task *t, int status, const cJSON *req, const cJSON *headers,
-                      int64_t now) {
-  const hub__source *s = r->src[t->src];
-  const cJSON *body_j = cJSON_GetObjectItemCaseSensitive(req, "body");
-  const char *b = cJSON_IsString(body_j) ? body_j->valuestring : "";
-  size_t blen = strlen(b);
-  cJSON *body;
+/* The body as a parsed document (a text task's non-JSON body as a JSON string), or NULL with
+ * the reason in msg. b[0..blen) need not be NUL-terminated. */
+static cJSON *parse_body(const task *t, const char *b, size_t blen, char *msg, size_t msglen) {
+  char *clean = NULL, *text;
   const char *end = NULL;
-  char *next, msg[700], scope[65], *clean = NULL;
-  if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "body_too_large")) || blen > HUB_MAX_BODY) {
-    snprintf(msg, sizeof msg, "response body is over the %u-byte limit; nothing stored", (unsigned)HUB_MAX_BODY);
-    fail(h, r, t, status, msg, now);
-    return 0;
-  }
-  if ((status == 204 || status == 205 || !is_get(t)) && blen == 0) return on_empty(h, r, t, status, headers, now);
-  if (hub__json_clean(b, blen, &clean) < 0) {
-    fail(h, r, t, status, "out of memory reading the response; nothing stored", now);
-    return 0;
+  cJSON *body;
+  int rc = hub__json_clean(b, blen, &clean);
+  if (rc < 0) {
+    snprintf(msg, msglen, "out of memory reading the response; nothing stored");
+    return NULL;
   }
   if (clean) { /* invalid UTF-8, \u0000 or a lone surrogate: replaced by U+FFFD, the rest kept */
     b = clean;
     blen = strlen(clean);
   }
   body = cJSON_ParseWithLengthOpts(b, blen, &end, 0);
-  if (!body && (t->pub.flags & HUB_TASK_TEXT)) body = cJSON_CreateString(b);
+  if (!body && (t->pub.flags & HUB_TASK_TEXT)) {
+    text = clean ? clean : hub__strndup(b, blen); /* valid UTF-8 without NUL once cleaned */
+    body = text ? cJSON_CreateString(text) : NULL;
+    if (text != clean) hub_free(text);
+  }
+  if (!body)
+    snprintf(msg, msglen, "invalid JSON in the response (at byte %zu of %zu); nothing stored",
+             end && end >= b && end <= b + blen ? (size_t)(end - b) : (size_t)0, blen);
   hub_free(clean);
-  clean = NULL;
-  b = "";
+  return body;
+}
+
+/* Parses and stores a 2xx body (b[0..blen), not necessarily NUL-terminated) in one savepoint;
+ * on failure nothing of it stays. */
+static int on_success(hub *h, hub__run *r, task *t, int status, const char *b, size_t blen, int too_large,
+                      const cJSON *headers, int64_t now) {
+  const hub__source *s = r->src[t->src];
+  cJSON *body;
+  char *next, msg[700], scope[65];
+  if (too_large || blen > HUB_MAX_BODY) {
+    snprintf(msg, sizeof msg, "response body is over the %u-byte limit; nothing stored", (unsigned)HUB_MAX_BODY);
+    fail(h, r, t, status, msg, now);
+    return 0;
+  }
+  if ((status == 204 || status == 205 || !is_get(t)) && blen == 0) return on_empty(h, r, t, status, headers, now);
+  body = parse_body(t, b, blen, msg, sizeof msg);
   if (!body) {
-    snprintf(msg, sizeof msg, "invalid JSON in the response (at byte %zu of %zu); nothing stored",
-             end && end >= b ? (size_t)(end - b) : (size_t)0, blen);
     fail(h, r, t, status, msg, now);
     return 0;
   }
   next = is_get(t) ? hub__link_next(hdr(headers, "link")) : NULL;
   scope_of(r, t, scope);
-  if (hub__db_begin(h)) {
+  if (page_begin(h, r, now)) {
     hub_free(next);
     cJSON_Delete(body);
     return -1;
   }
   {
-    hub__run snap = *r; /* the counters, to undo with the batch */
+    hub__run snap = *r; /* the counters, to undo with the answer */
     cJSON *extra = r->per[t->src].extra ? cJSON_Duplicate(r->per[t->src].extra, 1) : NULL;
     int bad;
     r->no_next = 0;
@@ -888,10 +980,9 @@ static int on_success(hub *h, hub__run *r, task *t, int status, const cJSON *req
     bad = bad || (s->answered && s->answered(h, r, r->state[t->src], &t->pub, 200, headers, now)) ||
               (is_get(t) &&
                (validator_put(h, scope, t->url, hdr(headers, "etag"), hdr(headers, "last-modified"), next) ||
-                hub__db_run(h, "DELETE FROM gone WHERE url=?", "t", t->url) < 0)) ||
-              hub__db_commit(h);
+                hub__db_run(h, "DELETE FROM gone WHERE url=?", "t", t->url) < 0));
     if (bad) {
-      hub__db_rollback(h);
+      page_drop(h, r);
       r->n_new = snap.n_new; r->n_updated = snap.n_updated; r->n_unchanged = snap.n_unchanged;
       r->n_skipped = snap.n_skipped;
       cJSON_Delete(r->per[t->src].extra);
@@ -905,6 +996,7 @@ static int on_success(hub *h, hub__run *r, task *t, int status, const cJSON *req
     }
     cJSON_Delete(extra);
   }
+  page_keep(h, r, now);
   cJSON_Delete(body);
   {
     int rc = follow(h, r, t, next);
@@ -945,10 +1037,10 @@ static void rate_wait(hub *h, hub__run *r, task *t, int status, int64_t at, int6
 }
 
 /* An answer ≥ 300 other than 304: the source reads it first, then the engine's rules. */
-static int on_refusal(hub *h, hub__run *r, task *t, int status, const cJSON *req, const cJSON *headers, int64_t now) {
+static int on_refusal(hub *h, hub__run *r, task *t, int status, const char *b, size_t blen, const cJSON *headers,
+                      int64_t now) {
   const hub__source *s = r->src[t->src];
-  const cJSON *body_j = cJSON_GetObjectItemCaseSensitive(req, "body");
-  cJSON *body = cJSON_IsString(body_j) ? cJSON_Parse(body_j->valuestring) : NULL;
+  cJSON *body = blen ? cJSON_ParseWithLength(b, blen) : NULL;
   hub__refused out;
   hub__refusal verdict = HUB_REFUSE_DEFAULT;
   int64_t ra = retry_after(headers, now);
@@ -991,12 +1083,15 @@ cJSON *hub__sync_feed(hub *h, const cJSON *req) {
   int64_t now = 0, id = 0, status = 0;
   const cJSON *headers = cJSON_GetObjectItemCaseSensitive(req, "headers");
   const cJSON *body_j = cJSON_GetObjectItemCaseSensitive(req, "body");
-  const char *err = hub__json_str(req, "error");
+  const char *err = hub__json_str(req, "error"), *b = "";
+  size_t blen = 0;
   int has_status, rc;
   task *t;
   cJSON *res;
   if (hub__json_int(req, "now", 0, INT64_MAX / 4, &now) != 1)
     return hub__error_json(HUB_E_BAD_REQUEST, "sync_feed needs \"now\" (ms)");
+  if (h->body && body_j)
+    return hub__error_json(HUB_E_BAD_REQUEST, "sync_feed: the body comes as bytes or as \"body\", not both");
   if (hub__json_int(req, "id", 1, INT64_MAX / 4, &id) != 1 || !r || !r->inflight || id != r->inflight_id)
     return hub__error_json(HUB_E_STATE, "sync_feed: no request with that id is in flight");
   has_status = hub__json_int(req, "status", 100, 599, &status);
@@ -1006,12 +1101,19 @@ cJSON *hub__sync_feed(hub *h, const cJSON *req) {
     return hub__error_json(HUB_E_BAD_TYPE, "sync_feed: \"headers\" must be an object");
   if (body_j && !cJSON_IsString(body_j) && !cJSON_IsNull(body_j))
     return hub__error_json(HUB_E_BAD_TYPE, "sync_feed: \"body\" must be a string");
+  if (h->body) { /* hub_feed: the bytes as they came */
+    b = h->body->p;
+    blen = h->body->n;
+  } else if (cJSON_IsString(body_j)) {
+    b = body_j->valuestring;
+    blen = strlen(b);
+  }
   t = r->inflight;
   r->inflight = NULL;
   r->cur = t->src;
   r->n_requests++;
   r->per[t->src].n_requests++;
-  hub__event(h, "sync.answer", t->url, now, "iiit", "status", err ? (int64_t)0 : status, "bytes", (int64_t)(cJSON_IsString(body_j) ? strlen(body_j->valuestring) : 0), "charged", (int64_t)(!err && status != 304), "error", err);
+  hub__event(h, "sync.answer", t->url, now, "iiit", "status", err ? (int64_t)0 : status, "bytes", (int64_t)blen, "charged", (int64_t)(!err && status != 304), "error", err);
   if (err) {
     on_network_error(h, r, t, err, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "offline")), now);
     rc = 0;
@@ -1023,8 +1125,10 @@ cJSON *hub__sync_feed(hub *h, const cJSON *req) {
     }
     if (status == 304 || (status >= 200 && status < 300)) r->n_answered++;
     if (status == 304) rc = on_not_modified(h, r, t, headers, now);
-    else if (status >= 200 && status < 300) rc = on_success(h, r, t, (int)status, req, headers, now);
-    else rc = on_refusal(h, r, t, (int)status, req, headers, now);
+    else if (status >= 200 && status < 300)
+      rc = on_success(h, r, t, (int)status, b, blen, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "body_too_large")),
+                      headers, now);
+    else rc = on_refusal(h, r, t, (int)status, b, blen, headers, now);
   }
   if (rc) hub__run_note(r, NULL, h->errmsg);
   res = cJSON_CreateObject();
@@ -1036,6 +1140,7 @@ cJSON *hub__sync_abort(hub *h, const cJSON *req) {
   cJSON *res = cJSON_CreateObject();
   const char *why = hub__json_str(req, "reason");
   if (h->run) {
+    (void)hub__sync_flush(h);
     hub__run_note(h->run, NULL, why ? why : "aborted by the driver");
     h->run->stop = 2;
     save(h, h->run, h->run->started_ms, 1);

@@ -5,7 +5,8 @@
  * one planned request (the source's headers, the validator, rate-limit timing) or says when to
  * come back, or that the run is done; sync_feed takes the answer, handles its status once for
  * every source (304, retries with backoff, rate limits, gone things, fatal refusals) and hands
- * a 2xx body to the source's parse() inside one transaction together with the new validators.
+ * a 2xx body to the source's parse() inside one savepoint together with the new validators
+ * (answers are grouped into transactions: engine.c, "Groups").
  * The engine names no source and reads no source's headers itself: each source supplies its
  * planner, feeder, credentials, rate-limit reading and refusal reading through one table of
  * functions (hub__source), like curl's protocol handlers. The engine's state is private to
@@ -99,8 +100,13 @@ cJSON *hub__sync_start(hub *h, const cJSON *req, const hub__source *const *sourc
 cJSON *hub__sync_next(hub *h, const cJSON *req);
 cJSON *hub__sync_feed(hub *h, const cJSON *req);
 cJSON *hub__sync_abort(hub *h, const cJSON *req);
-/* Ends an active run without recording anything (hub_close). */
+/* Ends an active run without recording anything (hub_close); commits its open group first. */
 void hub__sync_free(hub *h);
+/* Commits the active run's open group of answers (engine.c, "Groups"), if any: the api layer
+ * calls it before every command other than sync_next and sync_feed, so no other command runs
+ * inside a sync's transaction. 0, or -1 when the commit failed (noted on the run; the group's
+ * rows and validators are gone together). */
+int hub__sync_flush(hub *h);
 
 /* ---- for sources ---------------------------------------------------------------------- */
 /* Appends a task (url and arg are copied). A URL already planned in this run, or gone upstream

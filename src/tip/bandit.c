@@ -280,6 +280,31 @@ void hub__linucb_draw(const hub__linucb *m, const double *L, double v, const dou
   for (i = 0; i < d; i++) out[i] = m->theta[i] + v * out[i];
 }
 
+void hub__linucb_draw_n(const hub__linucb *m, const double *L, double v, double z[][HUB_LINUCB_MAX_D],
+                        double out[][HUB_LINUCB_MAX_D], int nb) {
+  int i, k, b, d = m->d;
+  if (nb != 4) {
+    for (b = 0; b < nb; b++) hub__linucb_draw(m, L, v, z[b], out[b]);
+    return;
+  }
+  for (i = d - 1; i >= 0; i--) { /* four back substitutions side by side */
+    double s0 = z[0][i], s1 = z[1][i], s2 = z[2][i], s3 = z[3][i];
+    for (k = i + 1; k < d; k++) {
+      double l = L[k * d + i];
+      s0 -= l * out[0][k];
+      s1 -= l * out[1][k];
+      s2 -= l * out[2][k];
+      s3 -= l * out[3][k];
+    }
+    out[0][i] = s0 / L[i * d + i];
+    out[1][i] = s1 / L[i * d + i];
+    out[2][i] = s2 / L[i * d + i];
+    out[3][i] = s3 / L[i * d + i];
+  }
+  for (b = 0; b < 4; b++)
+    for (i = 0; i < d; i++) out[b][i] = m->theta[i] + v * out[b][i];
+}
+
 /* ---- persistence ----------------------------------------------------------------------- */
 
 static unsigned char *put(unsigned char *p, const void *v, size_t n) {

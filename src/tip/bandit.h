@@ -78,6 +78,10 @@ int hub__linucb_forget(hub__linucb *m, double g);
  * out = θ + v·L⁻ᵀz for a vector z of d standard normal draws (Cov = v²A⁻¹). */
 int hub__linucb_chol(const hub__linucb *m, double *L);
 void hub__linucb_draw(const hub__linucb *m, const double *L, double v, const double *z, double *out);
+/* The same for nb draws at once (z[b] → out[b], b < nb): each the same arithmetic as one
+ * hub__linucb_draw, the nb substitutions interleaved (independent, so they overlap). */
+void hub__linucb_draw_n(const hub__linucb *m, const double *L, double v, double z[][HUB_LINUCB_MAX_D],
+                        double out[][HUB_LINUCB_MAX_D], int nb);
 
 /* Symmetrises A, rebuilds A⁻¹ from A by Cholesky and θ = A⁻¹b. Returns 0, or -1 if A is
  * not positive definite (m unchanged). */

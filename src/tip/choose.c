@@ -1,7 +1,8 @@
 /*
- * choose.c — the tip command: candidates, their context (context.c), every enabled policy's
- * distribution, the ε floor, the draw, the decision's log and the view's exposure (tip layer;
- * the flow is described in tip.h). hub__tip_cmd is a dispatcher over the named steps below.
+ * choose.c — the tip command: candidates (kept between tips by cache.c, their context from
+ * context.c), every enabled policy's distribution, the ε floor, the draw, the decision's log
+ * and the view's exposure (tip layer; the flow is described in tip.h). hub__tip_cmd is a
+ * dispatcher over the named steps below.
  */
 #include <math.h>
 #include <stdio.h>
@@ -12,99 +13,7 @@
 #include "tip/insight.h"
 #include "base/events.h"
 
-/* ---- candidates --------------------------------------------------------------------------- */
-
-static void cands_free(cand *c, size_t n) {
-  size_t i;
-  for (i = 0; c && i < n; i++) {
-    hub_free(c[i].key);
-    hub_free(c[i].repo);
-  }
-  hub_free(c);
-}
-
-/* The candidate's repo and activity mark (last update and reasons: news when it changes). */
-static void activity_of(sqlite3_stmt *st, cand *x) {
-  int64_t upd = sqlite3_column_int64(st, 6);
-  const char *codes = (const char *)sqlite3_column_text(st, 10);
-  uint64_t m = hub__fnv1a(HUB_FNV_INIT, &upd, sizeof upd);
-  if (codes) m = hub__fnv1a(m, codes, strlen(codes));
-  x->mark = (int64_t)(m >> 1);
-  x->repo = hub__db_col_dup(st, 9); /* NULL (no repo, or out of memory): no language, no affinity */
-}
-
-/* The facts of one candidate row (see load_candidates' SELECT) at now. */
-static void cand_facts(sqlite3_stmt *st, const char *user, const hub__weights *w, int64_t now_s, int hour,
-                       int weekday, cand *x) {
-  const char *author = (const char *)sqlite3_column_text(st, 8);
-  x->it.flags = hub__tip_label_flags((const char *)sqlite3_column_text(st, 2)) |
-                hub__tip_reason_flags((const char *)sqlite3_column_text(st, 10));
-  if (author && *user && hub__ieq(author, user)) x->it.flags |= HUB_TIPF_AUTHORED;
-  if (hub__tip_same_owner((const char *)sqlite3_column_text(st, 9), user)) x->it.flags |= HUB_TIPF_OWN_REPO;
-  x->it.engagement = (double)sqlite3_column_int64(st, 3) + (double)sqlite3_column_int64(st, 4);
-  x->it.age_days = (double)(now_s - sqlite3_column_int64(st, 5)) / 86400.0;
-  x->it.stale_days = (double)(now_s - sqlite3_column_int64(st, 6)) / 86400.0;
-  x->it.importance = hub__score_at(w, sqlite3_column_double(st, 7), now_s);
-  hub__tip_features(&x->it, hour, weekday, x->x);
-  activity_of(st, x);
-}
-
-/* Loads the candidate set for user at now into a new array (*out, *n): open items, not
- * dismissed, not done since they last changed, not snoozed past now; the best by rank.
- * Returns 0 or -1 (h->errmsg). */
-static int load_candidates(hub *h, const char *user, int64_t now_ms, const tip_cfg *cfg, cand **out, size_t *n) {
-  const hub__weights *w = hub__weights_get(h);
-  cand *c = hub__malloc(HUB_TIP_MAX_CANDIDATES * sizeof *c);
-  sqlite3_stmt *st;
-  size_t k = 0;
-  int hour, weekday, rc;
-  *out = NULL;
-  *n = 0;
-  if (!c) {
-    hub__set_err(h, "out of memory");
-    return -1;
-  }
-  hub__tip_moment(now_ms, cfg->tz_offset_min, &hour, &weekday);
-  st = hub__db_q(h,
-                 "SELECT i.id, i.key, i.labels, i.comments, i.reactions,"
-                 " coalesce(i.created_at, i.first_seen), coalesce(i.updated_at, i.created_at, i.first_seen),"
-                 " i.rank, i.author, i.repo,"
-                 " (SELECT group_concat(code, ',') FROM item_reasons r WHERE r.item_id = i.id)"
-                 " FROM items i LEFT JOIN triage t ON t.item_id = i.id WHERE i.state = 'open'"
-                 " AND (t.done_at IS NULL OR coalesce(i.updated_at, 0) * 1000 > t.done_at)" /* triage.h */
-                 " AND coalesce(t.snoozed_until, 0) <= ?2 AND coalesce(t.muted, 0) = 0"
-                 " AND coalesce(t.dismissed, 0) = 0" /* ?1 (user) is no longer needed: state is shared */
-                 " ORDER BY i.rank DESC, i.id LIMIT ?3",
-                 "tii", user, now_ms, (int64_t)HUB_TIP_MAX_CANDIDATES);
-  if (!st) {
-    hub_free(c);
-    return -1;
-  }
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < HUB_TIP_MAX_CANDIDATES) {
-    cand *x = &c[k];
-    memset(x, 0, sizeof *x);
-    x->id = sqlite3_column_int64(st, 0);
-    x->key = hub__db_col_dup(st, 1);
-    if (!x->key) {
-      hub__db_done(h, st);
-      cands_free(c, k);
-      hub__set_err(h, "out of memory");
-      return -1;
-    }
-    k++;
-    cand_facts(st, user, w, now_ms / 1000, hour, weekday, x);
-  }
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-    hub__db_fail(h);
-    hub__db_done(h, st);
-    cands_free(c, k);
-    return -1;
-  }
-  hub__db_done(h, st);
-  *out = c;
-  *n = k;
-  return 0;
-}
+/* ---- explaining ------------------------------------------------------------------------- */
 
 /* Up to two phrases: the features that add most to the served item's score under θ (LinUCB)
  * or, for other policies, its most telling facts. New string or NULL. */
@@ -168,7 +77,7 @@ typedef struct {
   int64_t now_ms;
   char *user;
   tip_cfg cfg;
-  cand *c;
+  cand *c;          /* the cache's candidates (cache.c): not owned */
   size_t n, pick;
   hub__linucb model, seed_model;
   int have_model, have_seed, restarted, held, in_row, en[HUB_TIP_NPOL], served, explored;
@@ -180,7 +89,6 @@ typedef struct {
 static void decision_free(decision *d) {
   hub__linucb_free(&d->model);
   hub__linucb_free(&d->seed_model);
-  cands_free(d->c, d->n);
   hub_free(d->score);
   hub_free(d->user);
   cJSON_Delete(d->pol);
@@ -189,17 +97,19 @@ static void decision_free(decision *d) {
 
 /* Asks every enabled policy, in fallback order (the served one first), for its distribution
  * with the ε floor; a failing policy is disabled for this decision and named in fallback. */
-static void run_policies(hub *h, decision *d) {
+static void run_policies(decision *d) {
   tip_ctx ctx;
+  hub__tip_nz nz[HUB_TIP_MAX_CANDIDATES];
   int order[HUB_TIP_NPOL], no = 0, k, sidx = hub__tip_policy_index(d->cfg.serve);
   size_t n = d->n;
+  hub__tip_nz_of(d->c, n, nz);
   ctx.c = d->c;
   ctx.n = n;
+  ctx.nz = nz;
   ctx.model = d->have_model ? &d->model : NULL;
   ctx.seed_model = d->have_seed ? &d->seed_model : NULL;
   ctx.cfg = &d->cfg;
   ctx.seed = d->seed;
-  hub__tip_policy_enabled(h, d->en);
   if (sidx < 0) sidx = 0;
   order[no++] = sidx;
   for (k = 0; k < HUB_TIP_NPOL; k++)
@@ -383,6 +293,7 @@ static int64_t log_all(hub *h, decision *d, const char *why) {
 
 cJSON *hub__tip_cmd(hub *h, const cJSON *req) {
   const cJSON *jseed = cJSON_GetObjectItemCaseSensitive(req, "seed"), *jtz = cJSON_GetObjectItemCaseSensitive(req, "tz_offset_min");
+  const hub__tip_kept *kept;
   decision d;
   cJSON *res = NULL;
   char *why = NULL;
@@ -394,14 +305,18 @@ cJSON *hub__tip_cmd(hub *h, const cJSON *req) {
     return hub__error_json(HUB_E_BAD_TYPE, "\"seed\" must be a non-negative number");
   d.user = hub__tip_user(h, req);
   if (!d.user) return hub__error_json(HUB_E_NOMEM, NULL);
-  hub__tip_cfg_load(h, &d.cfg);
-  if (cJSON_IsNumber(jtz) && fabs(jtz->valuedouble) <= 24 * 60) d.cfg.tz_offset_min = jtz->valuedouble;
-  if (load_candidates(h, d.user, d.now_ms, &d.cfg, &d.c, &d.n) ||
-      hub__tip_context(h, d.user, d.now_ms, &d.cfg, d.c, &d.n, &d.held) ||
-      hub__tip_last_served(h, d.user, &last_item, &last_mark, &last_in_row)) {
+  kept = hub__tip_cache_open(h, d.user, d.now_ms); /* candidates, settings, last decision */
+  if (!kept) {
     res = hub__error_json(HUB_E_DB, h->errmsg);
     goto done;
   }
+  d.cfg = kept->cfg;
+  memcpy(d.en, kept->en, sizeof d.en);
+  last_item = kept->last_item;
+  last_mark = kept->last_mark;
+  last_in_row = kept->last_in_row;
+  if (cJSON_IsNumber(jtz) && fabs(jtz->valuedouble) <= 24 * 60) d.cfg.tz_offset_min = jtz->valuedouble;
+  hub__tip_cache_cands(h, &d.cfg, d.now_ms, &d.c, &d.n, &d.held);
   if (d.n == 0) {
     res = no_tip(&d);
     goto done;
@@ -416,7 +331,7 @@ cJSON *hub__tip_cmd(hub *h, const cJSON *req) {
   }
   d.prob = d.score + d.n * (size_t)HUB_TIP_NPOL;
   pick_seed(h, &d, jseed);
-  run_policies(h, &d);
+  run_policies(&d);
   draw(&d);
   d.in_row = hub__tip_in_row(d.c[d.pick].id, d.c[d.pick].mark, last_item, last_mark, last_in_row);
   record_policies(&d);
@@ -427,6 +342,8 @@ cJSON *hub__tip_cmd(hub *h, const cJSON *req) {
     goto done;
   }
   id = log_all(h, &d, why);
+  if (id) hub__tip_cache_served(h, d.c[d.pick].id, d.c[d.pick].mark, d.in_row); /* the kept rows follow */
+  else hub__tip_cache_drop(h);
   if (id) hub__event(h, "tip.served", d.c[d.pick].key, d.now_ms, "itdd", "decision", id, "policy", hub__tip_policy_table[d.served].name, "propensity", d.prob[d.n * (size_t)d.served + d.pick], "score", d.score[d.n * (size_t)d.served + d.pick]);
   res = id ? answer(h, &d, id, why, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "debug")))
            : hub__error_json(HUB_E_DB, h->errmsg);
@@ -434,4 +351,42 @@ done:
   hub_free(why);
   decision_free(&d);
   return res;
+}
+
+int hub__tip_peek(hub *h, int64_t now_ms, double tz_offset_min, int64_t *item_id) {
+  decision d;
+  int rc = -1;
+  memset(&d, 0, sizeof d);
+  *item_id = 0;
+  d.now_ms = now_ms;
+  d.user = hub__tip_user(h, NULL);
+  if (!d.user) {
+    hub__set_err(h, "out of memory");
+    return -1;
+  }
+  hub__tip_cfg_load(h, &d.cfg);
+  if (fabs(tz_offset_min) <= 24 * 60) d.cfg.tz_offset_min = tz_offset_min;
+  if (load_candidates(h, d.user, d.now_ms, &d.cfg, &d.c, &d.n) ||
+      hub__tip_context(h, d.user, d.now_ms, &d.cfg, d.c, &d.n, &d.held))
+    goto done;
+  if (d.n == 0) {
+    rc = 0;
+    goto done;
+  }
+  load_models(h, &d);
+  d.score = hub__malloc(d.n * sizeof(double) * 2 * (HUB_TIP_NPOL + 1));
+  d.pol = cJSON_CreateObject();
+  d.fallback = cJSON_CreateArray();
+  if (!d.score || !d.pol || !d.fallback) {
+    hub__set_err(h, "out of memory");
+    goto done;
+  }
+  d.prob = d.score + d.n * (size_t)HUB_TIP_NPOL;
+  d.seed = hub__mix64((uint64_t)now_ms) | 1u; /* Thompson's draws: fixed by the moment */
+  run_policies(h, &d);
+  *item_id = d.c[argmax_of(d.prob + d.n * (size_t)d.served, d.n)].id;
+  rc = 0;
+done:
+  decision_free(&d);
+  return rc;
 }

@@ -59,6 +59,22 @@ int hub__tip_last_served(hub *h, const char *user, int64_t *item_id, int64_t *ma
   return 0;
 }
 
+int hub__tip_exposure_cols(sqlite3_stmt *st, int col, hub__tip_exposure *e) {
+  memset(e, 0, sizeof *e);
+  e->last_reaction = -1;
+  if (sqlite3_column_type(st, col) == SQLITE_NULL) return 0; /* views is NOT NULL: no row */
+  e->views = sqlite3_column_int64(st, col);
+  e->fatigue = sqlite3_column_double(st, col + 1);
+  if (!isfinite(e->fatigue) || e->fatigue < 0) e->fatigue = 0;
+  e->at = sqlite3_column_int64(st, col + 2);
+  e->last_shown = sqlite3_column_int64(st, col + 3);
+  e->last_reaction = sqlite3_column_type(st, col + 4) == SQLITE_NULL
+                         ? -1
+                         : hub__tip_reaction((const char *)sqlite3_column_text(st, col + 4));
+  e->mark = sqlite3_column_int64(st, col + 5);
+  return 1;
+}
+
 int hub__tip_exposure_get(hub *h, const char *user, int64_t item_id, hub__tip_exposure *e) {
   sqlite3_stmt *st = hub__db_q(h, "SELECT views, fatigue, at, last_shown, last_reaction, mark FROM tip_exposure"
                                   " WHERE user=? AND item_id=?", "ti", user, item_id);
@@ -66,18 +82,7 @@ int hub__tip_exposure_get(hub *h, const char *user, int64_t item_id, hub__tip_ex
   memset(e, 0, sizeof *e);
   e->last_reaction = -1;
   if (!st) return -1;
-  if (sqlite3_step(st) == SQLITE_ROW) {
-    found = 1;
-    e->views = sqlite3_column_int64(st, 0);
-    e->fatigue = sqlite3_column_double(st, 1);
-    if (!isfinite(e->fatigue) || e->fatigue < 0) e->fatigue = 0;
-    e->at = sqlite3_column_int64(st, 2);
-    e->last_shown = sqlite3_column_int64(st, 3);
-    e->last_reaction = sqlite3_column_type(st, 4) == SQLITE_NULL
-                           ? -1
-                           : hub__tip_reaction((const char *)sqlite3_column_text(st, 4));
-    e->mark = sqlite3_column_int64(st, 5);
-  }
+  if (sqlite3_step(st) == SQLITE_ROW) found = hub__tip_exposure_cols(st, 0, e);
   hub__db_done(h, st);
   return found;
 }

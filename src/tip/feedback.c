@@ -19,7 +19,7 @@ typedef struct {
   int reaction; /* index in hub__tip_rewards, or -1 */
   int has_latency;
   /* from the decision */
-  char *user, *features;
+  char *user, *features, *repo;
   int64_t item_id;
   int has_item;
 } fb;
@@ -46,7 +46,7 @@ static cJSON *read_request(const cJSON *req, fb *f) {
 }
 
 static cJSON *read_decision(hub *h, fb *f) {
-  sqlite3_stmt *st = hub__db_q(h, "SELECT user,item_id,features FROM tip_decisions WHERE id=?", "i", f->decision);
+  sqlite3_stmt *st = hub__db_q(h, "SELECT user,item_id,features,repo FROM tip_decisions WHERE id=?", "i", f->decision);
   if (!st) return hub__error_json(HUB_E_DB, h->errmsg);
   if (sqlite3_step(st) != SQLITE_ROW) {
     hub__db_done(h, st);
@@ -56,6 +56,7 @@ static cJSON *read_decision(hub *h, fb *f) {
   f->has_item = sqlite3_column_type(st, 1) != SQLITE_NULL;
   f->item_id = sqlite3_column_int64(st, 1);
   f->features = hub__db_col_dup(st, 2);
+  f->repo = hub__db_col_dup(st, 3); /* NULL: no repo (or out of memory: the cache reloads) */
   hub__db_done(h, st);
   return f->user && f->features ? NULL : hub__error_json(HUB_E_NOMEM, NULL);
 }
@@ -88,8 +89,8 @@ static int item_state(hub *h, const fb *f) {
 
 /* What the reaction teaches (learn.c: the models, the repo's affinity, the item's exposure).
  * 1 learned, 0 could not, -1 database error. */
-static int learn(hub *h, const fb *f, double r, long *updates) {
-  return hub__tip_learn(h, f->decision, f->reaction, r, f->now_ms, updates);
+static int learn(hub *h, const tip_cfg *cfg, const fb *f, double r, long *updates) {
+  return hub__tip_learn(h, cfg, f->decision, f->reaction, r, f->now_ms, updates);
 }
 
 cJSON *hub__tip_feedback_cmd(hub *h, const cJSON *req) {
@@ -97,13 +98,15 @@ cJSON *hub__tip_feedback_cmd(hub *h, const cJSON *req) {
   cJSON *res = NULL, *err;
   tip_cfg cfg;
   double r = 0;
-  int dup = 0, learned = 0;
+  int dup = 0, learned = 0, fresh;
   long updates = 0;
   memset(&f, 0, sizeof f);
   if ((err = read_request(req, &f)) != NULL || (err = read_decision(h, &f)) != NULL) {
     res = err;
     goto done;
   }
+  fresh = hub__tip_cache_fresh(h, f.user); /* before any write: the cache can follow ours */
+  if (f.reaction >= 0) hub__tip_cache_cfg(h, &cfg);
   if (hub__db_begin(h)) goto db;
   if (f.has_latency &&
       hub__db_run(h, "UPDATE tip_decisions SET latency_us=? WHERE id=?", "ii", f.latency, f.decision) < 0)
@@ -111,7 +114,6 @@ cJSON *hub__tip_feedback_cmd(hub *h, const cJSON *req) {
   res = cJSON_CreateObject();
   cJSON_AddNumberToObject(res, "decision", (double)f.decision);
   if (f.reaction >= 0) {
-    hub__tip_cfg_load(h, &cfg);
     r = cfg.reward[f.reaction];
     if (record(h, &f, r, &dup)) goto db;
     cJSON_AddStringToObject(res, "reaction", hub__tip_rewards[f.reaction].name);
@@ -121,22 +123,25 @@ cJSON *hub__tip_feedback_cmd(hub *h, const cJSON *req) {
       cJSON_AddNumberToObject(res, "reward", r);
       if (item_state(h, &f)) goto db;
       if (f.until && f.has_item) cJSON_AddNumberToObject(res, "snooze_until", (double)f.until);
-      learned = learn(h, &f, r, &updates);
+      learned = learn(h, &cfg, &f, r, &updates);
       if (learned < 0) goto db;
       if (learned) cJSON_AddNumberToObject(res, "updates", (double)updates);
       else cJSON_AddStringToObject(res, "model_error", "the model could not learn from this reaction");
     }
   }
   if (hub__db_commit(h)) goto db;
+  hub__tip_cache_reacted(h, fresh, f.user, f.item_id, f.repo, dup ? -1 : f.reaction);
   if (f.reaction >= 0 && !dup) hub__tip_event_reaction(h, f.decision, hub__tip_rewards[f.reaction].name, r, f.now_ms);
   cJSON_AddBoolToObject(res, "ok", 1);
   goto done;
 db:
   hub__db_rollback(h);
+  hub__tip_cache_drop(h);
   cJSON_Delete(res);
   res = hub__error_json(HUB_E_DB, h->errmsg[0] ? h->errmsg : sqlite3_errmsg(h->db));
 done:
   hub_free(f.user);
   hub_free(f.features);
+  hub_free(f.repo);
   return res;
 }

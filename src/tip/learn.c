@@ -68,18 +68,24 @@ static int parse_vec(const char *text, double *x, int n) {
 
 /* ---- affinity ---------------------------------------------------------------------------- */
 
-static int aff_add_db(hub *h, const char *user, const char *repo, double r, int64_t at, double half_life_days) {
-  sqlite3_stmt *st;
-  hub__tip_aff a;
-  memset(&a, 0, sizeof a);
-  st = hub__db_q(h, "SELECT n, s, at FROM tip_affinity WHERE user=? AND repo=?", "tt", user, repo);
+int hub__tip_aff_get(hub *h, const char *user, const char *repo, hub__tip_aff *a) {
+  sqlite3_stmt *st = hub__db_q(h, "SELECT n, s, at FROM tip_affinity WHERE user=? AND repo=?", "tt", user, repo);
+  int found = 0;
+  memset(a, 0, sizeof *a);
   if (!st) return -1;
   if (sqlite3_step(st) == SQLITE_ROW) {
-    a.n = sqlite3_column_double(st, 0);
-    a.s = sqlite3_column_double(st, 1);
-    a.at = sqlite3_column_int64(st, 2);
+    a->n = sqlite3_column_double(st, 0);
+    a->s = sqlite3_column_double(st, 1);
+    a->at = sqlite3_column_int64(st, 2);
+    found = 1;
   }
   hub__db_done(h, st);
+  return found;
+}
+
+static int aff_add_db(hub *h, const char *user, const char *repo, double r, int64_t at, double half_life_days) {
+  hub__tip_aff a;
+  if (hub__tip_aff_get(h, user, repo, &a) < 0) return -1;
   hub__tip_aff_add(&a, r, at, half_life_days);
   return hub__db_run(h, "INSERT OR REPLACE INTO tip_affinity(user,repo,n,s,at) VALUES(?,?,?,?,?)", "ttddi", user,
                      repo, a.n, a.s, a.at) < 0
@@ -93,8 +99,7 @@ void hub__tip_aff_free(hub__tip_repo_aff *a, size_t n) {
   hub_free(a);
 }
 
-int hub__tip_aff_load(hub *h, const char *user, int64_t now_ms, double half_life_days, hub__tip_repo_aff **out,
-                      size_t *n) {
+int hub__tip_aff_load(hub *h, const char *user, hub__tip_repo_aff **out, size_t *n) {
   sqlite3_stmt *st = hub__db_q(h, "SELECT repo, n, s, at FROM tip_affinity WHERE user=? ORDER BY repo", "t", user);
   hub__tip_repo_aff *a = NULL;
   size_t k = 0, cap = 0;
@@ -103,7 +108,6 @@ int hub__tip_aff_load(hub *h, const char *user, int64_t now_ms, double half_life
   *n = 0;
   if (!st) return -1;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    hub__tip_aff v;
     if (k == cap) {
       size_t nc = cap ? cap * 2 : 32;
       hub__tip_repo_aff *na = hub__realloc(a, nc * sizeof *a);
@@ -111,12 +115,11 @@ int hub__tip_aff_load(hub *h, const char *user, int64_t now_ms, double half_life
       a = na;
       cap = nc;
     }
-    v.n = sqlite3_column_double(st, 1);
-    v.s = sqlite3_column_double(st, 2);
-    v.at = sqlite3_column_int64(st, 3);
+    a[k].a.n = sqlite3_column_double(st, 1);
+    a[k].a.s = sqlite3_column_double(st, 2);
+    a[k].a.at = sqlite3_column_int64(st, 3);
     a[k].repo = hub__db_col_dup(st, 0);
     if (!a[k].repo) goto oom;
-    a[k].value = hub__tip_aff_value(&v, now_ms, half_life_days);
     k++;
   }
   hub__db_done(h, st);
@@ -192,19 +195,18 @@ static int learn_model(hub *h, const logged *l, const char *which, const tip_cfg
   return rc;
 }
 
-int hub__tip_learn(hub *h, int64_t decision, int reaction, double r, int64_t now_ms, long *updates) {
+int hub__tip_learn(hub *h, const tip_cfg *cfg, int64_t decision, int reaction, double r, int64_t now_ms,
+                   long *updates) {
   logged l;
-  tip_cfg cfg;
   int rc = -1, lin;
-  hub__tip_cfg_load(h, &cfg);
   if (read_logged(h, decision, &l)) {
     logged_free(&l);
     return 0;
   }
-  if ((lin = learn_model(h, &l, MODEL_LINEAR, &cfg, r, now_ms, updates)) < 0) goto done;
-  if (learn_model(h, &l, MODEL_SEED, &cfg, r, now_ms, NULL) < 0) goto done;
-  if (l.repo && *l.repo && aff_add_db(h, l.user, l.repo, r, now_ms, cfg.half_life_days)) goto done;
-  if (l.has_item && hub__tip_exposure_reacted(h, l.user, l.item_id, reaction, r, now_ms, &cfg)) goto done;
+  if ((lin = learn_model(h, &l, MODEL_LINEAR, cfg, r, now_ms, updates)) < 0) goto done;
+  if (learn_model(h, &l, MODEL_SEED, cfg, r, now_ms, NULL) < 0) goto done;
+  if (l.repo && *l.repo && aff_add_db(h, l.user, l.repo, r, now_ms, cfg->half_life_days)) goto done;
+  if (l.has_item && hub__tip_exposure_reacted(h, l.user, l.item_id, reaction, r, now_ms, cfg)) goto done;
   rc = lin;
 done:
   logged_free(&l);

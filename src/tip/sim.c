@@ -261,6 +261,7 @@ static long choose(sim_world *w, const hub__sim_cfg *c, const sim_scratch *s, si
   double q, acc = 0;
   size_t i, mode = 0, pick = n - 1;
   if (w->pol <= POL_EGREEDY && hub__linucb_decay_to(&w->lin, now)) return -1;
+  ctx.nz = NULL; /* the policies find the nonzero entries themselves */
   ctx.c = s->c;
   ctx.n = n;
   ctx.model = &w->lin;

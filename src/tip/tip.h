@@ -99,7 +99,8 @@
  * Files: features.c, config.c (settings "tip.*", the knob table), context.c, exposure.c,
  * policies.c, choose.c (the tip command), feedback.c, learn.c, admin.c, ope.c, ope_ci.c
  * (bootstrap intervals), insight.c (the console's commands), sim.c and simfam.c (the simulator
- * family), bandit.c (the ridge model's algebra). Tables owned: tip_models, tip_decisions,
+ * family), bandit.c (the ridge model's algebra), share.c (feedback shared with another database
+ * of the user's, for replica/). Tables owned: tip_models, tip_decisions,
  * tip_reactions, tip_policies (policies.c, choose.c, feedback.c, admin.c), tip_exposure
  * (exposure.c), tip_affinity (learn.c). An item's done / snoozed / dismissed state is triage
  * state (triage/).
@@ -149,6 +150,8 @@ void hub__tip_features(const hub__tip_item *it, int hour, int weekday, double *x
 /* The seed design's five features: overdue (quiet > 14 days), age/365 (≤ 1), importance /
  * (1 + importance), hour/23, weekday/6. */
 void hub__tip_seed_features(const hub__tip_item *it, int hour, int weekday, double *x);
+/* Frees what the tip keeps on the handle between tips (tip/cache.c; hub_close calls it). */
+void hub__tip_cache_free(hub *h);
 cJSON *hub__tip_cmd(hub *h, const cJSON *req);
 cJSON *hub__tip_feedback_cmd(hub *h, const cJSON *req);
 cJSON *hub__tip_stats_cmd(hub *h, const cJSON *req);
@@ -157,6 +160,19 @@ cJSON *hub__tip_policies_cmd(hub *h, const cJSON *req);
 cJSON *hub__tip_eval_cmd(hub *h, const cJSON *req);
 cJSON *hub__tip_simulate_cmd(hub *h, const cJSON *req);
 cJSON *hub__tip_refresh_cmd(hub *h, const cJSON *req);
+/* The item the serving policy would choose now, without serving it: its greedy choice (the
+ * argmax of its distribution, no exploration draw) over the same candidates as `tip`, at
+ * tz_offset_min minutes east of UTC (ignored beyond ±24 h). Nothing is logged or written.
+ * *item_id is 0 when there is no candidate. Returns 0, or -1 (h->errmsg). For notify/. */
+int hub__tip_peek(hub *h, int64_t now_ms, double tz_offset_min, int64_t *item_id);
+/* share.c: a local decision (made here, not shared in) with its reactions, as JSON for another
+ * database — {id, user, at, item_key, policy, …, reactions:[{at, reaction, snooze_until}]} —
+ * or NULL when there is none. New object. */
+cJSON *hub__tip_share_out(hub *h, int64_t id);
+/* share.c: the same from database origin, into this log: the decision once (by origin and
+ * id), each reaction once, rewarded by this database's settings and learned from. Returns the
+ * number of new reactions, or -1 with h->errmsg (a malformed decision or reaction). */
+int hub__tip_share_in(hub *h, const char *origin, const cJSON *d);
 /* Off-policy estimates of a target policy's value. */
 typedef struct {
   long n, matched;  /* events used; events where the target's choice equals the logged one */

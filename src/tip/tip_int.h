@@ -7,6 +7,7 @@
 
 #include "tip/tip.h"
 #include "tip/bandit.h"
+#include "rank/rank.h"
 
 #ifndef HUB_TIP_MAX_CANDIDATES
 #define HUB_TIP_MAX_CANDIDATES 200
@@ -115,15 +116,24 @@ char *hub__tip_user(hub *h, const cJSON *req);
 /* ---- policies.c --------------------------------------------------------------------------- */
 typedef struct {
   int64_t id;
-  char *key, *repo;  /* repo: "owner/name" or NULL */
+  const char *key, *repo; /* repo: "owner/name" or NULL; owned by the candidate's row (cache.c) */
   int64_t mark;      /* the item's activity mark (updated_at and reasons): a change = news */
   hub__tip_item it;
   double fatigue;    /* the exposure count now (views without a positive reaction, decayed) */
   double x[TIP_D], xs[TIP_DSEED]; /* hub's features, the seed design's */
 } cand;
+/* The nonzero entries of a candidate's x (at most TIP_D indices, in order). A product with a
+ * zero entry adds an exact zero, so sums over them equal the sums over all of x bit for bit
+ * (for finite coefficients; policies.c checks the model once per decision). */
+typedef struct {
+  unsigned char n, i[TIP_D];
+} hub__tip_nz;
+/* Fills nz[i] for the n candidates. */
+void hub__tip_nz_of(const cand *c, size_t n, hub__tip_nz *nz);
 typedef struct {
   const cand *c;
   size_t n;
+  const hub__tip_nz *nz;    /* the candidates' nonzero entries, or NULL (a policy finds them itself) */
   const hub__linucb *model; /* the linear model (NULL when it could not be loaded) */
   const hub__linucb *seed_model; /* the seed design's (NULL when it could not be loaded) */
   const tip_cfg *cfg;
@@ -191,6 +201,9 @@ int hub__tip_last_served(hub *h, const char *user, int64_t *item_id, int64_t *ma
 int hub__tip_in_row(int64_t item_id, int64_t mark, int64_t last_item, int64_t last_mark, int last_in_row);
 /* Reads the stored exposure of (user, item): 1 found, 0 none (e zeroed, last_reaction -1), -1. */
 int hub__tip_exposure_get(hub *h, const char *user, int64_t item_id, hub__tip_exposure *e);
+/* The exposure in the six columns of st from col on (views, fatigue, at, last_shown,
+ * last_reaction, mark; all NULL: none), as hub__tip_exposure_get reads them. 1 found, 0 none. */
+int hub__tip_exposure_cols(sqlite3_stmt *st, int col, hub__tip_exposure *e);
 /* Records a view / a reaction of (user, item). 0 or -1. */
 int hub__tip_exposure_serve(hub *h, const char *user, int64_t item_id, int64_t mark, int64_t now_ms, const tip_cfg *cfg);
 int hub__tip_exposure_reacted(hub *h, const char *user, int64_t item_id, int reaction, double reward, int64_t now_ms,
@@ -211,26 +224,75 @@ void hub__tip_aff_add(hub__tip_aff *a, double reward, int64_t now_ms, double hal
 double hub__tip_weight(const tip_cfg *cfg, double propensity, double candidates);
 /* One tuple into the linear model: decay to t_ms, then a weighted update. 0 or -1. */
 int hub__tip_learn_tuple(hub__linucb *m, const double *x, double r, double w, int64_t t_ms);
-/* Everything one reaction teaches (decision id, reaction REACT_*, its reward, at now): the
- * linear and seed models, the repo's affinity, the item's exposure. Returns 1 learned, 0 the
- * models could not learn (their state unusable or the logged features of another dimension),
- * -1 database error. *updates = the linear model's update count. */
-int hub__tip_learn(hub *h, int64_t decision, int reaction, double r, int64_t now_ms, long *updates);
-/* The affinity of every repo the user reacted to, at now (sorted by repo, for bsearch). */
+/* Everything one reaction teaches (decision id, reaction REACT_*, its reward, at now, under
+ * cfg): the linear and seed models, the repo's affinity, the item's exposure. Returns 1
+ * learned, 0 the models could not learn (their state unusable or the logged features of
+ * another dimension), -1 database error. *updates = the linear model's update count. */
+int hub__tip_learn(hub *h, const tip_cfg *cfg, int64_t decision, int reaction, double r, int64_t now_ms,
+                   long *updates);
+/* The stored affinity record of (user, repo): 1 found, 0 none (a zeroed), -1. */
+int hub__tip_aff_get(hub *h, const char *user, const char *repo, hub__tip_aff *a);
+/* The affinity records of every repo the user reacted to (sorted by repo, for bsearch). */
 typedef struct {
   char *repo;
-  double value;
+  hub__tip_aff a;
 } hub__tip_repo_aff;
-int hub__tip_aff_load(hub *h, const char *user, int64_t now_ms, double half_life_days, hub__tip_repo_aff **out,
-                      size_t *n);
+int hub__tip_aff_load(hub *h, const char *user, hub__tip_repo_aff **out, size_t *n);
 void hub__tip_aff_free(hub__tip_repo_aff *a, size_t n);
 
-/* ---- context.c: what the tip knows about a candidate beyond the item -------------------- */
-/* Fills the candidates' language match, repo affinity, exposure count and features (x, xs)
- * at now, and drops the item that was just served HUB_TIP_MAX_REPEAT times in a row unless
- * it changed since (*held = 1 then; its strings are freed and the array closes up).
- * 0 or -1 (h->errmsg). */
-int hub__tip_context(hub *h, const char *user, int64_t now_ms, const tip_cfg *cfg, cand *c, size_t *n, int *held);
+/* ---- context.c: the candidates and what the tip knows about them beyond the item --------- */
+/* One candidate as loaded: the item's facts that do not depend on the moment, what hub knows
+ * beyond it (language match, the repo's affinity record, the exposure record), its strings. */
+typedef struct {
+  cand c;               /* id, key, repo, mark; it.flags (every HUB_TIPF_*), it.engagement */
+  char *key, *repo;     /* owned; c.key and c.repo point here */
+  int64_t created_s, updated_s;
+  double rank;          /* items.rank: the importance at a moment is hub__score_at of it */
+  int has_aff;          /* aff is the repo's affinity record */
+  hub__tip_aff aff;
+  hub__tip_exposure e;  /* the exposure record (views 0: never shown) */
+} hub__tip_row;
+/* Loads user's candidate rows at now: open items, not dismissed, not done since they last
+ * changed, not snoozed past now, not muted; the HUB_TIP_MAX_CANDIDATES best by rank. *rows is
+ * new (hub__tip_rows_free); *until = the earliest end of a snooze after now, when the set can
+ * change by itself (INT64_MAX: never). 0 or -1 (h->errmsg). */
+int hub__tip_rows_load(hub *h, const char *user, int64_t now_ms, hub__tip_row **rows, size_t *n, int64_t *until);
+void hub__tip_rows_free(hub__tip_row *rows, size_t n);
+/* The candidate of row r at now (a local hour and weekday): ages, importance under w, the
+ * repo's affinity and the exposure count as of now, then the features x and xs. */
+void hub__tip_row_at(const hub__tip_row *r, const hub__weights *w, int64_t now_ms, const tip_cfg *cfg, int hour,
+                     int weekday, cand *c);
+
+/* ---- cache.c: the candidates kept ready between tips -------------------------------------- */
+/* What one tip reads, kept on the handle while nothing it was read from changed. */
+typedef struct {
+  tip_cfg cfg;                 /* the stored configuration (settings "tip.*") */
+  int en[HUB_TIP_NPOL];        /* enabled policies */
+  int64_t last_item, last_mark; /* the user's last decision (0, 0 when none) */
+  int last_in_row;
+} hub__tip_kept;
+/* Brings the kept state of user up to date (reloading whatever may have changed: see cache.c)
+ * and returns it (owned by the handle, valid until the next cache call), or NULL (h->errmsg). */
+const hub__tip_kept *hub__tip_cache_open(hub *h, const char *user, int64_t now_ms);
+/* The candidates at now under cfg (hub__tip_cache_open first): a new view into the cache's
+ * array (*c, valid until the next cache call; not to be freed), the held-back repeat dropped
+ * (*held = 1 then). */
+void hub__tip_cache_cands(hub *h, const tip_cfg *cfg, int64_t now_ms, cand **c, size_t *n, int *held);
+/* The configuration: the kept one when current for any user, else read. */
+void hub__tip_cache_cfg(hub *h, tip_cfg *cfg);
+/* 1 when the kept state of user is current (nothing it was read from changed since). */
+int hub__tip_cache_fresh(hub *h, const char *user);
+/* After a tip's log was committed (the cache was current before it): the served item's
+ * exposure and the last decision are read again, and the cache is current again. */
+void hub__tip_cache_served(hub *h, int64_t item_id, int64_t mark, int in_row);
+/* After a reaction was committed (fresh: the cache of user was current before it): its item's
+ * exposure and its repo's affinity are read again; a reaction that changed the item's triage
+ * state (REACT_DONE, REACT_SNOOZE, REACT_DISMISS) means a reload at the next tip. */
+void hub__tip_cache_reacted(hub *h, int fresh, const char *user, int64_t item_id, const char *repo, int reaction);
+/* Forgets the kept state (the next tip reloads). */
+void hub__tip_cache_drop(hub *h);
+/* Test hook: 0 makes every tip reload (as before the cache), 1 (the default) keeps. */
+void hub__tip_cache_enable(int on);
 
 
 /* ---- sim.c, simfam.c: the simulator family ------------------------------------------------ */

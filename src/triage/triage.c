@@ -240,6 +240,57 @@ done:
   return rc;
 }
 
+/* ---- another database's state ----------------------------------------------------------- */
+
+static int same_row(const row *a, const row *b) {
+  return a->exists == b->exists && a->has_read == b->has_read && (!a->has_read || a->read == b->read) &&
+         a->has_read_at == b->has_read_at && (!a->has_read_at || a->read_at == b->read_at) &&
+         a->has_done == b->has_done && (!a->has_done || a->done_at == b->done_at) &&
+         a->has_snooze == b->has_snooze && (!a->has_snooze || a->snoozed_until == b->snoozed_until) &&
+         a->saved == b->saved && a->muted == b->muted && a->dismissed == b->dismissed;
+}
+
+/* What GitHub must hear when old becomes nw on an item with a notification thread. */
+static int tell_github(hub *h, int64_t id, const facts *f, const row *old, const row *nw, int64_t now, int *queued) {
+  int n = 0, rc = 0;
+  if (is_unread(old, f) && !is_unread(nw, f)) rc = n = hub__outbox_queue(h, 0, id, f->thread, "read", now);
+  else if (!is_unread(old, f) && is_unread(nw, f)) rc = hub__outbox_withdraw(h, 0, f->thread, "read", now);
+  if (rc >= 0 && !is_done(old, f) && is_done(nw, f)) n += rc = hub__outbox_queue(h, 0, id, f->thread, "done", now);
+  else if (rc >= 0 && is_done(old, f) && !is_done(nw, f)) rc = hub__outbox_withdraw(h, 0, f->thread, "done", now);
+  if (rc >= 0 && !old->muted && nw->muted) n += rc = hub__outbox_queue(h, 0, id, f->thread, "mute", now);
+  else if (rc >= 0 && old->muted && !nw->muted) rc = hub__outbox_withdraw(h, 0, f->thread, "mute", now);
+  if (queued && rc >= 0) *queued += n;
+  return rc < 0 ? -1 : 0;
+}
+
+int hub__triage_import(hub *h, int64_t id, const cJSON *state, int64_t updated_at, int tell, int *queued) {
+  row old, nw;
+  facts f;
+  char *text = NULL;
+  int rc = -1;
+  memset(&nw, 0, sizeof nw);
+  if (facts_load(h, id, &f)) return -1;
+  if (row_load(h, id, &old)) goto done;
+  if (state && !cJSON_IsNull(state)) {
+    if (!cJSON_IsObject(state) || !(text = cJSON_PrintUnformatted(state)) || row_parse(h, text, &nw)) {
+      hub__set_err(h, "triage: a state from another database could not be read");
+      goto done;
+    }
+    nw.updated_at = updated_at;
+  }
+  if (same_row(&old, &nw)) {
+    rc = 0;
+    goto done;
+  }
+  if (nw.exists ? row_store(h, id, &nw) : hub__db_run(h, "DELETE FROM triage WHERE item_id=?", "i", id) < 0) goto done;
+  if (tell && f.thread && tell_github(h, id, &f, &old, &nw, updated_at, queued)) goto done;
+  rc = 1;
+done:
+  cJSON_free(text);
+  hub_free(f.thread);
+  return rc;
+}
+
 /* ---- batches and undo ------------------------------------------------------------------- */
 
 int64_t hub__triage_batch_new(hub *h) {

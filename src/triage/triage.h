@@ -88,6 +88,14 @@ int hub__triage_auto_done(hub *h, int64_t now);
 /* GitHub says item id's thread is unread with activity at updated_ms: a local "read" set
  * before that activity gives way to GitHub's flag. 0 or -1. */
 int hub__triage_upstream_unread(hub *h, int64_t id, int64_t updated_ms);
+/* Sets item id's row to state — the row as another database of the user's has it, as JSON
+ * {read, read_at, done_at, snoozed_until (each null or ms), saved, muted, dismissed}; NULL or
+ * JSON null: no row — written with updated_at (replica/ decides which side's state wins).
+ * Not a batch (undo does not restore it). With tell, GitHub hears what follows, as after an
+ * action: a thread newly read, done or muted is queued, one no longer so is withdrawn; *queued
+ * adds the new outbox entries. Returns 1 when the row changed, 0 when it already was so, -1 on
+ * error (a state that cannot be read included). */
+int hub__triage_import(hub *h, int64_t id, const cJSON *state, int64_t updated_at, int tell, int *queued);
 /* Clears every item's dismissed flag (tip_reset with items). Returns the count or -1. */
 int hub__triage_forget_dismissed(hub *h);
 

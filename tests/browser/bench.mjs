@@ -1,7 +1,9 @@
 // bench.mjs — browser benchmarks for `make bench` (not a test): in Debian's Chromium,
 //   ingest     5,000 issues synced from the fake GitHub on loopback: browser (worker + fetch +
 //              wasm core on OPFS) vs the native CLI (libcurl + native core), items/s and ratio;
-//              then the same sync again (all 304): requests and CORS preflights it sent
+//              the browser's time split into fetch, copy into wasm memory, core (of it OPFS, and
+//              a bare parse of the same bytes timed apart); then the same sync again (all 304):
+//              requests and CORS preflights it sent
 //   snapshot   reading a 20-card first-paint snapshot at page start from localStorage, the
 //              Cache API and IndexedDB (median of 7 page loads each)
 //   warm start to first card with those 5,000 items in the database, service worker warm,
@@ -34,7 +36,7 @@ window.runBench = async (settings) => {
   await hub.ready;
   await hub.call({ cmd: 'settings', set: settings });
   const t0 = performance.now();
-  const run = await hub.sync(() => {});
+  const run = await hub._send({ type: 'sync', profile: true }, () => {}); // timing with parse_ms
   const ms = performance.now() - t0;
   const stats = (await hub.call({ cmd: 'stats' })).stats;
   window.resync = async () => {
@@ -87,8 +89,18 @@ const b = await page.evaluate((s) => window.runBench(s), SETTINGS);
 if (b.stats.tracked !== PAGES * PER) throw new Error(`browser stored ${b.stats.tracked} items`);
 console.log(`browser_ingest_items ${b.stats.tracked} count`);
 console.log(`browser_ingest_rate ${(b.stats.tracked / (b.ms / 1000)).toFixed(0)} items/s`);
-console.log(`browser_ingest_fetch_ms ${b.run.timing.fetch_ms.toFixed(0)} ms`);
-console.log(`browser_ingest_core_ms ${b.run.timing.core_ms.toFixed(0)} ms`);
+{
+  const t = b.run.timing;
+  console.log(`browser_ingest_fetch_ms ${t.fetch_ms.toFixed(0)} ms`);
+  console.log(`browser_ingest_copy_ms ${t.copy_ms.toFixed(1)} ms`);
+  console.log(`browser_ingest_core_ms ${t.core_ms.toFixed(0)} ms`);
+  console.log(`browser_ingest_opfs_ms ${t.opfs_ms.toFixed(0)} ms`);
+  console.log(`browser_ingest_parse_ms ${t.parse_ms.toFixed(0)} ms`);
+  console.log(`browser_ingest_store_ms ${Math.max(0, t.core_ms - t.opfs_ms - t.parse_ms).toFixed(0)} ms`);
+  console.log(`browser_ingest_bytes ${t.bytes} bytes`);
+  console.log(`browser_ingest_opfs_writes ${t.opfs_writes} count`);
+  console.log(`browser_ingest_opfs_flushes ${t.opfs_flushes} count`);
+}
 console.log(`browser_ingest_total_ms ${b.ms.toFixed(0)} ms`);
 {
   const before = await env.fakeStats();

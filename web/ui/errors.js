@@ -5,7 +5,9 @@
  * from hub.call() (.code), and on a finished run (run.code with run.status, run.retry_at),
  * besides one message per failed request (run.errors). This module maps them to a few phrases
  * a person can act on: "token rejected", "rate-limited until HH:MM", "offline", "storage
- * full"; anything else keeps the core's message, shortened. It reads codes, not English.
+ * full"; anything else keeps the core's message, shortened. It reads codes, not English. An
+ * error of the hubd source (a device that syncs with a hubd) names hubd instead: "hubd
+ * unreachable" (the device works on alone), "hubd refused the key".
  */
 import { clock, toMs } from './format.js';
 
@@ -36,6 +38,9 @@ export function describe(err, limits) {
   if (isStorageFull(err)) {
     return { kind: 'storage', text: 'Storage full — free some space on this device, then try again.', detail: short(msg) };
   }
+  if (err?.code === 'token_rejected' && err?.source === 'hubd') {
+    return { kind: 'token', text: 'hubd refused the key — check the hubd API key in Settings.', detail: short(msg) };
+  }
   if (err?.code === 'token_rejected') {
     return { kind: 'token', text: 'Token rejected — check the GitHub token in Settings.', detail: short(msg) };
   }
@@ -43,6 +48,9 @@ export function describe(err, limits) {
     const at = Number.isFinite(err?.retry_at) ? err.retry_at : (limits?.core?.reset ? toMs(limits.core.reset) : NaN);
     const until = Number.isFinite(at) && at > Date.now() ? ` until ${clock(at / 1000)}` : '';
     return { kind: 'rate', text: `Rate-limited${until} — try Refresh after that.`, detail: short(msg) };
+  }
+  if (err?.source === 'hubd' && (err?.code === 'offline' || isNetwork(msg))) {
+    return { kind: 'offline', text: 'hubd unreachable — this device works alone on what it has saved.', detail: short(msg) };
   }
   if (err?.code === 'offline' || (typeof navigator !== 'undefined' && navigator.onLine === false) || isNetwork(msg)) {
     return { kind: 'offline', text: 'Offline — showing what is saved on this device.', detail: short(msg) };
@@ -59,7 +67,8 @@ export function runProblems(run) {
   const errors = Array.isArray(run.errors) ? run.errors : [];
   let others = 0;
   if (run.code) { /* why the run stopped, as the core says it */
-    const d = describe({ code: run.code, retry_at: run.retry_at, message: errors[errors.length - 1]?.message }, run.limits);
+    const last = errors[errors.length - 1];
+    const d = describe({ code: run.code, retry_at: run.retry_at, message: last?.message, source: last?.source }, run.limits);
     seen.add(d.kind);
     out.push(d);
   }

@@ -1,14 +1,16 @@
 /*
  * ui/settings.js — the Settings dialog: GitHub username, token, API base URL, the other
  * sources (tangled handle and repos, backlink index, good-first-issue list and search), the
- * triage auto-rules and the outbox to GitHub.
+ * triage auto-rules, the outbox to GitHub, and a hubd to sync with (its URL and API key; that
+ * section is built here, from the two settings).
  *
  * The auto-rules are the core's settings of owner "triage" (meta.settings: each with its help
  * words; a yes/no one is a checkbox), so a rule the core adds shows here without a change.
  * The outbox section lists what GitHub is still to be told (ui/outbox.js), read on each open.
  *
  * The token is write-only: the field never shows it, only whether one is set; an empty
- * field keeps the stored token, "Forget token" clears it. Every URL is checked the way
+ * field keeps the stored token, "Forget token" clears it. hubd's key is write-only the same way
+ * (emptying the hubd URL stops syncing with it; the key stays until replaced). Every URL is checked the way
  * the core checks the API base URL (https, or http on localhost) before anything is
  * sent. Only fields that changed are sent; an emptied field clears its setting.
  */
@@ -39,6 +41,8 @@ export class SettingsDialog {
     this.rules = new Map();     /* setting key → checkbox */
     this.rulesEl = dialog.querySelector('[data-rules]');
     this.outboxEl = dialog.querySelector('[data-outbox]');
+    this.hubd = hubdSection();
+    this.form.querySelector('[data-status]').before(this.hubd.fieldset);
     this.tokenState = dialog.querySelector('[data-token-state]');
     this.forget = dialog.querySelector('[data-forget-token]');
     this.apiNote = dialog.querySelector('[data-api-note]');
@@ -64,6 +68,10 @@ export class SettingsDialog {
     }
     this.more.tangled_repos.value = repoList(this.settings.tangled_repos).join('\n');
     for (const [k, box] of this.rules) box.checked = this.settings[k] === true;
+    this.hubd.url.value = str(this.settings.hubd_url);
+    this.hubd.key.value = '';
+    this.hubd.state.textContent = this.settings.hubd_key_set ? 'A key is set' : 'No key set';
+    this.hubd.state.className = 'token-state ' + (this.settings.hubd_key_set ? 'is-set' : 'is-unset');
     this.showTokenState();
     this.showApiNote();
   }
@@ -131,6 +139,9 @@ export class SettingsDialog {
     Object.assign(set, this.readMore());
     const token = this.token.value.trim();
     if (token) set.github_token = token;
+    const hubdUrl = this.hubd.url.value.trim().replace(/\/+$/, '');
+    if (hubdUrl !== str(this.settings?.hubd_url)) set.hubd_url = hubdUrl || null;
+    if (this.hubd.key.value.trim()) set.hubd_key = this.hubd.key.value.trim();
     if (!Object.keys(set).length) { this.close(); return; }
     if (await this.apply(set, 'Saved.')) this.close();
   }
@@ -167,7 +178,8 @@ export class SettingsDialog {
       return true;
     } catch (err) {
       this.fail(String(err?.message ?? err).slice(0, 200));
-      const field = err?.field && (this.more?.[err.field] || { github_user: this.user, github_api: this.api, github_token: this.token }[err.field]);
+      const field = err?.field && (this.more?.[err.field] ||
+        { github_user: this.user, github_api: this.api, github_token: this.token, hubd_url: this.hubd.url, hubd_key: this.hubd.key }[err.field]);
       if (field) { field.setAttribute('aria-invalid', 'true'); field.focus(); }
       return false;
     } finally {
@@ -182,6 +194,21 @@ export class SettingsDialog {
 }
 
 function str(v) { return typeof v === 'string' ? v : ''; }
+
+/* The hubd section: the settings hubd_url and hubd_key (write-only, like the token). */
+function hubdSection() {
+  const input = (name, type, extra) => h('input', { name, type, autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', ...extra });
+  const url = input('hubd_url', 'url', { placeholder: 'https://hub.example' });
+  const key = input('hubd_key', 'password', { placeholder: 'HUBD_API_KEY (leave empty to keep it)' });
+  const state = h('span', { class: 'token-state' });
+  const fieldset = h('fieldset', { class: 'section', dataset: { section: 'hubd' } },
+    h('legend', { class: 'section-title', text: 'hubd' }),
+    h('label', { class: 'field' }, h('span', { class: 'field-label', text: 'hubd URL' }), url,
+      h('span', { class: 'hint', text: 'Refresh then syncs with this hubd, which fetches from GitHub for you. Empty: this device alone.' })),
+    h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'hubd API key ', state), key,
+      h('span', { class: 'hint', text: 'Stored on this device and sent only to the hubd URL.' })));
+  return { fieldset, url, key, state };
+}
 
 /* Returns the stored tangled_repos as an array of strings ([] when unset or odd). */
 function repoList(v) {
