@@ -109,6 +109,8 @@ ASAN_CFLAGS   := -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-om
                  -fno-sanitize-recover=all
 
 CORE_SRC := $(filter-out src/server/%,$(wildcard src/*/*.c))
+# core modules that only native builds link (the browser module has wasm/browser_commands.c)
+NATIVE_ONLY_SRC := src/api/server_commands.c
 CLI_SRC  := src/server/hub_cli.c src/server/transport_curl.c src/server/upforgrabs.c
 HUBD_SRC := src/server/hubd.c src/server/http.c src/server/static.c src/server/routes.c \
             src/server/writer.c src/server/readers.c src/server/secrets.c src/server/hubd_config.c \
@@ -333,6 +335,8 @@ $(B)/web/.stamp: $(WEB_SRC) $(W)/hub.mjs $(W)/hub.wasm
 	@v=$$(cat $(WEB_SRC) $(W)/hub.mjs $(W)/hub.wasm | sha256sum | cut -c1-12); \
 	  find $(B)/web -name '*.js' -exec sed -i "s/__HUB_VERSION__/$$v/g" {} +; \
 	  echo "  WEB build/web (version $$v)"
+	@# precompressed copies of the module, which hubd serves to browsers that accept them
+	@gzip -9 -n -k $(B)/web/hub.wasm $(B)/web/hub.mjs && brotli -q 11 -k $(B)/web/hub.wasm $(B)/web/hub.mjs
 	@touch $@
 
 # ---- run / test / bench ---------------------------------------------------------------------
@@ -373,7 +377,7 @@ TEST_BINS := \
 test: native wasm web $(TEST_BINS) fuzz-replay
 	@sh tests/run_tests.sh
 
-bench: native wasm web
+bench: native wasm web $(W)/size/hub.wasm
 	@sh tests/run_bench.sh
 
 clean:

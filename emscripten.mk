@@ -34,16 +34,18 @@ WASM_SQLITE_OPTS := $(filter-out -DSQLITE_THREADSAFE=%,$(SQLITE_OPTS)) -DSQLITE_
 # node 12.5+): sign-extension ops and non-trapping float-to-int conversions.
 WASM_ISA    := -msign-ext -mnontrapping-fptoint
 WASM_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(INCS) $(CJSON_OPTS) $(WASM_SQLITE_OPTS) $(WASM_ISA) -MMD -MP
-# wasm/strtod.c (with wasm/number_lib.js) replaces the C library's strtod in every wasm
-# program; cJSON's one sscanf goes through it too.
+# wasm/strtod.c, wasm/printf.c and wasm/scanf.c (with wasm/number_lib.js) replace the C
+# library's strtod, snprintf/vsnprintf/sprintf and sscanf in every wasm program, so musl's
+# printf and scanf and the long-double arithmetic under them are not in the module.
 WASM_LDFLAGS := -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB -sMALLOC=emmalloc -lm \
                 $(WASM_ISA) --js-library wasm/number_lib.js
-CJSON_WASM_OPTS := -Dsscanf=hub__sscanf_double
 # Run again on the linked module: binaryen's size passes until nothing changes.
 WASM_OPT := wasm-opt -Oz --converge --enable-sign-ext --enable-nontrapping-float-to-int
 
-WASM_CORE_OBJ := $(call obj,$(W),$(CORE_SRC) $(filter-out $(SQLITE_DIR)/sqlite3.c,$(TP_SRC)) \
-                   wasm/sqlite3_wasm.c wasm/strtod.c)
+# The core without the commands only native programs send (src/api/server_commands.c):
+# wasm/browser_commands.c answers the core's hub__build_commands hook with none.
+WASM_CORE_OBJ := $(call obj,$(W),$(filter-out $(NATIVE_ONLY_SRC),$(CORE_SRC)) $(filter-out $(SQLITE_DIR)/sqlite3.c,$(TP_SRC)) \
+                   wasm/sqlite3_wasm.c wasm/strtod.c wasm/printf.c wasm/scanf.c wasm/browser_commands.c)
 
 wasm: deps $(W)/hub.mjs $(W)/fixture_test.js $(W)/tangled_test.js $(W)/gfi_test.js $(W)/activity_test.js $(W)/commands_test.js \
       $(W)/strtod_test.js $(W)/replica_test.js $(W)/bench.js $(W)/bench_bandit.js
@@ -51,7 +53,7 @@ wasm: deps $(W)/hub.mjs $(W)/fixture_test.js $(W)/tangled_test.js $(W)/gfi_test.
 $(W)/tp/%.o: $(TP)/%.c Makefile emscripten.mk | deps
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  EMCC $<")
-	$(Q)$(EMCC) -std=c11 -Oz $(INCS) $(CJSON_OPTS) $(CJSON_WASM_OPTS) $(WASM_SQLITE_OPTS) $(WASM_ISA) -c $< -o $@
+	$(Q)$(EMCC) -std=c11 -Oz $(INCS) $(CJSON_OPTS) $(WASM_SQLITE_OPTS) $(WASM_ISA) -c $< -o $@
 # The amalgamation with the stubs for what WASM_SQLITE_OPTS omits (third-party code: no WARN).
 $(W)/wasm/sqlite3_wasm.o: wasm/sqlite3_wasm.c $(SQLITE_DIR)/sqlite3.c Makefile emscripten.mk | deps
 	@mkdir -p $(dir $@)
@@ -63,13 +65,20 @@ $(W)/%.o: %.c Makefile emscripten.mk | deps
 	$(Q)$(EMCC) $(WASM_CFLAGS) -Oz $(WARN) -c $< -o $@
 
 # The browser module: only the exports listed in wasm/exports.txt.
-$(W)/hub.mjs: $(WASM_CORE_OBJ) $(W)/wasm/hub_wasm.o $(W)/wasm/vfs_opfs.o wasm/exports.txt wasm/opfs_lib.js \
-             wasm/number_lib.js
-	$(Q)$(EMCC) -Oz $(WASM_LDFLAGS) $(filter %.o,$^) -o $@ --js-library wasm/opfs_lib.js \
+HUB_MJS_FLAGS = -Oz $(WASM_LDFLAGS) --js-library wasm/opfs_lib.js \
 	  -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createHub -sENVIRONMENT=web,worker \
 	  -sEXPORTED_FUNCTIONS=$$(paste -sd, wasm/exports.txt) \
 	  -sEXPORTED_RUNTIME_METHODS=UTF8ToString,stringToUTF8,lengthBytesUTF8,FS
+$(W)/hub.mjs: $(WASM_CORE_OBJ) $(W)/wasm/hub_wasm.o $(W)/wasm/vfs_opfs.o wasm/exports.txt wasm/opfs_lib.js \
+             wasm/number_lib.js
+	$(Q)$(EMCC) $(filter %.o,$^) -o $@ $(HUB_MJS_FLAGS)
 	$(Q)$(WASM_OPT) $(W)/hub.wasm -o $(W)/hub.wasm
+# The same link and pass with the function names kept, for tests/wasm_size.sh (make bench).
+$(W)/size/hub.wasm: $(W)/hub.mjs
+	@mkdir -p $(dir $@)
+	$(Q)$(EMCC) $(filter %.o,$(WASM_CORE_OBJ) $(W)/wasm/hub_wasm.o $(W)/wasm/vfs_opfs.o) -o $(W)/size/hub.mjs \
+	  $(HUB_MJS_FLAGS) --profiling-funcs
+	$(Q)$(WASM_OPT) -g $@ -o $@
 
 # Test and bench programs read tests/exchanges straight from disk (NODERAWFS). The benchmarks'
 # CPU time comes from node (tests/bench_clock.js): the process clock does not work here.
@@ -78,7 +87,10 @@ $(W)/fixture_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/fixture_test.c test
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
 $(W)/tangled_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/tangled_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
-$(W)/gfi_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/gfi_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
+# The good-first-issue test imports repository lists (gfi_repos, a server command): it links
+# the server's command set in place of the browser's.
+WASM_SERVER_OBJ := $(filter-out %/browser_commands.o,$(WASM_CORE_OBJ)) $(call obj,$(W),src/api/server_commands.c)
+$(W)/gfi_test.js: $(WASM_SERVER_OBJ) $(call obj,$(W),tests/gfi_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@
 $(W)/activity_test.js: $(WASM_CORE_OBJ) $(call obj,$(W),tests/activity_test.c tests/testutil.c tests/replay.c) wasm/number_lib.js
 	$(Q)$(EMCC) -O2 $(WASM_LDFLAGS) -sNODERAWFS=1 -sEXIT_RUNTIME=1 -sENVIRONMENT=node $(filter %.o,$^) -o $@

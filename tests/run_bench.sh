@@ -133,11 +133,25 @@ sed -n '/^simulator family/,$p' $B/out/bandit-native.txt
 echo
 # module size: what a browser downloads, raw and as a server would compress it
 raw() { stat -c %s "$1"; }
-gz() { gzip -9 -c "$1" | wc -c; }
+gz() { gzip -9 -n -c "$1" | wc -c; }
 br() { if command -v brotli >/dev/null 2>&1; then brotli -q 11 -c "$1" | wc -c; else echo "-"; fi; }
 GZ=$(gz $B/wasm/hub.wasm)
 echo "| wasm module      | raw bytes | gzip -9 bytes | brotli -q 11 bytes |"
 echo "|------------------|-----------|---------------|--------------------|"
 printf "| hub.wasm         | %9s | %13s | %18s |\n" "$(raw $B/wasm/hub.wasm)" "$GZ" "$(br $B/wasm/hub.wasm)"
 printf "| hub.mjs (glue)   | %9s | %13s | %18s |\n" "$(raw $B/wasm/hub.mjs)" "$(gz $B/wasm/hub.mjs)" "$(br $B/wasm/hub.mjs)"
+if [ -f $B/web/hub.wasm.gz ] && [ -f $B/web/hub.wasm.br ]; then
+  printf "| served by hubd   | (build/web: hub.wasm.gz %s bytes, hub.wasm.br %s bytes, precompressed) |\n" \
+    "$(raw $B/web/hub.wasm.gz)" "$(raw $B/web/hub.wasm.br)"
+fi
 if [ "$GZ" -le 300000 ]; then echo "hub.wasm gzip -9: $GZ bytes, within the 300 KB goal"; else echo "hub.wasm gzip -9: $GZ bytes, OVER the 300 KB goal"; fi
+echo
+# what each route of issue 9 item 8 saved, measured one after the other (tests/wasm_routes.txt)
+echo "| hub.wasm, route by route (recorded)                                         | raw bytes | gzip -9 | brotli -q 11 | gzip -9 saved    |"
+echo "|-----------------------------------------------------------------------------|-----------|---------|--------------|------------------|"
+# "saved" is against the last kept row before it; a dropped route's row says what it would have done
+awk -F'\t' '!/^#/ && NF >= 5 { d = prev ? prev - $3 : "-"; if ($5 == "dropped") d = d " (dropped)"
+  printf "| %-75s | %9s | %7s | %12s | %16s |\n", $1, $2, $3, $4, d; if ($5 == "kept") prev = $3 }' tests/wasm_routes.txt
+echo
+echo "hub.wasm by origin (this build; tests/wasm_size.sh):"
+sh tests/wasm_size.sh $B

@@ -24,7 +24,9 @@
 #   fuzz-replay the fuzz targets' committed corpora and fixed findings (tests/fuzz), ASan+UBSan
 #   deps      pinned third-party sources: no read past unterminated input, patches in effect
 #   commands  every command of the API (every SQL statement), natively and (wasm-commands) in wasm
-#   strtod    number parsing: known values; the wasm strtod's results go to same-rows
+#   strtod    number parsing and printing: known values; the wasm strtod's and snprintf's
+#             results go to same-rows
+#   wasm-libc no object of the browser module links musl's printf/scanf (tests/wasm_size.sh)
 #   e2e       the `hub` CLI (ASan build) against the fake upstream server on 127.0.0.1
 #   hubd      the server (ASan build): static files, API, auth, CORS, limits, signals
 #   hubsync   a device's database (the `hub` CLI) syncing with hubd: pull, push, GitHub told once,
@@ -96,9 +98,10 @@ run_suite wasm node --no-experimental-fetch $B/wasm/fixture_test.js "$OUT/wasm"
 run_suite wasm-tangled node --no-experimental-fetch $B/wasm/tangled_test.js "$OUT/wasm"
 run_suite wasm-gfi node --no-experimental-fetch $B/wasm/gfi_test.js "$OUT/wasm"
 run_suite wasm-activity node --no-experimental-fetch $B/wasm/activity_test.js "$OUT/wasm"
-run_suite wasm-commands node --no-experimental-fetch $B/wasm/commands_test.js "$OUT/wasm"
+run_suite wasm-commands node --no-experimental-fetch $B/wasm/commands_test.js "$OUT/wasm" --browser
 run_suite wasm-strtod node --no-experimental-fetch $B/wasm/strtod_test.js "$OUT/wasm"
 run_suite wasm-replica node --no-experimental-fetch $B/wasm/replica_test.js
+run_suite wasm-libc sh tests/wasm_size.sh --libc $B
 
 # same rows natively and in wasm
 {

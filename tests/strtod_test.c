@@ -1,9 +1,12 @@
 /*
- * strtod_test.c — strtod() as the core and cJSON see it: the C library's natively, and
- * wasm/strtod.c in the wasm build (test layer). Both builds run this file; each checks
- * values known to the bit, and writes every result for a large set of inputs to
- * OUTDIR/strtod.txt, which run_tests.sh's same-rows suite compares between the builds (so
- * the wasm strtod must agree with the C library's bit for bit, and in where it stops).
+ * strtod_test.c — strtod(), snprintf() and sscanf() as the core and cJSON see them: the C
+ * library's natively, and wasm/strtod.c, wasm/printf.c and wasm/scanf.c in the wasm build
+ * (test layer). Both builds run this file; each checks values known to the bit (and texts
+ * known to the byte), and writes every result for a large set of inputs to OUTDIR/strtod.txt
+ * and OUTDIR/printf.txt, which run_tests.sh's same-rows suite compares between the builds (so
+ * the wasm strtod must agree with the C library's bit for bit, and in where it stops, and the
+ * wasm snprintf with the C library's byte for byte; strtod.txt's inputs are themselves
+ * snprintf's floats).
  *
  * usage: strtod_test OUTDIR
  */
@@ -93,6 +96,88 @@ static void known_values(void) {
   }
 }
 
+/* snprintf of one value checked against the C standard's text. */
+#define FMT(want, ...)                                                                        \
+  do {                                                                                        \
+    char b_[400];                                                                             \
+    int n_ = snprintf(b_, sizeof b_, __VA_ARGS__);                                            \
+    CHECK(strcmp(b_, want) == 0 && n_ == (int)strlen(want), "snprintf(%s) = \"%s\" (%d), want \"%s\"", \
+          #__VA_ARGS__, b_, n_, want);                                                        \
+  } while (0)
+
+static volatile size_t small_cap = 8; /* (not a constant: the truncation below is deliberate) */
+
+static void known_formats(void) {
+  char small[8], word[16], w2[40], c = 0;
+  long long ll = 0;
+  unsigned a = 0, b = 0, d = 0, e = 0;
+  int i1 = 0, i2 = 0, n = 0, r;
+  double x = 0;
+  FMT("42|-42|+42| 42|   42|42   |00042|-0042|  042", "%d|%i|%+d|% d|%5d|%-5d|%05d|%05d|%5.3d", 42, -42, 42, 42, 42, 42, 42, -42, 42);
+  FMT("||0|", "|%.0d|%d|", 0, 0);
+  FMT("-9223372036854775808 18446744073709551615", "%lld %llu", (long long)INT64_MIN, (unsigned long long)UINT64_MAX);
+  FMT("123 4294967295 -1 -7", "%zu %u %ld %hd", (size_t)123, 4294967295u, -1L, (short)-7);
+  FMT("00000000deadbeef 00ff 0xff 0XFF 17 017 0", "%016llx %04x %#x %#X %o %#o %#o", 0xdeadbeefULL, 255, 255, 255, 15, 15, 0);
+  FMT("abc|ab|  abc|abc  |(ab)|x|%", "%s|%.2s|%5s|%-5s|(%.*s)|%c|%%", "abc", "abc", "abc", "abc", 2, "abcdef", 'x');
+  FMT("0.1 0.10000000000000001 1e+23 1.2345678901234567e+19", "%g %.17g %g %.17g", 0.1, 0.1, 1e23, 12345678901234567890.0);
+  FMT("100000 1e+06 1e-05 0.0001 123457 0.000123457", "%g %g %g %g %g %g", 100000.0, 1000000.0, 0.00001, 0.0001, 123456.7, 0.00012345678);
+  FMT("0.12 0.38 1.12 2 2.50 -0 inf -inf nan", "%.2g %.2g %.3g %.0f %.2f %g %g %g %g", 0.125, 0.375, 1.125, 2.5, 2.5, -0.0, HUGE_VAL, -HUGE_VAL, NAN);
+  FMT("1.000000e+00 1.5E-07 1.E+02 1. 2.00000 +3.14 003.14 3.14  ", "%e %.1E %#.0E %#.0f %#g %+.2f %06.2f %-6.2f", 1.0, 1.5e-7, 100.0, 1.0, 2.0, 3.14159, 3.14159, 3.14159);
+  FMT("179769313486231570814527423731704356798070567525844996598917476803157260780028538760589558632766878171540458953514382464234321326889464182768467546703537516986049910576551282076245490090389328944075868508455133942304583236903222948165808559332123348274797826204144723168738177180919299881250404026184124858368.000",
+      "%.3f", 1.7976931348623157e308);
+  FMT("4.9406564584124654e-324 2.2250738585072014e-308", "%.17g %.17g", 4.9406564584124654e-324, 2.2250738585072014e-308);
+  FMT("1234567890123 1.23456789012346e+15 999999999999999", "%1.15g %1.15g %1.15g", 1234567890123.0, 1234567890123456.0, 999999999999999.0);
+  r = snprintf(small, small_cap, "%s-%d", "abcdef", 12345);
+  CHECK(r == 12 && strcmp(small, "abcdef-") == 0, "snprintf truncates and returns the whole length (%d, %s)", r, small);
+  r = snprintf(NULL, 0, "%05.1f", 2.25);
+  CHECK(r == 5, "snprintf(NULL, 0) counts (%d)", r);
+  /* sscanf: the core's formats (an HTTP date, an IPv4 address, an outbox task) and cJSON's */
+  r = sscanf("Sun 06 Nov 1994 08:49:37 GMT", "%3s %2d %3s %4d %2d:%2d:%2d %3s%n", word, &i1, w2, &i2, (int *)&a, (int *)&b,
+             (int *)&d, small, &n);
+  CHECK(r == 8 && strcmp(word, "Sun") == 0 && i1 == 6 && strcmp(w2, "Nov") == 0 && i2 == 1994 && a == 8 && b == 49 && d == 37 &&
+            strcmp(small, "GMT") == 0 && n == 28, "sscanf reads a date (%d, n %d)", r, n);
+  r = sscanf("Sun, 06 Nov 1994 08:49:37 GMT", "%3s %2d", word, &i1);
+  CHECK(r == 1, "sscanf stops at a character the format does not match (%d)", r);
+  r = sscanf("192.168.1.20", "%3u.%3u.%3u.%3u%c", &a, &b, &d, &e, &c);
+  CHECK(r == 4 && a == 192 && b == 168 && d == 1 && e == 20, "sscanf reads a dotted quad (%d)", r);
+  r = sscanf("10.0.0.1x", "%3u.%3u.%3u.%3u%c", &a, &b, &d, &e, &c);
+  CHECK(r == 5 && c == 'x', "sscanf reads the character after it (%d)", r);
+  r = sscanf("1234.1.1.1", "%3u.%3u.%3u.%3u%c", &a, &b, &d, &e, &c);
+  CHECK(r == 1 && a == 123, "sscanf's width stops a number (%d, %u)", r, a);
+  r = sscanf("17 done octocat/hub#3", "%lld %15s %39s", &ll, word, w2);
+  CHECK(r == 3 && ll == 17 && strcmp(word, "done") == 0 && strcmp(w2, "octocat/hub#3") == 0, "sscanf reads a task (%d)", r);
+  r = sscanf("17", "%lld %15s %39s", &ll, word, w2);
+  CHECK(r == 1, "sscanf: input ends after the first conversion (%d)", r);
+  r = sscanf("   ", "%lld", &ll);
+  CHECK(r == EOF, "sscanf: EOF for input that ends before the first conversion (%d)", r);
+  r = sscanf(" -2.5e3x", "%lg", &x);
+  CHECK(r == 1 && x == -2500.0, "sscanf reads a double (%d, %g)", r, x);
+  r = sscanf("x", "%lg", &x);
+  CHECK(r == 0, "sscanf: no number is a matching failure (%d)", r);
+}
+
+/* Writes snprintf's text of random doubles and integers in many formats to f. */
+static void record_formats(FILE *f) {
+  static const char *const dfmts[] = {"%.17g", "%1.15g", "%g", "%.3g", "%.10g", "%e", "%.0e", "%#.3g", "%+.6E", "%12.4G",
+                                      "%-12.2e|", "%010.3g", "%.0f", "%.2f", "%#.0f", "% .6f"};
+  long i;
+  char buf[480];
+  for (i = 0; i < STRTOD_RANDOM / 4; i++) {
+    uint64_t u = next(), r1 = next(), r2 = next();
+    double d;
+    const char *fm = dfmts[r1 % (sizeof dfmts / sizeof dfmts[0])];
+    memcpy(&d, &u, sizeof d);
+    if (r2 % 3 == 0) d = (double)(int64_t)(r2 >> (r1 % 64)) / (double)(1 + r1 % 1000); /* everyday magnitudes */
+    if (r2 % 7 == 0) d = (double)(int64_t)(u >> (r1 % 64));                          /* whole numbers */
+    if (fm[strlen(fm) - 1] == 'f' && fabs(d) > 1e30) d = 1e30 / d;
+    snprintf(buf, sizeof buf, fm, d);
+    fprintf(f, "%s|%016llx|%s\n", fm, (unsigned long long)bits(d), buf);
+    snprintf(buf, sizeof buf, "%lld|%llx|%-8u|%08d|%.3d|%+d", (long long)u, (unsigned long long)r1, (unsigned)r2,
+             (int)(int32_t)r1, (int)(r2 % 2000) - 1000, (int)(int16_t)u);
+    fprintf(f, "%s\n", buf);
+  }
+}
+
 int main(int argc, char **argv) {
   const char *outdir = argc > 1 ? argv[1] : "build/out";
   static const char *const fmts[] = {"%.17g", "%.16g", "%.15g", "%g", "%.3f", "%.20g", "%.25e", "%.1f"};
@@ -100,6 +185,14 @@ int main(int argc, char **argv) {
   FILE *f;
   long i;
   known_values();
+  known_formats();
+  snprintf(path, sizeof path, "%s/printf.txt", outdir);
+  f = fopen(path, "w");
+  CHECK(f != NULL, "cannot write %s", path);
+  if (f) {
+    record_formats(f);
+    fclose(f);
+  }
   snprintf(path, sizeof path, "%s/strtod.txt", outdir);
   f = fopen(path, "w");
   CHECK(f != NULL, "cannot write %s", path);

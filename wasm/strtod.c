@@ -13,14 +13,10 @@
  * one digit); or "inf", "infinity", "nan", "nan(chars)" in any case. Hexadecimal floats are
  * not read ("0x1p3" reads as 0 and stops at 'x'): nothing the core parses has them. errno is
  * not set on overflow or underflow: no caller reads it.
- *
- * Also hub__sscanf_double(), which cJSON calls for its one sscanf(s, "%lg", &d) (the wasm
- * build compiles cJSON.c with -Dsscanf=hub__sscanf_double), so musl's scanf is not linked.
+ * (wasm/scanf.c's sscanf reads its floats, cJSON's "%lg" among them, with this strtod.)
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,27 +109,4 @@ double strtod(const char *restrict s, char **restrict end) {
 done:
   if (end) *end = (char *)(uintptr_t)stop;
   return neg ? -r : r;
-}
-
-/* sscanf(s, "%lg", double *) for cJSON: stores strtod's value and returns 1, returns 0
- * when s holds no number, EOF when it holds only white space. Other formats are not read
- * (returns 0). */
-int hub__sscanf_double(const char *s, const char *fmt, ...);
-int hub__sscanf_double(const char *s, const char *fmt, ...) {
-  va_list ap;
-  char *end;
-  double d;
-  int n = 0;
-  const char *p = s;
-  while (is_space(*p)) p++;
-  if (!*p) return EOF;
-  if (strcmp(fmt, "%lg") != 0) return 0;
-  d = strtod(p, &end);
-  if (end != p) {
-    va_start(ap, fmt);
-    *va_arg(ap, double *) = d;
-    va_end(ap);
-    n = 1;
-  }
-  return n;
 }

@@ -4,7 +4,9 @@
  * Every caller — the web worker through wasm, the native CLI, hubd's routes, the tests — goes
  * through hub_call(). Requests are JSON objects with a "cmd"; results are JSON objects;
  * failures are {"error":{"code","message"[,"field"]}}. The commands are declared once in
- * api/commands.def with whether they write; a read-only database refuses the ones that do.
+ * api/commands.def (every build) or api/server_commands.def (native builds, through the
+ * hub__build_commands hook) with whether they write; a read-only database refuses the ones
+ * that do.
  * Nothing here aborts on bad input.
  */
 #include <stdio.h>
@@ -23,22 +25,14 @@
 #include "replica/replica.h"
 #include "api/api.h"
 
-typedef struct {
-  const char *name;
-  cJSON *(*fn)(hub *h, const cJSON *req);
-  int writes;       /* 1: the command (or with `when`, the command given that member) writes */
-  const char *when; /* NULL, or the request member that makes it write ("set") */
-  const char *help;
-} command;
-
-static const command commands[] = {
+static const hub__command commands[] = {
 #define X(name, fn, writes, when, help) {#name, fn, writes, when, help},
 #include "api/commands.def"
 #undef X
 };
 
 /* 1 when req (a request for command c) writes to the database. */
-static int command_writes(const command *c, const cJSON *req) {
+static int command_writes(const hub__command *c, const cJSON *req) {
   return c->writes && (!c->when || cJSON_GetObjectItemCaseSensitive(req, c->when) != NULL);
 }
 
@@ -79,29 +73,39 @@ cJSON *hub__api_sync_start(hub *h, const cJSON *req) {
   return hub__sync_start(h, req, hub__source_list, hub__source_count);
 }
 
+/* The command named c in api/commands.def, else in the build's own table, or NULL. */
+static const hub__command *find_command(const char *c) {
+  size_t i;
+  for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(c, commands[i].name) == 0) return &commands[i];
+  for (i = 0; i < hub__build_commands.n; i++)
+    if (strcmp(c, hub__build_commands.cmds[i].name) == 0) return &hub__build_commands.cmds[i];
+  return NULL;
+}
+
 /* 1 for the commands a sync's driver sends between answers (they may run inside the run's
  * open group of answers); every other command commits that group first. */
 static int sync_step(const char *c) { return strcmp(c, "sync_next") == 0 || strcmp(c, "sync_feed") == 0; }
 
 static cJSON *dispatch(hub *h, const cJSON *req) {
   const char *c = hub__json_str(req, "cmd");
+  const hub__command *cmd;
   char msg[160];
-  size_t i;
   if (!cJSON_IsObject(req)) return hub__error_json(HUB_E_BAD_REQUEST, "a request is a JSON object");
   if (!c) return hub__error_json(HUB_E_BAD_REQUEST, "a request needs a \"cmd\" string");
   if (h->body && strcmp(c, "sync_feed") != 0)
     return hub__error_json(HUB_E_BAD_REQUEST, "hub_feed runs sync_feed only");
   if (!sync_step(c)) (void)hub__sync_flush(h); /* a failure is noted on the run */
-  for (i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-    if (strcmp(c, commands[i].name) != 0) continue;
-    if (h->readonly && command_writes(&commands[i], req)) {
-      snprintf(msg, sizeof msg, "\"%s\" would change the database, which is read-only", c);
-      return hub__error_json(HUB_E_READONLY, msg);
-    }
-    return commands[i].fn(h, req);
+  cmd = find_command(c);
+  if (!cmd) {
+    snprintf(msg, sizeof msg, "unknown command \"%.80s\"", c);
+    return hub__error_json(HUB_E_BAD_REQUEST, msg);
   }
-  snprintf(msg, sizeof msg, "unknown command \"%.80s\"", c);
-  return hub__error_json(HUB_E_BAD_REQUEST, msg);
+  if (h->readonly && command_writes(cmd, req)) {
+    snprintf(msg, sizeof msg, "\"%s\" would change the database, which is read-only", c);
+    return hub__error_json(HUB_E_READONLY, msg);
+  }
+  return cmd->fn(h, req);
 }
 
 static char *print_or_oom(cJSON *res) {

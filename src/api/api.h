@@ -1,6 +1,6 @@
 /*
  * api.h — the api layer's modules (not used below it): the command handlers that live in
- * src/api and the table of commands (api/commands.def).
+ * src/api, the table of commands (api/commands.def) and the build's second table.
  */
 #ifndef HUB_API_H
 #define HUB_API_H
@@ -12,6 +12,28 @@
 #define HUB_COUNT_MAX 10000 /* cards' "total" and saved searches' counts stop counting here */
 #endif
 
+/* One command of the JSON API, as api/commands.def and api/server_commands.def declare it. */
+typedef struct {
+  const char *name;
+  cJSON *(*fn)(hub *h, const cJSON *req);
+  int writes;       /* 1: the command (or with `when`, the command given that member) writes */
+  const char *when; /* NULL, or the request member that makes it write ("set") */
+  const char *help;
+} hub__command;
+
+/* A table of commands: n entries at cmds (cmds may be NULL when n is 0). */
+typedef struct {
+  const hub__command *cmds;
+  size_t n;
+} hub__command_set;
+
+/* The hook through which a build adds commands to those of api/commands.def: exactly one
+ * object of the link defines it. Native builds (hub CLI, hubd, native tests) link
+ * api/server_commands.c, whose set is api/server_commands.def; the browser module and the
+ * wasm test programs link wasm/browser_commands.c, whose set is empty. hub_call dispatches
+ * on both tables and meta lists both, so meta always tells the commands the running build
+ * answers. Read-only, static storage. */
+extern const hub__command_set hub__build_commands;
 
 cJSON *hub__api_meta(hub *h, const cJSON *req);            /* meta.c */
 cJSON *hub__api_settings(hub *h, const cJSON *req);        /* settings.c */

@@ -25,16 +25,21 @@ static const struct { const char *name; int writes; const char *when, *help; } c
 #undef X
 };
 
+static void add_command(cJSON *o, const char *name, int writes, const char *when, const char *help) {
+  cJSON *e = cJSON_AddObjectToObject(o, name);
+  if (!e) return;
+  cJSON_AddBoolToObject(e, "writes", writes);
+  if (when) cJSON_AddStringToObject(e, "writes_with", when);
+  cJSON_AddStringToObject(e, "help", help);
+}
+
+/* Every command this build answers: api/commands.def's, then the build's own (api.h). */
 static cJSON *commands_json(void) {
   size_t n = sizeof c / sizeof c[0], i;
+  const hub__command_set *b = &hub__build_commands;
   cJSON *o = cJSON_CreateObject();
-  for (i = 0; o && i < n; i++) {
-    cJSON *e = cJSON_AddObjectToObject(o, c[i].name);
-    if (!e) continue;
-    cJSON_AddBoolToObject(e, "writes", c[i].writes);
-    if (c[i].when) cJSON_AddStringToObject(e, "writes_with", c[i].when);
-    cJSON_AddStringToObject(e, "help", c[i].help);
-  }
+  for (i = 0; o && i < n; i++) add_command(o, c[i].name, c[i].writes, c[i].when, c[i].help);
+  for (i = 0; o && i < b->n; i++) add_command(o, b->cmds[i].name, b->cmds[i].writes, b->cmds[i].when, b->cmds[i].help);
   return o;
 }
 
