@@ -354,6 +354,7 @@ done:
 }
 
 int hub__tip_peek(hub *h, int64_t now_ms, double tz_offset_min, int64_t *item_id) {
+  const hub__tip_kept *kept;
   decision d;
   int rc = -1;
   memset(&d, 0, sizeof d);
@@ -364,11 +365,12 @@ int hub__tip_peek(hub *h, int64_t now_ms, double tz_offset_min, int64_t *item_id
     hub__set_err(h, "out of memory");
     return -1;
   }
-  hub__tip_cfg_load(h, &d.cfg);
+  kept = hub__tip_cache_open(h, d.user, d.now_ms);
+  if (!kept) goto done;
+  d.cfg = kept->cfg;
+  memcpy(d.en, kept->en, sizeof d.en);
   if (fabs(tz_offset_min) <= 24 * 60) d.cfg.tz_offset_min = tz_offset_min;
-  if (load_candidates(h, d.user, d.now_ms, &d.cfg, &d.c, &d.n) ||
-      hub__tip_context(h, d.user, d.now_ms, &d.cfg, d.c, &d.n, &d.held))
-    goto done;
+  hub__tip_cache_cands(h, &d.cfg, d.now_ms, &d.c, &d.n, &d.held);
   if (d.n == 0) {
     rc = 0;
     goto done;
@@ -383,7 +385,7 @@ int hub__tip_peek(hub *h, int64_t now_ms, double tz_offset_min, int64_t *item_id
   }
   d.prob = d.score + d.n * (size_t)HUB_TIP_NPOL;
   d.seed = hub__mix64((uint64_t)now_ms) | 1u; /* Thompson's draws: fixed by the moment */
-  run_policies(h, &d);
+  run_policies(&d);
   *item_id = d.c[argmax_of(d.prob + d.n * (size_t)d.served, d.n)].id;
   rc = 0;
 done:

@@ -178,7 +178,7 @@ static int reaction_in(hub *h, int64_t id, const cJSON *re, const tip_cfg *cfg) 
                   "iitdi", id, at, hub__tip_rewards[k].name, r, until);
   if (n <= 0) return n;
   if (hub__db_run(h, "UPDATE tip_decisions SET reward=coalesce(reward,0)+? WHERE id=?", "di", r, id) < 0) return -1;
-  return hub__tip_learn(h, id, k, r, at, NULL) < 0 ? -1 : 1;
+  return hub__tip_learn(h, cfg, id, k, r, at, NULL) < 0 ? -1 : 1;
 }
 
 int hub__tip_share_in(hub *h, const char *origin, const cJSON *d) {
