@@ -39,7 +39,7 @@
 #             first paint from a snapshot, triage in the page (offline, keyboard, outbox to the
 #             fake GitHub, search, tabs, undo), the activity heatmap and its filters,
 #             Web Push (a notification, its click and actions, "Notify me"), the page
-#             syncing with a hubd started by the test
+#             syncing with a hubd started by the test; the token at rest encrypted (vault)
 #             (screenshots in build/out/screens)
 # Ends with one line "N passed, N failed" (the sum over suites).
 set -u
@@ -131,6 +131,7 @@ run_suite browser-shared node tests/browser/shared.test.mjs
 run_suite browser-triage node tests/browser/triage.test.mjs
 run_suite browser-push node tests/browser/push.test.mjs
 run_suite browser-activity node tests/browser/activity.test.mjs
+run_suite browser-vault node tests/browser/vault.test.mjs
 run_suite browser-hubsync node tests/browser/hubsync.test.mjs
 
 echo "$PASSED passed, $FAILED failed"

@@ -27,14 +27,26 @@
 // worker's fetch handler (its static routes apply to pages only): made from the page they skip
 // the service worker, but Chromium then turns each conditional request into no-store and
 // preflights it again — a round trip to GitHub per request instead of a local dispatch.
+//
+// The GitHub token is not a core setting here: vault.js keeps it encrypted under a
+// non-extractable WebCrypto key in IndexedDB. The `settings` command passes through settingsCmd
+// (a token in "set" goes to the vault, the core is told github_token null, and the answer's
+// github_token_set says what the vault holds); each sync decrypts it and gives it to sync_start
+// as opts.token (token_from "Settings"). A token still in the core's settings (an older
+// version's database, an import) is moved into the vault once (migrateToken). Where the browser
+// offers no WebCrypto or IndexedDB (http:// on another machine), the token stays the core's
+// setting, as before, and the settings answer says so (github_token_store "database" and why).
 import createHub from './hub.mjs';
 import { openStorage } from './storage.js';
 import { screenKey } from './snapshot.js';
+import { openVault } from './vault.js';
 
 const MAX_WAIT_MS = 15 * 60 * 1000;   // the core ends a run that would wait longer (rate-limited)
 const SNAP_CARDS = 20;                 // cards kept for first paint
 const SNAP_DELAY_MS = 60;              // a burst of writes makes one snapshot
 const SNAP_FROMS = 6;                  // screens (filters, searches) remembered for the snapshot
+const TOKEN = 'github_token';          // the core's setting, and the vault's record
+const TOKEN_MAX = 4096;                // bytes, as the core's text settings
 
 const sleep = (ms, signal) => new Promise((resolve) => {
   const t = setTimeout(resolve, ms);
@@ -50,6 +62,15 @@ export function writes(meta, req) {
 
 function fail(message, code, field, position) {
   return Object.assign(new Error(message), { code, field, position });
+}
+
+// Throws the core's kind of error for a token that cannot go in an Authorization header: the
+// vault keeps what the core would have checked (text, at most TOKEN_MAX bytes), and printable
+// ASCII only (GitHub's tokens are; anything else would make fetch() refuse the request).
+function checkToken(t) {
+  if (typeof t !== 'string') throw fail('"github_token" must be a string', 'bad_setting', TOKEN);
+  if (new TextEncoder().encode(t).length > TOKEN_MAX) throw fail(`github_token: longer than ${TOKEN_MAX} bytes`, 'bad_setting', TOKEN);
+  if (!/^[\x21-\x7e]+$/.test(t)) throw fail('github_token: a GitHub token is letters, digits and punctuation, without spaces', 'bad_setting', TOKEN);
 }
 
 export class Owner {
@@ -68,6 +89,7 @@ export class Owner {
     this.snapTimer = 0;
     this.timing = {};
     this.profile = false;      // the sync being run measures its parse share too (benchmark)
+    this.vault = null;         // vault.js's Vault, or {ok:false, why}: the token stays in the core
   }
 
   // Loads the module and opens the database. config.json (first-visit defaults) is read in
@@ -75,6 +97,7 @@ export class Owner {
   async start({ lockWaitMs = 3000 } = {}) {
     const t0 = performance.now();
     const cfg = readConfig();
+    const vault = openVault();
     const mod = await compileWasm();
     this.M = await createHub({
       instantiateWasm(imports, receive) {
@@ -88,6 +111,8 @@ export class Owner {
     this.handle_ = this.open(this.storage.path, this.storage.vfs);
     const t2 = performance.now();
     this.meta = this.call({ cmd: 'meta' });
+    this.vault = await vault;
+    await this.migrateToken();
     const defaults = await this.applyDefaults(await cfg);
     const t3 = performance.now();
     this.scheduleSnapshot(1500);  // a first one, out of the way of the first screen
@@ -205,12 +230,14 @@ export class Owner {
     const run = async () => {
       try {
         if (msg.type === 'call') {
-          const res = this.call(msg.req);
+          const res = msg.req && msg.req.cmd === 'settings' ? await this.settingsCmd(msg.req) : this.call(msg.req);
           if (msg.req && msg.req.cmd === 'health') { /* the console's health panel */
             res.worker = { storage: this.storage?.mode, memory_bytes: this.M?.HEAPU8?.length, version: this.version, syncing: !!this.sync };
           }
           this.noteFrom(msg.req);
           if (writes(this.meta, msg.req)) {
+            if (msg.req.cmd === 'import') await this.migrateToken();
+            if (msg.req.cmd === 'purge' && this.vault?.ok) await this.vault.delete(TOKEN);  // "the token too"
             await this.persist();
             this.changed(from, msg.req.cmd);
           }
@@ -267,7 +294,7 @@ export class Owner {
     this.timing = { fetch_ms: 0, copy_ms: 0, core_ms: 0, opfs_ms: 0, parse_ms: 0, bytes: 0, opfs_writes: 0, opfs_flushes: 0 };
     const opfs0 = { ...(this.M.opfs?.stats || {}) };
     try {
-      this.call({ cmd: 'sync_start', now: Date.now(), max_wait_ms: MAX_WAIT_MS });
+      this.call({ cmd: 'sync_start', now: Date.now(), max_wait_ms: MAX_WAIT_MS, ...(await this.tokenOpts()) });
       for (;;) {
         if (ctl.signal.aborted) return this.cancelled();
         const next = this.call({ cmd: 'sync_next', now: Date.now() });
@@ -332,11 +359,70 @@ export class Owner {
     }
   }
 
+  // ---- the GitHub token in the vault ---------------------------------------------------------
+
+  // The settings command, with the token kept in the vault: a token in "set" goes there (checked
+  // first; the core is told github_token null, so nothing stays in the database and a new token
+  // starts a new conversation as the core's own setting did), null or "" deletes it. Without a
+  // vault the core keeps it, as before. The answer says where it is kept (tokenState).
+  async settingsCmd(req) {
+    const set = req.set;
+    if (!this.vault?.ok || !set || typeof set !== 'object' || !Object.hasOwn(set, TOKEN)) {
+      return this.tokenState(this.call(req));
+    }
+    const token = set[TOKEN];
+    if (token !== null && token !== '') checkToken(token);
+    const res = this.call({ ...req, set: { ...set, [TOKEN]: null } });
+    if (token) await this.vault.put(TOKEN, token);
+    else await this.vault.delete(TOKEN);
+    return this.tokenState(res);
+  }
+
+  // Adds to a settings answer whether a token is set (the vault's, or one the core still holds)
+  // and where it is kept: github_token_store "vault", or "database" with github_token_store_why.
+  async tokenState(res) {
+    const s = res && res.settings;
+    if (!s) return res;
+    if (this.vault?.ok) {
+      s.github_token_set = (await this.vault.has(TOKEN)) || !!s.github_token_set;
+      s.github_token_store = 'vault';
+    } else {
+      s.github_token_store = 'database';
+      s.github_token_store_why = this.vault?.why || 'the encrypted store is not open';
+    }
+    return res;
+  }
+
+  // sync_start's opts for the token: {token, token_from} from the vault, {} without one (the
+  // core then reads its own setting: a browser without a vault).
+  async tokenOpts() {
+    if (!this.vault?.ok) return {};
+    await this.migrateToken();
+    const token = await this.vault.get(TOKEN);
+    return token ? { token, token_from: 'Settings' } : {};
+  }
+
+  // Moves a token the core still holds (an older version's database, an import) into the vault,
+  // once: read with the core's read-only sql command (the settings command never shows it),
+  // written, read back, and only then cleared from the core. The database's token wins over one
+  // already in the vault: it is the one the user last gave it.
+  async migrateToken() {
+    if (!this.vault?.ok || !this.call({ cmd: 'settings' }).settings.github_token_set) return;
+    const rows = this.call({ cmd: 'sql', sql: "SELECT v FROM settings WHERE k = 'github_token'", limit: 1 }).rows;
+    const token = Array.isArray(rows) && Array.isArray(rows[0]) ? rows[0][0] : null;
+    if (typeof token === 'string' && token) {
+      await this.vault.put(TOKEN, token);
+      if ((await this.vault.get(TOKEN)) !== token) return;
+    }
+    this.call({ cmd: 'settings', set: { [TOKEN]: null } });
+    await this.persist();
+  }
+
   // ---- first-visit defaults ------------------------------------------------------------------
 
   // Applies config.json's defaults to settings that are still unset.
   async applyDefaults(cfg) {
-    const cur = this.call({ cmd: 'settings' }).settings;
+    const cur = (await this.tokenState(this.call({ cmd: 'settings' }))).settings;
     const set = {};
     if (typeof cfg.github_api === 'string' && !cur.github_user && !cur.github_token_set) {
       set.github_api = cfg.github_api;
@@ -346,7 +432,7 @@ export class Owner {
         for (const [k, v] of Object.entries(cfg.settings)) if (cur[k] === null || cur[k] === '' || cur[k] === undefined) set[k] = v;
       }
     }
-    if (Object.keys(set).length) { this.call({ cmd: 'settings', set }); await this.persist(); }
+    if (Object.keys(set).length) { await this.settingsCmd({ cmd: 'settings', set }); await this.persist(); }
     return { github_api: cfg.github_api || 'https://api.github.com', demo: cfg.demo === true };
   }
 

@@ -36,6 +36,7 @@ const SHELL = [
   './owner.js',
   './snapshot.js',
   './storage.js',
+  './vault.js',
   './hub.mjs',
   './hub.wasm',
   './ui/body.js',

@@ -23,6 +23,7 @@ import { Owner, writes } from './owner.js';
 // owner.js's own imports, named here too so they load beside it, not one level after
 import './hub.mjs';
 import './storage.js';
+import './vault.js';
 
 const VERSION = '__HUB_VERSION__';
 const LOCK = 'hub-db';

@@ -9,7 +9,9 @@
  * The outbox section lists what GitHub is still to be told (ui/outbox.js), read on each open.
  *
  * The token is write-only: the field never shows it, only whether one is set; an empty
- * field keeps the stored token, "Forget token" clears it. hubd's key is write-only the same way
+ * field keeps the stored token, "Forget token" clears it. The owning worker keeps it encrypted
+ * (web/vault.js) and says so in the settings answer (github_token_store); where the browser
+ * cannot (no WebCrypto off a secure origin) the dialog says plainly that it is kept unencrypted. hubd's key is write-only the same way
  * (emptying the hubd URL stops syncing with it; the key stays until replaced). Every URL is checked the way
  * the core checks the API base URL (https, or http on localhost) before anything is
  * sent. Only fields that changed are sent; an emptied field clears its setting.
@@ -44,6 +46,7 @@ export class SettingsDialog {
     this.hubd = hubdSection();
     this.form.querySelector('[data-status]').before(this.hubd.fieldset);
     this.tokenState = dialog.querySelector('[data-token-state]');
+    this.tokenStore = dialog.querySelector('[data-token-store]');
     this.forget = dialog.querySelector('[data-forget-token]');
     this.apiNote = dialog.querySelector('[data-api-note]');
     this.status = dialog.querySelector('[data-status]');
@@ -82,6 +85,13 @@ export class SettingsDialog {
     this.tokenState.className = 'token-state ' + (set ? 'is-set' : 'is-unset');
     this.token.placeholder = set ? '•••••••• (leave empty to keep it)' : 'ghp_… or github_pat_…';
     this.forget.hidden = !set;
+    const store = this.settings?.github_token_store;
+    this.tokenStore.textContent = store === 'vault'
+      ? 'Kept on this device, encrypted with a key the browser never lets out.'
+      : store === 'database'
+        ? `Not encrypted: ${this.settings.github_token_store_why || 'this browser cannot encrypt it here'}. The token is kept in clear in hub's database on this device; open hub over https:// (or on localhost) to have it encrypted.`
+        : '';
+    this.tokenStore.className = 'hint' + (store === 'database' ? ' is-warning' : '');
   }
 
   showApiNote() {
