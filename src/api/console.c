@@ -82,14 +82,19 @@ static cJSON *items_quality(hub *h) {
   return o;
 }
 
-/* Validators kept under a credential that is neither the stored token nor anonymous are
- * stale: nothing will ask for them again. */
+/* Validators kept under a credential that is neither the current one nor anonymous are
+ * stale: nothing will ask for them again. The current credential is the stored token's; with
+ * none stored (a token given per run: the page's vault, GITHUB_TOKEN for the CLI), the latest
+ * GitHub run's (sources/github.c keeps its fingerprint). */
 static cJSON *validators_quality(hub *h) {
   cJSON *o = cJSON_CreateObject();
-  char *tok = hub__kv_get(h, "github_token"), scope[65] = "anonymous";
+  char *tok = hub__kv_get(h, "github_token"), *last = NULL, scope[65] = "anonymous";
   if (tok && *tok) hub__sha256_hex(tok, strlen(tok), scope);
+  else if ((last = hub__kv_get(h, "github.scope")) != NULL && strlen(last) < sizeof scope)
+    snprintf(scope, sizeof scope, "%s", last);
   if (tok) memset(tok, 0, strlen(tok));
   hub_free(tok);
+  hub_free(last);
   cJSON_AddNumberToObject(o, "total", (double)hub__db_int(h, "SELECT count(*) FROM validators", NULL, 0));
   cJSON_AddNumberToObject(o, "other_credential",
                           (double)hub__db_int(h, "SELECT count(*) FROM validators WHERE token_hash NOT IN (?, 'anonymous')",

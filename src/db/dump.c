@@ -374,6 +374,11 @@ fail:
   return -1;
 }
 
+/* Tables that triggers write (replica/: the change log, the stamps, the origin): importing the
+ * other tables fires those triggers, so these are emptied again and imported last, as they were
+ * exported. */
+static int trigger_filled(const char *t) { return strncmp(t, "replica_", 8) == 0; }
+
 int64_t hub__db_import(hub *h, const cJSON *data) {
   const cJSON *tabs = cJSON_GetObjectItemCaseSensitive(data, "tables"), *t;
   cJSON *names = NULL;
@@ -390,12 +395,24 @@ int64_t hub__db_import(hub *h, const cJSON *data) {
   cJSON_ArrayForEach(t, tabs) if (check_table(h, names, t->string, t)) goto fail;
   if (hub__db_begin(h) || hub__db_exec(h, "PRAGMA defer_foreign_keys=ON") || empty_all(h, names, 1, NULL) < 0) goto fail_tx;
   cJSON_ArrayForEach(t, tabs) {
+    if (trigger_filled(t->string)) continue;
+    if ((n = import_table(h, t->string, t)) < 0) goto fail_tx;
+    total += n;
+  }
+  cJSON_Delete(names); /* now the trigger-filled tables of the export, emptied again */
+  if (!(names = cJSON_CreateArray())) goto oom_tx;
+  cJSON_ArrayForEach(t, tabs) if (trigger_filled(t->string)) hub__push(names, cJSON_CreateString(t->string));
+  if (empty_all(h, names, 1, NULL) < 0) goto fail_tx;
+  cJSON_ArrayForEach(t, tabs) {
+    if (!trigger_filled(t->string)) continue;
     if ((n = import_table(h, t->string, t)) < 0) goto fail_tx;
     total += n;
   }
   if (hub__db_commit(h)) goto fail;
   cJSON_Delete(names);
   return total;
+oom_tx:
+  hub__set_err(h, "out of memory");
 fail_tx:
   hub__db_rollback(h);
 fail:

@@ -110,6 +110,8 @@ static int gh_start(hub *h, hub__run *r, const cJSON *opts, int64_t now, void **
     return -1;
   }
   *state = g;
+  /* the fingerprint of this run's credential, for the console's stale-validator count */
+  if (hub__kv_set(h, "github.scope", g->scope)) goto done;
   login = hub__kv_get(h, "github_user");
   if (g->token && hub__setting_on(h, "notifications") && plan_notifications(h, r, g, now)) goto done;
   if ((!login || !*login) && g->token) {
