@@ -10,6 +10,7 @@
 #include "tip/tip.h"
 #include "brief/brief.h"
 #include "sources/sources.h"
+#include "notify/notify.h"
 #include "api/api.h"
 
 static const hub__command server_commands[] = {
