@@ -27,16 +27,6 @@
 
 static const char *outdir = "build/out";
 
-static hub *open_db(void) {
-  hub *h = NULL;
-  char err[256];
-  if (hub_open(":memory:", NULL, &h, err, sizeof err)) {
-    fprintf(stderr, "hub_open: %s\n", err);
-    exit(1);
-  }
-  return h;
-}
-
 static replay *load(void) {
   const char *dirs[1] = {"tests/exchanges/activity"};
   char err[256];
@@ -57,7 +47,7 @@ static void set(hub *h, const char *json) {
 
 /* A hub with the activity source on for octocat and the other sources quiet. */
 static hub *setup(void) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   set(h, "{\"activity\":true,\"github_user\":\"octocat\",\"notifications\":false,\"search\":false}");
   return h;
 }

@@ -26,16 +26,6 @@ static const char *S(const cJSON *o, const char *path) {
   return v ? v : "";
 }
 
-static hub *open_db(void) {
-  hub *h = NULL;
-  char err[256];
-  if (hub_open(":memory:", NULL, &h, err, sizeof err)) {
-    fprintf(stderr, "hub_open: %s\n", err);
-    exit(1);
-  }
-  return h;
-}
-
 /* ---- fixed items ------------------------------------------------------------------------ */
 
 typedef struct {
@@ -99,7 +89,7 @@ static const fx scene[] = {
 #define NSCENE (sizeof scene / sizeof scene[0])
 
 static hub *scene_db(int reverse) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   size_t i;
   cJSON_Delete(tu_call(h, "{\"cmd\":\"settings\",\"set\":{\"github_user\":\"me\"}}"));
   for (i = 0; i < NSCENE; i++) put(h, &scene[reverse ? NSCENE - 1 - i : i]);
@@ -139,7 +129,7 @@ static void expect(const cJSON *b, const char *key, const char *kind, const char
 }
 
 static void test_rules(void) {
-  hub *h = scene_db(0), *h2 = scene_db(1), *e = open_db();
+  hub *h = scene_db(0), *h2 = scene_db(1), *e = tu_open_memory();
   cJSON *r = tu_call(h, "{\"cmd\":\"brief\",\"now\":%lld}", NOW);
   const cJSON *b = cJSON_GetObjectItem(r, "brief");
   char *t1, *t2;
@@ -221,7 +211,7 @@ static void test_headlines(void) {
   };
   size_t i, j;
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    hub *h = open_db();
+    hub *h = tu_open_memory();
     cJSON *r;
     for (j = 0; j < 3 && cases[i].items[j].key; j++) put(h, &cases[i].items[j]);
     r = tu_call(h, "{\"cmd\":\"brief\",\"now\":%lld}", NOW);
@@ -232,7 +222,7 @@ static void test_headlines(void) {
   }
   {
     /* a list's language detail of 600 bytes is cut to the schema's 160 characters */
-    hub *h = open_db();
+    hub *h = tu_open_memory();
     char detail[700];
     fx f = {"github.com/o/d#1", "issue", "t", NULL, 0, 1, 1, 0, "gfi", NULL, detail, NULL};
     cJSON *r;
@@ -521,7 +511,7 @@ static cJSON *fail_entry(hub *h, int64_t id, int64_t now, int release) {
 #define GOOD_INTRO "{\"intro\":\"This issue asks for a small task in the parser. It is a good start.\",\"difficulty\":2,\"first_steps\":[\"Read the parser\",\"Write a test\"]}"
 
 static void test_queue(void) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   cJSON *r, *c1, *c2;
   const cJSON *e;
   char st[64];
@@ -658,7 +648,7 @@ static void test_queue(void) {
 }
 
 static void test_meta(void) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   cJSON *m = tu_call(h, "{\"cmd\":\"meta\"}");
   const cJSON *b = cJSON_GetObjectItem(m, "brief");
   CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(b, "accents")) == 6 && cJSON_GetArraySize(cJSON_GetObjectItem(b, "icons")) == 8 &&

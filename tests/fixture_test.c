@@ -17,16 +17,6 @@
 
 static const char *outdir = "build/out";
 
-static hub *open_db(void) {
-  hub *h = NULL;
-  char err[256];
-  if (hub_open(":memory:", NULL, &h, err, sizeof err)) {
-    fprintf(stderr, "hub_open: %s\n", err);
-    exit(1);
-  }
-  return h;
-}
-
 static replay *load(const char *scenario) {
   char dir[256], err[256];
   const char *dirs[1];
@@ -125,7 +115,7 @@ static void inject(void *ud, long n, const char *url, replay_response *resp, con
 /* ---- scenarios ------------------------------------------------------------------------- */
 
 static void test_paginate(void) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   replay *r = load("paginate-issues");
   int64_t now = T0;
   long req, charged, nm, unmatched;
@@ -174,7 +164,7 @@ static void test_paginate(void) {
 
 /* A 429 with Retry-After: 60 on page 3: the source waits 60 s (simulated) and resumes. */
 static void test_retry_after(void) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   replay *r = load("paginate-issues");
   int64_t now = T0;
   tu_stats st;
@@ -196,7 +186,7 @@ static void test_retry_after(void) {
 
 /* 403 with remaining 0 waits until the reset time. */
 static void test_primary_limit(void) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   replay *r = load("paginate-issues");
   int64_t now = T0;
   tu_stats st;
@@ -216,7 +206,7 @@ static void test_primary_limit(void) {
 }
 
 static void test_5xx(void) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   replay *r = load("paginate-issues");
   int64_t now = T0;
   tu_stats st;
@@ -234,7 +224,7 @@ static void test_5xx(void) {
   cJSON_Delete(run);
   hub_close(h);
 
-  h = open_db();
+  h = tu_open_memory();
   paginate_settings(h);
   run = tu_sync(h, r, &now, inject, four, &st);
   CHECK(strcmp(tu_str(run, "status"), "partial") == 0, "5xx x4: run partial");
@@ -248,7 +238,7 @@ static void test_5xx(void) {
 }
 
 static void test_401(void) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   replay *r = load("paginate-issues");
   int64_t now = T0;
   fault f[] = {{"&page=2", 0, 1, 401, NULL, NULL, NULL, "{\"message\":\"Bad credentials\"}", 0, 0},
@@ -291,7 +281,7 @@ static void test_bad_bodies(void) {
   };
   size_t i;
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    hub *h = open_db();
+    hub *h = tu_open_memory();
     replay *r = load("paginate-issues");
     int64_t now = T0;
     fault f[] = {{cases[i].page, 0, 1, 200, NULL, NULL, NULL, cases[i].body, cases[i].truncate, 0},
@@ -324,7 +314,7 @@ static void test_bad_bodies(void) {
 
 /* A body over the cap is refused before parsing. */
 static void test_oversized(void) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   replay *r = load("paginate-issues");
   int64_t now = T0;
   size_t n = (size_t)HUB_MAX_BODY + 16;
@@ -363,7 +353,7 @@ static int review_positions(hub *h, int64_t now) {
 }
 
 static void test_demo(void) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   replay *r = load("demo");
   int64_t now = T0;
   long req, charged, nm, unmatched;
@@ -428,7 +418,7 @@ static void test_demo(void) {
 /* One thing gone upstream (404 for one notification's subject) is skipped quietly for a day:
  * the run is ok, it is not asked again until the day is over, and the rest is stored. */
 static void test_gone(void) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   replay *r = load("demo");
   int64_t now = T0;
   fault f[] = {{"/repos/octocat/Hello-World/issues/1347", 0, 1, 404, NULL, NULL, NULL, "{\"message\":\"Not Found\"}", 0, 0},
@@ -460,7 +450,7 @@ static void test_gone(void) {
 
 /* A run in which every request failed is "error", not "partial". */
 static void test_all_failed(void) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   replay *r = load("paginate-issues");
   int64_t now = T0;
   fault f[] = {{"/repos/", 0, 100, 503, NULL, NULL, NULL, "{}", 0, 0}, {NULL, 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0}};
@@ -476,7 +466,7 @@ static void test_all_failed(void) {
 
 /* A wait longer than the run's max_wait_ms ends the run as rate-limited, decided by the core. */
 static void test_max_wait(void) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   replay *r = load("paginate-issues");
   int64_t now = T0;
   char reset[32];

@@ -21,16 +21,6 @@
 
 static const char *outdir = "build/out";
 
-static hub *open_db(void) {
-  hub *h = NULL;
-  char err[256];
-  if (hub_open(":memory:", NULL, &h, err, sizeof err)) {
-    fprintf(stderr, "hub_open: %s\n", err);
-    exit(1);
-  }
-  return h;
-}
-
 static replay *load(int with_demo) {
   const char *dirs[2];
   char err[256];
@@ -111,7 +101,7 @@ static double skip_count(const cJSON *run, const char *reason) {
 /* ---- the real awesome-for-beginners list ------------------------------------------------ */
 
 static void test_awesome_real(void) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   replay *r = load(0);
   int64_t now = T0;
   long req, charged, nm, unmatched;
@@ -185,7 +175,7 @@ static void push_up_for_grabs(hub *h) {
 }
 
 static void test_lists(void) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   replay *r = load(1);
   int64_t now = T0;
   long req, charged, nm, unmatched;
@@ -341,7 +331,7 @@ static void test_bad_input(void) {
   };
   size_t i;
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    hub *h = open_db();
+    hub *h = tu_open_memory();
     replay *r = load(0);
     int64_t now = T0;
     swap w;

@@ -158,16 +158,6 @@ static long logged(const drv *d, const char *part) {
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
-static hub *open_db(void) {
-  hub *h = NULL;
-  char err[256];
-  if (hub_open(":memory:", NULL, &h, err, sizeof err)) {
-    fprintf(stderr, "hub_open: %s\n", err);
-    exit(1);
-  }
-  return h;
-}
-
 static replay *load(void) {
   char err[256];
   const char *dirs[1] = {"tests/exchanges/tangled"};
@@ -239,7 +229,7 @@ static int errors_mention(const cJSON *run, const char *part) {
 #define K(did, coll, rkey) "at://" did "/" coll "/" rkey
 
 static void test_main(void) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   replay *r = load();
   drv d;
   int64_t now = T0;
@@ -426,7 +416,7 @@ out:
 /* ---- the backlink index unreachable ------------------------------------------------------ */
 
 static void test_backlinks_down(void) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   replay *r = load();
   drv d;
   int64_t now = T0;
@@ -457,7 +447,7 @@ static void test_backlinks_down(void) {
 /* ---- handle → DID through https://<handle>/.well-known/atproto-did ------------------------ */
 
 static void test_well_known(void) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   replay *r = load();
   drv d;
   int64_t now = T0;
@@ -487,7 +477,7 @@ static void test_well_known(void) {
 /* ---- settings and bad input -------------------------------------------------------------- */
 
 static void test_settings(void) {
-  hub *h = open_db();
+  hub *h = tu_open_memory();
   replay *r = load();
   drv d;
   int64_t now = T0;

@@ -11,6 +11,16 @@ int tu_passed, tu_failed;
 cJSON *tu_requests;
 int tu_feed_bytes;
 
+hub *tu_open_memory(void) {
+  hub *h = NULL;
+  char err[256];
+  if (hub_open(":memory:", NULL, &h, err, sizeof err)) {
+    fprintf(stderr, "hub_open: %s\n", err);
+    exit(1);
+  }
+  return h;
+}
+
 cJSON *tu_call(hub *h, const char *fmt, ...) {
   va_list ap;
   char *req, *out;

@@ -29,6 +29,8 @@ extern int tu_passed, tu_failed;
     }                                                                       \
   } while (0)
 
+/* A new in-memory hub (exits the test program when it cannot open). Close with hub_close. */
+hub *tu_open_memory(void);
 /* Runs a command given as printf format; returns the parsed result (never NULL: aborts the
  * test program on OOM). Caller frees with cJSON_Delete. */
 cJSON *tu_call(hub *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
