@@ -88,7 +88,8 @@ $(FZ)/seeds: $(NATIVE_OBJ) $(call obj,$(B)/native,tests/fuzz/seeds.c tests/fuzz/
 	$(Q)$(CC) -o $@ $^ -lm
 $(FZ)/md4c-test/.stamp: $(DEPS_STAMP)
 	@rm -rf $(dir $@) && mkdir -p $(dir $@)
-	@tar -xzf $(DL)/md4c_$(MD4C_VERSION).orig.tar.gz -C $(dir $@) --strip-components=2 md4c-release-$(MD4C_VERSION)/test
+	@# the spec files of md4c's test/ (the orig tarball's top folder is named after a commit)
+	@tar -xzf $(DL)/md4c_$(MD4C_VERSION).orig.tar.gz -C $(dir $@) --strip-components=2 --wildcards '*/test/*.txt'
 	@touch $@
 $(FZ)/corpus/.stamp: $(FZ)/seeds $(FZ)/md4c-test/.stamp $(shell find tests/exchanges tests/fuzz/corpus -type f 2>/dev/null)
 	@rm -rf $(FZ)/corpus
