@@ -115,7 +115,17 @@ export class CardList {
         if (prev && prev.sig === sig) li = prev.li;
         else {
           li = this.cardEl(c);
-          if (prev) prev.li.replaceWith(li);
+          if (prev) {
+            /* a changed card keeps the keyboard focus it had: a key pressed before this render
+               finishes (j after m) must act from here, not find focus outside the list */
+            const focused = prev.li.contains(document.activeElement);
+            prev.li.replaceWith(li);
+            if (focused && c.key === this.selected) {
+              setTabbable(li, true);
+              li.classList.add('is-selected');
+              li.focus({ preventScroll: true });
+            }
+          }
         }
         old.delete(c.key);
         this.items.set(c.key, { li, card: c, i: this.items.size, sig });
