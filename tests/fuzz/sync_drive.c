@@ -290,7 +290,7 @@ void fz_sync_drive(fz_in *in, fz_recorder *rec, int check_token) {
               "\"gfi_awesome_url\":\"" FZ_LISTS "/hub-tests/awesome-small/main/data.json\","
               "\"gfi_query\":\"label:\\\"good first issue\\\" language:C is:open no:assignee\","
               "\"gfi_repo_limit\":50");
-  if (ps) fz_addf(&b, ",\"page_size\":%u", ps);
+  if (ps) fz_addf(&b, ",\"page_size\":%u", 1 + (ps - 1) % 100); /* the setting's range, 1 to 100 */
   fz_adds(&b, "}}");
   res = call(&d, &b);
   if (cJSON_GetObjectItemCaseSensitive(res, "error")) fz_fail("the scenario's settings were refused");
