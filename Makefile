@@ -281,12 +281,12 @@ $(B)/asan/replica_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/replica_test.c te
 	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
 $(B)/fake_llm: $(call obj,$(B)/native,tests/fake_llm.c $(CJSON_DIR)/cJSON.c)
 	$(Q)$(CC) -o $@ $^ -lmicrohttpd -lpthread
-$(B)/asan/llm_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/llm_test.c src/server/llm.c src/server/llm_curl.c src/server/transport_curl.c tests/testutil.c tests/replay.c)
+$(B)/asan/llm_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/llm_test.c tests/fake_server.c src/server/llm.c src/server/llm_curl.c src/server/transport_curl.c tests/testutil.c tests/replay.c)
 	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lm
 # The briefing and the AI queue: the core's side alone, then hubd's driver against the fake LLM.
 $(B)/asan/brief_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/brief_test.c tests/testutil.c tests/replay.c)
 	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lm
-$(B)/asan/brief_llm_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/brief_llm_test.c src/server/brief_llm.c src/server/llm.c src/server/llm_curl.c src/server/transport_curl.c tests/testutil.c tests/replay.c)
+$(B)/asan/brief_llm_test: $(ASAN_OBJ) $(call obj,$(B)/asan,tests/brief_llm_test.c tests/fake_server.c src/server/brief_llm.c src/server/llm.c src/server/llm_curl.c src/server/transport_curl.c tests/testutil.c tests/replay.c)
 	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $^ -lcurl -lm
 # Web Push sending (src/server/webpush.c, OpenSSL) and its push-service double.
 $(B)/asan/webpush_test: $(call obj,$(B)/asan,tests/webpush_test.c src/server/webpush.c $(CJSON_DIR)/cJSON.c)

@@ -29,6 +29,7 @@
 #include <curl/curl.h>
 #include "server/brief_llm.h"
 #include "testutil.h"
+#include "fake_server.h"
 #include "brief/brief.h"
 
 #define KEY "sk-test-SECRET-0123456789abcdef"
@@ -46,93 +47,25 @@ static const char *S(const cJSON *o, const char *path) {
   return v ? v : "";
 }
 
-/* ---- the fake server (as in llm_test.c) ---------------------------------------------------- */
+/* ---- the fake server (tests/fake_server.c) --------------------------------------------------- */
 
-static pid_t fake_pid;
-static char fake_base[64];
-
-static int start_fake(const char *path) {
-  int fd[2];
-  FILE *f;
-  char line[128];
-  unsigned port = 0;
-  if (pipe(fd)) return -1;
-  fake_pid = fork();
-  if (fake_pid < 0) return -1;
-  if (fake_pid == 0) {
-    dup2(fd[1], 1);
-    close(fd[0]);
-    close(fd[1]);
-    execl(path, path, "--port", "0", (char *)NULL);
-    _exit(127);
-  }
-  close(fd[1]);
-  f = fdopen(fd[0], "r");
-  if (!f) return -1;
-  if (!fgets(line, sizeof line, f) || sscanf(line, "listening on http://127.0.0.1:%u", &port) != 1) port = 0;
-  fclose(f);
-  if (!port) return -1;
-  snprintf(fake_base, sizeof fake_base, "http://127.0.0.1:%u", port);
-  return 0;
-}
-
-static void stop_fake(void) {
-  int st;
-  if (fake_pid <= 0) return;
-  kill(fake_pid, SIGTERM);
-  waitpid(fake_pid, &st, 0);
-  fake_pid = 0;
-}
-
-typedef struct {
-  char *p;
-  size_t len;
-} mbuf;
-
-static size_t on_data(char *d, size_t s, size_t n, void *ud) {
-  mbuf *b = ud;
-  char *np = realloc(b->p, b->len + s * n + 1);
-  if (!np) return 0;
-  b->p = np;
-  memcpy(b->p + b->len, d, s * n);
-  b->len += s * n;
-  b->p[b->len] = 0;
-  return s * n;
-}
-
-static cJSON *ctl(const char *method, const char *path, const char *json) {
-  CURL *c = curl_easy_init();
-  mbuf b = {NULL, 0};
-  char url[256];
-  cJSON *r = NULL;
-  snprintf(url, sizeof url, "%s%s", fake_base, path);
-  curl_easy_setopt(c, CURLOPT_URL, url);
-  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-  if (json) curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
-  if (curl_easy_perform(c) == CURLE_OK && b.p) r = cJSON_Parse(b.p);
-  curl_easy_cleanup(c);
-  free(b.p);
-  return r;
-}
+static tu_fake fk;
 
 static void fake(const char *json) {
-  cJSON *r = ctl("POST", "/_mode", json);
+  cJSON *r = tu_fake_ctl(&fk, "POST", "/_mode", json);
   CHECK(r && cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")), "fake accepted %s", json);
   cJSON_Delete(r);
 }
 
 static void fake_reset(const char *reply) {
   char m[4096];
-  cJSON_Delete(ctl("POST", "/_reset", NULL));
+  cJSON_Delete(tu_fake_ctl(&fk, "POST", "/_reset", NULL));
   snprintf(m, sizeof m, "{\"reply\":%s}", reply);
   fake(m);
 }
 
 static int logged(void) {
-  cJSON *log = ctl("GET", "/_log", NULL);
+  cJSON *log = tu_fake_ctl(&fk, "GET", "/_log", NULL);
   int n = cJSON_GetArraySize(cJSON_GetObjectItem(log, "requests"));
   cJSON_Delete(log);
   return n;
@@ -151,7 +84,7 @@ static void load_cfg(hub_llm_config *cfg, const char *provider) {
   char base[96], err[256];
   const char *kv[12] = {"HUB_LLM_PROVIDER", provider, "HUB_LLM_BASE_URL", base, "HUB_LLM_MODEL", "fake-model",
                         "HUB_LLM_API_KEY", KEY, "HUB_LLM_TIMEOUT_MS", "10000", NULL, NULL};
-  snprintf(base, sizeof base, "%s%s", fake_base, strcmp(provider, "openai") == 0 ? "/v1" : "");
+  snprintf(base, sizeof base, "%s%s", fk.base, strcmp(provider, "openai") == 0 ? "/v1" : "");
   if (hub_llm_config_load(cfg, tab_get, (void *)kv, err, sizeof err) != HUB_LLM_CFG_OK) {
     fprintf(stderr, "config: %s\n", err);
     exit(1);
@@ -307,7 +240,7 @@ static void test_schema(void) {
 
 /* Checks what the fake received: the prompt's quotes, the schema, no token, no key. */
 static void check_received(const char *what) {
-  cJSON *log = ctl("GET", "/_log", NULL);
+  cJSON *log = tu_fake_ctl(&fk, "GET", "/_log", NULL);
   const cJSON *rq;
   int n = 0, clean = 1, quoted = 1, keyhdr = 1;
   cJSON_ArrayForEach(rq, cJSON_GetObjectItem(log, "requests")) {
@@ -363,7 +296,7 @@ static void test_brief_cache(hub_llm_config *cfg) {
         "good: written by fake-model at its time");
   cJSON_Delete(r);
   check_received("briefing");
-  log = ctl("GET", "/_log", NULL);
+  log = tu_fake_ctl(&fk, "GET", "/_log", NULL);
   {
     /* the schema sent is the one built from the core's tree with the rule-built briefing's keys:
      * the title's injection added no item */
@@ -580,7 +513,7 @@ int main(int argc, char **argv) {
   hub_llm_config cfg;
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  if (start_fake(path) == 0) {
+  if (tu_fake_start(&fk, path) == 0) {
     load_cfg(&cfg, "openai");
     test_schema();
     test_brief_cache(&cfg);
@@ -588,7 +521,7 @@ int main(int argc, char **argv) {
     test_providers();
     test_queue(&cfg);
     hub_llm_config_free(&cfg);
-    stop_fake();
+    tu_fake_stop(&fk);
   } else {
     CHECK(0, "cannot start the fake LLM server %s", path);
   }

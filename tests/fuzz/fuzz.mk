@@ -26,7 +26,7 @@
 # Seeds: build/fuzz/seeds (tests/fuzz/seeds.c) writes build/fuzz/corpus/<target> from
 # tests/exchanges, md4c's test examples and FUZZ_FIXTURES (the shared fixtures) at build time;
 # the committed seeds in tests/fuzz/corpus/<target> are added. New inputs a run finds go to
-# build/fuzz/work/<target> and are kept between runs (`rm -rf build/fuzz/work` to start over).
+# build/fuzz/grown/<target> and are kept between runs (`rm -rf build/fuzz/grown` to start over).
 
 FZ            := $(B)/fuzz
 FUZZ_CC       ?= clang
@@ -94,7 +94,7 @@ $(FZ)/md4c-test/.stamp: $(DEPS_STAMP)
 $(FZ)/corpus/.stamp: $(FZ)/seeds $(FZ)/md4c-test/.stamp $(shell find tests/exchanges tests/fuzz/corpus -type f 2>/dev/null)
 	@rm -rf $(FZ)/corpus
 	@$(FZ)/seeds $(FZ)/corpus $(FZ)/md4c-test $(FUZZ_FIXTURES) 2>$(FZ)/seeds.log || { cat $(FZ)/seeds.log; exit 1; }
-	@for t in $(FUZZ_ALL); do mkdir -p $(FZ)/corpus/$$t $(FZ)/work/$$t; \
+	@for t in $(FUZZ_ALL); do mkdir -p $(FZ)/corpus/$$t $(FZ)/grown/$$t; \
 	  [ -d tests/fuzz/corpus/$$t ] && cp tests/fuzz/corpus/$$t/* $(FZ)/corpus/$$t/ 2>/dev/null; true; done
 	@touch $@
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # pick_corpus.sh — refreshes the committed seeds of one fuzz target (tests/fuzz/corpus/TARGET)
 # after `make fuzz`: libFuzzer's set-cover merge keeps a small set of inputs with the same coverage out
-# of the run's findings (build/fuzz/work), the generated seeds and the committed ones; then the
+# of the run's findings (build/fuzz/grown), the generated seeds and the committed ones; then the
 # smallest of those are kept up to BUDGET_KB, each one only if it runs clean on its own with
 # every check fatal (no open-ub.supp, no FZ_OPEN, a fresh hub per input), so `make test` can
 # replay them on any build. At most MAX_FILES (300) files. Prints what it kept. The committed
@@ -15,10 +15,10 @@ FZ=build/fuzz
 bin=$FZ/fuzz_$t
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/merged" "$FZ/work/$t" "$FZ/corpus/$t" "tests/fuzz/corpus/$t"
+mkdir -p "$tmp/merged" "$FZ/grown/$t" "$FZ/corpus/$t" "tests/fuzz/corpus/$t"
 export FUZZ_CALL_REUSE=1 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1
 unset FZ_OPEN
-"$bin" -set_cover_merge=1 -timeout=30 -artifact_prefix="$tmp/" "$tmp/merged" "$FZ/work/$t" "$FZ/corpus/$t" "tests/fuzz/corpus/$t" > "$tmp/merge.log" 2>&1 ||
+"$bin" -set_cover_merge=1 -timeout=30 -artifact_prefix="$tmp/" "$tmp/merged" "$FZ/grown/$t" "$FZ/corpus/$t" "tests/fuzz/corpus/$t" > "$tmp/merge.log" 2>&1 ||
   { tail -20 "$tmp/merge.log"; exit 1; }
 mkdir -p "$tmp/keep"
 total=0

@@ -5,7 +5,7 @@
 # A target runs in-process (the fastest libFuzzer mode here); when it stops on a crash, the
 # input is kept in build/fuzz/artifacts/<target>/ and the target is started again for the time
 # left (at most MAX_RESTARTS times), so one finding does not end the session. New inputs go
-# to build/fuzz/work/<target> (kept between sessions), seeds are read from build/fuzz/corpus.
+# to build/fuzz/grown/<target> (kept between sessions), seeds are read from build/fuzz/corpus.
 # The call target keeps one hub for 100 inputs here (FUZZ_CALL_REUSE, see fuzz_call.c):
 # replay a crash with the replay build or `build/fuzz/fuzz_call FILE` (fresh hub) to see
 # whether it stands alone.
@@ -31,7 +31,7 @@ printf '%-10s %10s %8s %8s %8s\n' target execs execs/s corpus crashes > "$TABLE"
 for t in "$@"; do
   bin=$FZ/fuzz_$t
   art=$FZ/artifacts/$t
-  mkdir -p "$art" "$FZ/work/$t" "$FZ/corpus/$t"
+  mkdir -p "$art" "$FZ/grown/$t" "$FZ/corpus/$t"
   before=$(ls "$art" | grep -cE '^(crash|leak|timeout|oom)-')
   start=$(date +%s)
   execs=0
@@ -46,7 +46,7 @@ for t in "$@"; do
     [ "$left" -gt 0 ] && [ "$runs" -le "$MAX_RESTARTS" ] || break
     runs=$((runs + 1))
     "$bin" -max_total_time="$left" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 $extra \
-      -artifact_prefix="$art/" "$FZ/work/$t" "$FZ/corpus/$t" >> "$LOGS/$t.log.run" 2>&1
+      -artifact_prefix="$art/" "$FZ/grown/$t" "$FZ/corpus/$t" >> "$LOGS/$t.log.run" 2>&1
     rc=$?
     n=$(grep -E '^stat::number_of_executed_units' "$LOGS/$t.log.run" | tail -n 1 | awk '{print $2}')
     [ -n "$n" ] || n=$(grep -oE '^#[0-9]+' "$LOGS/$t.log.run" | tail -n 1 | tr -d '#')
@@ -58,7 +58,7 @@ for t in "$@"; do
   el=$(($(date +%s) - start))
   [ "$el" -gt 0 ] || el=1
   crashes=$(($(ls "$art" | grep -cE '^(crash|leak|timeout|oom)-') - before))
-  corpus=$(($(ls "$FZ/work/$t" | wc -l) + $(ls "$FZ/corpus/$t" | wc -l)))
+  corpus=$(($(ls "$FZ/grown/$t" | wc -l) + $(ls "$FZ/corpus/$t" | wc -l)))
   printf '%-10s %10d %8d %8d %8d\n' "$t" "$execs" $((execs / el)) "$corpus" "$crashes" >> "$TABLE"
   echo "fuzz: $t done ($execs execs in ${el}s, $crashes new crash inputs in $art, log $LOGS/$t.log)"
 done
