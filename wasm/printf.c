@@ -294,52 +294,12 @@ int sprintf(char *restrict buf, const char *restrict fmt, ...) {
 }
 
 /* Emscripten's compiler turns calls to the functions above into calls to variants that a
- * smaller printf serves (i: no floats; __small_: no long double). Each is the same here. */
-int siprintf(char *restrict buf, const char *restrict fmt, ...);
-int __small_sprintf(char *restrict buf, const char *restrict fmt, ...);
-int sniprintf(char *restrict buf, size_t n, const char *restrict fmt, ...);
-int __small_snprintf(char *restrict buf, size_t n, const char *restrict fmt, ...);
-int vsniprintf(char *restrict buf, size_t n, const char *restrict fmt, va_list ap);
-int __small_vsnprintf(char *restrict buf, size_t n, const char *restrict fmt, va_list ap);
-
-int siprintf(char *restrict buf, const char *restrict fmt, ...) {
-  va_list ap;
-  int r;
-  va_start(ap, fmt);
-  r = vsnprintf(buf, (size_t)INT_MAX, fmt, ap);
-  va_end(ap);
-  return r;
-}
-
-int __small_sprintf(char *restrict buf, const char *restrict fmt, ...) {
-  va_list ap;
-  int r;
-  va_start(ap, fmt);
-  r = vsnprintf(buf, (size_t)INT_MAX, fmt, ap);
-  va_end(ap);
-  return r;
-}
-
-int sniprintf(char *restrict buf, size_t n, const char *restrict fmt, ...) {
-  va_list ap;
-  int r;
-  va_start(ap, fmt);
-  r = vsnprintf(buf, n, fmt, ap);
-  va_end(ap);
-  return r;
-}
-
-int __small_snprintf(char *restrict buf, size_t n, const char *restrict fmt, ...) {
-  va_list ap;
-  int r;
-  va_start(ap, fmt);
-  r = vsnprintf(buf, n, fmt, ap);
-  va_end(ap);
-  return r;
-}
-
-int vsniprintf(char *restrict buf, size_t n, const char *restrict fmt, va_list ap) { return vsnprintf(buf, n, fmt, ap); }
-
-int __small_vsnprintf(char *restrict buf, size_t n, const char *restrict fmt, va_list ap) {
-  return vsnprintf(buf, n, fmt, ap);
-}
+ * smaller printf serves (i: no floats; __small_: no long double). Each is the same here: an
+ * alias of the one above. */
+int siprintf(char *restrict buf, const char *restrict fmt, ...) __attribute__((alias("sprintf")));
+int __small_sprintf(char *restrict buf, const char *restrict fmt, ...) __attribute__((alias("sprintf")));
+int sniprintf(char *restrict buf, size_t n, const char *restrict fmt, ...) __attribute__((alias("snprintf")));
+int __small_snprintf(char *restrict buf, size_t n, const char *restrict fmt, ...) __attribute__((alias("snprintf")));
+int vsniprintf(char *restrict buf, size_t n, const char *restrict fmt, va_list ap) __attribute__((alias("vsnprintf")));
+int __small_vsnprintf(char *restrict buf, size_t n, const char *restrict fmt, va_list ap)
+    __attribute__((alias("vsnprintf")));
