@@ -193,24 +193,6 @@ typedef struct {
   replay *tangled;  /* tangled, base TANGLED_BASE; other hosts as "/host/path" */
 } upstreams;
 
-/* "https://fake.test/p?q" → "/p?q"; "https://host/p" → "/host/p" (as tangled_test). */
-static void tangled_path(const char *url, char *out, size_t outlen) {
-  const char *p = strstr(url, "://"), *path;
-  size_t hl;
-  if (strncmp(url, TANGLED_BASE, strlen(TANGLED_BASE)) == 0) {
-    snprintf(out, outlen, "%s", url + strlen(TANGLED_BASE));
-    return;
-  }
-  if (!p) {
-    snprintf(out, outlen, "%s", url);
-    return;
-  }
-  p += 3;
-  path = strchr(p, '/');
-  hl = path ? (size_t)(path - p) : strlen(p);
-  snprintf(out, outlen, "/%.*s%s", (int)hl, p, path ? path : "/");
-}
-
 /* Answers one planned request from the recordings. */
 static void answer(upstreams *u, const char *url, const cJSON *hobj, replay_response *resp) {
   replay_header hdrs[16];
@@ -228,7 +210,7 @@ static void answer(upstreams *u, const char *url, const cJSON *hobj, replay_resp
   if (strncmp(url, "https://api.github.com/", 23) == 0 || strncmp(url, "https://raw.githubusercontent.com/", 34) == 0) {
     if (replay_answer(u->github, "GET", url, hdrs, nh, resp)) abort();
   } else {
-    tangled_path(url, path, sizeof path);
+    tu_host_path(url, TANGLED_BASE, path, sizeof path);
     if (replay_answer(u->tangled, "GET", path, hdrs, nh, resp)) abort();
   }
 }

@@ -33,24 +33,6 @@ typedef struct {
   int64_t waited_ms;
 } drv;
 
-/* "https://fake.test/p?q" → "/p?q"; "https://host/p" → "/host/p". */
-static void map_url(const char *url, char *out, size_t outlen) {
-  const char *p = strstr(url, "://"), *path;
-  size_t hl;
-  if (strncmp(url, BASE, strlen(BASE)) == 0) {
-    snprintf(out, outlen, "%s", url + strlen(BASE));
-    return;
-  }
-  if (!p) {
-    snprintf(out, outlen, "%s", url);
-    return;
-  }
-  p += 3;
-  path = strchr(p, '/');
-  hl = path ? (size_t)(path - p) : strlen(p);
-  snprintf(out, outlen, "/%.*s%s", (int)hl, p, path ? path : "/");
-}
-
 
 /* One whole sync; returns the run object (caller frees) or NULL. */
 static cJSON *sync_run(hub *h, replay *r, int64_t *now, drv *d) {
@@ -114,7 +96,7 @@ static cJSON *sync_run(hub *h, replay *r, int64_t *now, drv *d) {
         d->log[d->loglen++] = '\n';
         d->log[d->loglen] = 0;
       }
-      map_url(url, path, sizeof path);
+      tu_host_path(url, BASE, path, sizeof path);
       memset(&resp, 0, sizeof resp);
       if (replay_answer(r, "GET", path, hdrs, nh, &resp)) abort();
       if (d->swap_part && strstr(url, d->swap_part) && resp.status == 200) {

@@ -11,6 +11,23 @@ int tu_passed, tu_failed;
 cJSON *tu_requests;
 int tu_feed_bytes;
 
+void tu_host_path(const char *url, const char *base, char *out, size_t outlen) {
+  const char *p = strstr(url, "://"), *path;
+  size_t hl;
+  if (strncmp(url, base, strlen(base)) == 0) {
+    snprintf(out, outlen, "%s", url + strlen(base));
+    return;
+  }
+  if (!p) {
+    snprintf(out, outlen, "%s", url);
+    return;
+  }
+  p += 3;
+  path = strchr(p, '/');
+  hl = path ? (size_t)(path - p) : strlen(p);
+  snprintf(out, outlen, "/%.*s%s", (int)hl, p, path ? path : "/");
+}
+
 hub *tu_open_memory(void) {
   hub *h = NULL;
   char err[256];

@@ -29,6 +29,9 @@ extern int tu_passed, tu_failed;
     }                                                                       \
   } while (0)
 
+/* A recorded exchange's path for url: under base, the rest ("https://fake.test/p?q" → "/p?q");
+ * any other host, "/host/path"; without a scheme, url as it is. */
+void tu_host_path(const char *url, const char *base, char *out, size_t outlen);
 /* A new in-memory hub (exits the test program when it cannot open). Close with hub_close. */
 hub *tu_open_memory(void);
 /* Runs a command given as printf format; returns the parsed result (never NULL: aborts the
