@@ -130,7 +130,13 @@ export class CardList {
         old.delete(c.key);
         this.items.set(c.key, { li, card: c, i: this.items.size, sig });
         const at = this.listEl.children[this.items.size - 1];
-        if (at !== li) this.listEl.insertBefore(li, at || null);
+        if (at !== li) {
+          /* moving a node blurs what it holds: a card that changed rank keeps its focus, or a
+             key pressed before finish() (j after m) would only bring focus back */
+          const active = li.contains(document.activeElement) ? document.activeElement : null;
+          this.listEl.insertBefore(li, at || null);
+          if (active && document.activeElement !== active) active.focus({ preventScroll: true });
+        }
       }
     };
     const finish = () => {
