@@ -26,7 +26,7 @@
  * database's sizes: 42 reads and 82 size calls for one `settings` command). The rollback
  * journal is then kept between transactions with a zeroed header instead of being emptied
  * (journal_mode stays DELETE in name; SQLite persists it in this mode), so a commit does not
- * truncate it and grow it again. A commit still flushes three times: the journal, the
+ * truncate it and grow it again (one larger than HUB_OPFS_JOURNAL_KEEP is cut back to it). A commit still flushes three times: the journal, the
  * database, the zeroed header — the last one so that a committed transaction's journal
  * cannot be seen as hot and rolled back after a crash.
  */
@@ -39,6 +39,11 @@
 #endif
 #ifndef HUB_OPFS_SECTOR
 #define HUB_OPFS_SECTOR 4096
+#endif
+/* Bytes of rollback journal kept between transactions (a sync's large commit leaves a larger
+ * one, cut back to this after it): a string, it goes into a PRAGMA. */
+#ifndef HUB_OPFS_JOURNAL_KEEP
+#define HUB_OPFS_JOURNAL_KEEP "1048576"
 #endif
 
 /* ---- JS imports (wasm/opfs_lib.js) ----------------------------------------------------- */
@@ -266,7 +271,8 @@ static int exclusive_on_opfs(sqlite3 *db, char **err, const void *api) {
   (void)api;
   if (sqlite3_file_control(db, "main", SQLITE_FCNTL_VFS_POINTER, &v) != SQLITE_OK || v != &opfs_vfs)
     return SQLITE_OK;
-  return sqlite3_exec(db, "PRAGMA locking_mode=EXCLUSIVE", NULL, NULL, NULL);
+  return sqlite3_exec(db, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_size_limit=" HUB_OPFS_JOURNAL_KEEP,
+                      NULL, NULL, NULL);
 }
 
 /* Registers the VFS "opfs" (not as the default). Idempotent. Returns a SQLite result
