@@ -300,6 +300,7 @@ async function start() {
 }
 
 async function main() {
+  mark('hub:main'); /* every module in and evaluated (tests/browser/bench.mjs splits the start) */
   if (!hub) { fatal(bootError); return; }   /* started by boot.js, before this module graph */
   build();
   paintSnapshot();
