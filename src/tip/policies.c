@@ -54,7 +54,7 @@ static int linear_ok(const tip_ctx *ctx) { return ctx->model && ctx->model->d ==
 static double tired(const tip_ctx *ctx, size_t i) { return ctx->cfg->fatigue * ctx->c[i].fatigue; }
 
 /* ---- sums over the nonzero entries ----------------------------------------------------------
- * Most of a candidate's 24 features are zero (flags, interactions); a product with an exact
+ * Most of a candidate's 25 features are zero (flags, interactions); a product with an exact
  * zero adds nothing, so these sums equal the dense ones of bandit.c term for term, in the same
  * order, bit for bit — as long as the model's θ and A⁻¹ are finite (an infinity times zero
  * would be NaN there): sparse_ok checks that once per decision, else the dense ones run. */
