@@ -60,6 +60,7 @@ void hub__linucb_reset(hub__linucb *m) {
     m->Ainv[i * d + i] = 1.0 / m->lambda;
   }
   m->updates = m->since_rebuild = 0;
+  m->chol_ok = 0;
   m->t_ms = 0;
   m->n_eff = 0;
 }
@@ -119,11 +120,14 @@ int hub__spd_inverse(const double *a, int n, double *inv, double *L) {
   int i, j, k;
   double v[HUB_LINUCB_MAX_D];
   if (n < 1 || n > HUB_LINUCB_MAX_D || cholesky(a, n, L)) return -1;
-  /* column j of A⁻¹: solve L y = e_j, then Lᵀ x = y */
+  /* column j of A⁻¹: solve L y = e_j, then Lᵀ x = y. y's first j entries are exact zeros
+   * (L is finite here), and a product with a zero takes nothing off a sum: the forward
+   * substitution starts at row j and at column j, with the same result bit for bit. */
   for (j = 0; j < n; j++) {
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < j; i++) v[i] = 0;
+    for (i = j; i < n; i++) {
       double s = i == j ? 1.0 : 0.0;
-      for (k = 0; k < i; k++) s -= L[i * n + k] * v[k];
+      for (k = j; k < i; k++) s -= L[i * n + k] * v[k];
       v[i] = s / L[i * n + i];
     }
     for (i = n - 1; i >= 0; i--) {
@@ -145,6 +149,7 @@ int hub__linucb_rebuild(hub__linucb *m) {
   int i, j, d = m->d;
   size_t dd = (size_t)d * (size_t)d;
   double *L = m->tmp + d, *inv = hub__malloc(dd * sizeof(double));
+  m->chol_ok = 0;
   if (!inv) return -1;
   for (i = 0; i < d; i++)
     for (j = i + 1; j < d; j++) {
@@ -157,6 +162,7 @@ int hub__linucb_rebuild(hub__linucb *m) {
   }
   memcpy(m->Ainv, inv, dd * sizeof(double));
   hub_free(inv);
+  m->chol_ok = 1; /* L (tmp + d) is A's factor until A is written again */
   m->since_rebuild = 0;
   theta_from(m);
   return 0;
@@ -201,6 +207,7 @@ int hub__linucb_update_w(hub__linucb *m, const double *x, double r, double w) {
     u[i] = s;
     denom += w * x[i] * s;
   }
+  m->chol_ok = 0;
   for (i = 0; i < d; i++) {
     for (j = 0; j < d; j++) m->A[i * d + j] += w * x[i] * x[j];
     m->b[i] += w * r * x[i];
@@ -267,7 +274,11 @@ int hub__linucb_forget(hub__linucb *m, double g) {
   return 0;
 }
 
-int hub__linucb_chol(const hub__linucb *m, double *L) { return cholesky(m->A, m->d, L); }
+int hub__linucb_chol(const hub__linucb *m, double *L) {
+  if (!m->chol_ok) return cholesky(m->A, m->d, L);
+  memcpy(L, m->tmp + m->d, (size_t)m->d * (size_t)m->d * sizeof(double));
+  return 0;
+}
 
 void hub__linucb_draw(const hub__linucb *m, const double *L, double v, const double *z, double *out) {
   int i, k, d = m->d;

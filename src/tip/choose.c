@@ -81,6 +81,7 @@ typedef struct {
   size_t n, pick;
   hub__linucb model, seed_model;
   int have_model, have_seed, restarted, held, in_row, en[HUB_TIP_NPOL], served, explored;
+  int th_samples;   /* Thompson's Monte Carlo draws in this decision (fewer when it shadows) */
   double *score, *prob; /* HUB_TIP_NPOL rows of n */
   uint64_t seed;
   cJSON *pol, *fallback;
@@ -95,10 +96,22 @@ static void decision_free(decision *d) {
   cJSON_Delete(d->fallback);
 }
 
+/* Thompson's draws in this decision: ts_samples when it serves, at most HUB_TIP_SHADOW_SAMPLES
+ * when it only shadows. A shadow's p of the served item is what off-policy estimates divide by
+ * the served propensity; the M-draw mixture's p averaged over the decision's seed is Thompson
+ * sampling's own propensity for any M, so fewer draws keep those estimates unbiased (their
+ * variance grows a little) and cut the tip's largest cost. The served propensity — every
+ * estimate's denominator — stays exact: a served Thompson draws all ts_samples. */
+static int th_samples(const decision *d) {
+  int m = (int)hub__num_clamp(d->cfg.ts_samples, 1, HUB_TIP_MAX_SAMPLES);
+  return d->served >= 0 && m > HUB_TIP_SHADOW_SAMPLES ? HUB_TIP_SHADOW_SAMPLES : m;
+}
+
 /* Asks every enabled policy, in fallback order (the served one first), for its distribution
  * with the ε floor; a failing policy is disabled for this decision and named in fallback. */
 static void run_policies(decision *d) {
   tip_ctx ctx;
+  tip_cfg th_cfg = d->cfg; /* Thompson's, with its draws for this decision */
   hub__tip_nz nz[HUB_TIP_MAX_CANDIDATES];
   int order[HUB_TIP_NPOL], no = 0, k, sidx = hub__tip_policy_index(d->cfg.serve);
   size_t n = d->n;
@@ -119,6 +132,11 @@ static void run_policies(decision *d) {
     int p = order[k], ok;
     double *sc = d->score + n * (size_t)p, *pr = d->prob + n * (size_t)p;
     if (!d->en[p]) continue;
+    if (p == POL_THOMPSON) {
+      d->th_samples = th_samples(d);
+      th_cfg.ts_samples = d->th_samples;
+    }
+    ctx.cfg = p == POL_THOMPSON ? &th_cfg : &d->cfg;
     /* the ε floor: every candidate keeps probability ≥ ε/n */
     ok = hub__tip_policy_table[p].fn(&ctx, sc, pr) == 0 && hub__tip_floor(pr, n, d->cfg.epsilon) == 0;
     if (!ok) {
@@ -131,6 +149,7 @@ static void run_policies(decision *d) {
   if (d->served < 0) { /* every enabled policy failed (or none is enabled): uniform */
     int r = hub__tip_policy_index("random");
     ctx.model = NULL;
+    ctx.cfg = &d->cfg;
     hub__tip_policy_table[r].fn(&ctx, d->score + n * (size_t)r, d->prob + n * (size_t)r);
     d->served = r;
     d->en[r] = 1;
@@ -181,6 +200,7 @@ static void record_policies(decision *d) {
     cJSON_AddStringToObject(o, "choice", d->c[argmax_of(pr, d->n)].key);
     cJSON_AddNumberToObject(o, "p", pr[d->pick]);
     cJSON_AddNumberToObject(o, "score", d->score[d->n * (size_t)k + d->pick]);
+    if (k == POL_THOMPSON) cJSON_AddNumberToObject(o, "mc_samples", d->th_samples);
     hub__put(d->pol, hub__tip_policy_table[k].name, o);
   }
 }
