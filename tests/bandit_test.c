@@ -1064,6 +1064,55 @@ static void test_simulator(void) {
   hub_close(h);
 }
 
+/* The drift user's change in the simulator: the regret from the change day on is kept apart, and
+ * the oracle reset (analysis only) restarts the learned model there and touches nothing else. */
+static void test_sim_change(void) {
+  hub__sim_cfg c;
+  hub__sim_run a[HUB_TIP_NPOL], b[HUB_TIP_NPOL];
+  hub__sim_table t;
+  int type, p, before = 1, split = 1, others_same = 1, learner_moved = 0, rest_same = 1;
+  cJSON *r;
+  hub *h = open_db(":memory:");
+  hub__sim_defaults(&c);
+  c.seeds = 1;
+  c.steps = 100; /* ≤ 100 × 6.7 h < 30 days: every tip is before the change */
+  hub__sim_user(&c, SIMU_DRIFT, 3, a);
+  for (p = 0; p < HUB_TIP_NPOL; p++)
+    if (a[p].regret_after != 0) before = 0;
+  CHECK(before, "no regret counts as after the change before day %d", HUB_SIM_CHANGE_DAY);
+  c.steps = 300; /* ≈ 45 days at 3.6 h a tip on average: past the change (the seed is fixed) */
+  for (type = 0; type < HUB_SIM_TYPES; type++) {
+    c.oracle_reset = 0;
+    hub__sim_user(&c, type, 3, a);
+    c.oracle_reset = 1;
+    hub__sim_user(&c, type, 3, b);
+    for (p = 0; p < HUB_TIP_NPOL; p++) {
+      if (!(a[p].regret_after > 0 && a[p].regret_after < a[p].regret)) split = 0;
+      if (type != SIMU_DRIFT && (a[p].regret != b[p].regret || a[p].reward != b[p].reward)) others_same = 0;
+      if (type == SIMU_DRIFT && p <= POL_EGREEDY && a[p].regret_after != b[p].regret_after) learner_moved++;
+      if (type == SIMU_DRIFT && p > POL_EGREEDY && a[p].regret != b[p].regret) rest_same = 0;
+    }
+  }
+  CHECK(split, "past the change, 0 < the regret after it < the whole regret, for every type and policy");
+  CHECK(others_same, "the oracle reset changes nothing for a user who does not drift");
+  CHECK(learner_moved == POL_EGREEDY + 1, "it changes what each learned policy does after the drift user's change (%d)",
+        learner_moved);
+  CHECK(rest_same, "and nothing for the policies that do not learn the linear model");
+  c.type = SIMU_DRIFT;
+  c.oracle_reset = 0;
+  CHECK(hub__sim_family(&c, &t) == 0 && t.cell[SIMU_DRIFT][POL_RANDOM].ratio_after_median == 1.0 &&
+            t.cell[SIMU_DRIFT][POL_LINUCB].ratio_after_median > 0,
+        "the table's after-the-change ratio: random's is 1");
+  r = tu_call(h, "{\"cmd\":\"tip_simulate\",\"steps\":300,\"seeds\":1,\"type\":\"drift\",\"oracle_reset\":true,"
+                 "\"policies\":[\"random\",\"linucb\"]}");
+  CHECK(tu_num(r, "types.0.policies.1.ratio_after_median") == 1, "tip_simulate answers it (random is policy 1 here)");
+  cJSON_Delete(r);
+  r = tu_call(h, "{\"cmd\":\"tip_simulate\",\"oracle_reset\":1}");
+  CHECK(tu_str(r, "error.code") != NULL, "oracle_reset must be true or false");
+  cJSON_Delete(r);
+  hub_close(h);
+}
+
 /* ---- the tip's decisions over a changing state, as text -------------------------------------
  * 60 tips at 10-minute steps with every reaction (and none), an item changing, a triage action
  * from the inbox, a repo's language, a knob changed, a snoozed item coming back, another
@@ -1177,6 +1226,7 @@ int main(void) {
   test_context_features();
   test_refresh();
   test_simulator();
+  test_sim_change();
   printf("bandit tests: %d passed, %d failed\n", tu_passed, tu_failed);
   return tu_failed ? 1 : 0;
 }

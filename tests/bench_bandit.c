@@ -5,14 +5,17 @@
  * tip_feedback over 200 stored items, and each of the two), the time of one default
  * tip_simulate-sized run, and the simulator family's table: cumulative regret after 600 tips
  * per user type and policy over 12 seeds — median, worst, and the ratio to random's regret in
- * the same seed (median, worst), seeds worse than random, the longest run of one item.
+ * the same seed (median, worst), seeds worse than random, the longest run of one item, and the
+ * median ratio of the regret from day 30 on (after the drift user's change; "after×").
  * Prints "name value unit" lines, then the table. Times are the process's CPU time.
  *
  *   build/bench_bandit                   everything (make bench)
  *   build/bench_bandit micro             only the timings (the wasm run)
  *   build/bench_bandit api | linucb      only the command API, only LinUCB's decision (profilers)
  *   build/bench_bandit family [k=v …]    only the table, with overrides: steps, seeds, seed,
- *                                        candidates, type, serve, policies=a,b and any tip knob
+ *                                        candidates, type, serve, policies=a,b, oracle_reset=1
+ *                                        (analysis: the model restarts at the drift user's change)
+ *                                        and any tip knob
  */
 #include <math.h>
 #include <stdio.h>
@@ -246,6 +249,7 @@ static int apply(hub__sim_cfg *c, const char *arg) {
   else if (strcmp(key, "seeds") == 0) c->seeds = atoi(eq);
   else if (strcmp(key, "seed") == 0) c->seed = (uint64_t)atoll(eq);
   else if (strcmp(key, "candidates") == 0) c->candidates = atoi(eq);
+  else if (strcmp(key, "oracle_reset") == 0) c->oracle_reset = atoi(eq) != 0;
   else if (strcmp(key, "serve") == 0) snprintf(c->cfg.serve, sizeof c->cfg.serve, "%s", eq);
   else if (strcmp(key, "type") == 0) {
     int t;
@@ -270,18 +274,21 @@ static int apply(hub__sim_cfg *c, const char *arg) {
 
 static void print_table(const hub__sim_cfg *c, const hub__sim_table *t) {
   int type, p;
-  printf("simulator family: %d tips per user (≈ 90 days), %d items, %d seeds per type; served policy: %s\n",
-         c->steps, c->candidates, c->seeds, c->cfg.serve);
-  printf("  %-10s %-13s %9s %9s %8s %8s %6s %6s\n", "user type", "policy", "median", "worst", "×random", "worst×",
-         ">rand", "inrow");
+  printf("simulator family: %d tips per user (≈ 90 days), %d items, %d seeds per type from seed %llu; served policy: "
+         "%s%s\n",
+         c->steps, c->candidates, c->seeds, (unsigned long long)c->seed, c->cfg.serve,
+         c->oracle_reset ? "; oracle reset at the drift user's change" : "");
+  printf("  %-10s %-13s %9s %9s %8s %8s %6s %6s %7s\n", "user type", "policy", "median", "worst", "×random", "worst×",
+         ">rand", "inrow", "after×");
   for (type = 0; type < HUB_SIM_TYPES; type++) {
     if (c->type >= 0 && type != c->type) continue;
     for (p = 0; p < HUB_TIP_NPOL; p++) {
       const hub__sim_cell *cl = &t->cell[type][p];
       if (!(c->policies >> p & 1u)) continue;
-      printf("  %-10s %-13s %9.1f %9.1f %8.2f %8.2f %6d %6d%s\n", hub__sim_type_names[type],
+      printf("  %-10s %-13s %9.1f %9.1f %8.2f %8.2f %6d %6d %7.2f%s\n", hub__sim_type_names[type],
              hub__tip_policy_table[p].name, cl->median, cl->worst, cl->ratio_median, cl->ratio_worst,
-             cl->worse_than_random, cl->max_in_row, strcmp(c->cfg.serve, hub__tip_policy_table[p].name) ? "" : "  ← served");
+             cl->worse_than_random, cl->max_in_row, cl->ratio_after_median,
+             strcmp(c->cfg.serve, hub__tip_policy_table[p].name) ? "" : "  ← served");
     }
   }
 }

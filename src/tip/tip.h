@@ -127,8 +127,9 @@
  *   {"cmd":"tip_eval","source":"obd","csv":"…","policy":"uniform|item:K|affinity"[,"position":1]}
  *       → {"events","matched","replay","ipw","snipw","logged"}
  *   {"cmd":"tip_simulate"[,"type":"linear|nonlinear|drift|rare|all","seeds","seed","steps",
- *       "candidates","policies":[..],"serve", any knob]} → {"types":[{"type","policies":[{
- *       "policy","median","worst","ratio_median","ratio_worst","worse_than_random",..}]}]}
+ *       "candidates","policies":[..],"serve","oracle_reset":bool, any knob]} → {"types":[{"type",
+ *       "policies":[{"policy","median","worst","ratio_median","ratio_worst","worse_than_random",
+ *       "ratio_after_median" (from the drift user's change day on),..}]}]}
  *       (refused over HUB_SIM_MAX_WORK work units)
  *   {"cmd":"tip_refresh"[,"now":ms]} → {"tuples","skipped","models":{name:{learned,n_eff}}} */
 #define HUB_TIP_D 24

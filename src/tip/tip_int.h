@@ -309,6 +309,7 @@ void hub__tip_cache_enable(int on);
 
 /* ---- sim.c, simfam.c: the simulator family ------------------------------------------------ */
 enum { SIMU_LINEAR, SIMU_NONLINEAR, SIMU_DRIFT, SIMU_RARE, HUB_SIM_TYPES };
+#define HUB_SIM_CHANGE_DAY 30 /* the simulated day the drift user's taste changes */
 extern const char *const hub__sim_type_names[HUB_SIM_TYPES];
 #ifndef HUB_SIM_MAX_SEEDS
 #define HUB_SIM_MAX_SEEDS 200
@@ -322,9 +323,13 @@ typedef struct {
   int type;           /* one user type, or -1 for all */
   unsigned policies;  /* bit k: simulate policy k of hub__tip_policy_table */
   tip_cfg cfg;        /* hub's knobs; cfg.serve names the policy hub serves */
+  int oracle_reset;   /* analysis: the drift user's change restarts the linear model from its prior
+                         at once (a change detector never late and never wrong: the most that
+                         detecting the change can gain); 0 in every served configuration */
 } hub__sim_cfg;
 typedef struct {
   double regret, reward;    /* cumulative over the steps */
+  double regret_after;      /* the part of regret from the tips at or after HUB_SIM_CHANGE_DAY */
   long served, explored;    /* tips served; tips that were not the served distribution's mode */
   int max_in_row;           /* the longest run of the same unchanged item */
 } hub__sim_run;
@@ -340,6 +345,7 @@ int hub__sim_user(const hub__sim_cfg *c, int type, uint64_t seed, hub__sim_run *
 typedef struct {
   double median, worst;             /* cumulative regret over the seeds */
   double ratio_median, ratio_worst; /* regret / random's regret in the same seed */
+  double ratio_after_median;        /* the same for the regret from HUB_SIM_CHANGE_DAY on (0: none) */
   double reward_median;
   int worse_than_random;            /* seeds where the policy's regret exceeded random's */
   int max_in_row;
