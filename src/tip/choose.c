@@ -4,8 +4,10 @@
  * and the view's exposure (tip layer; the flow is described in tip.h). hub__tip_cmd is a
  * dispatcher over the named steps below.
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "db/db.h"
 #include "rank/rank.h"
@@ -46,6 +48,39 @@ static cJSON *features_json(const double *x, int d) {
   int i;
   for (i = 0; a && i < d; i++) hub__push(a, cJSON_CreateNumber(x[i]));
   return a;
+}
+
+/* x as cJSON prints a number (the log's text stays what it was): "0" for +0 without a
+ * conversion, else %1.15g when that reads back within cJSON's tolerance, else %1.17g; null
+ * when not finite. Returns the length written at out (cap ≥ 32). */
+static size_t num_text(double x, char *out, size_t cap) {
+  int n;
+  double back;
+  if (!isfinite(x)) n = snprintf(out, cap, "null");
+  else if (x == 0 && !signbit(x)) n = snprintf(out, cap, "0");
+  else {
+    n = snprintf(out, cap, "%1.15g", x);
+    back = strtod(out, NULL);
+    if (!(fabs(back - x) <= fmax(fabs(back), fabs(x)) * DBL_EPSILON)) n = snprintf(out, cap, "%1.17g", x);
+  }
+  return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* The JSON array text of x[0..d-1] (d ≤ TIP_D), as cJSON_PrintUnformatted would print it, built
+ * without a cJSON tree and with no conversion for the many zeros. New string, or NULL (OOM). */
+static char *vec_text(const double *x, int d) {
+  size_t cap = (size_t)d * 33 + 3, n = 0;
+  char *t = hub__malloc(cap);
+  int i;
+  if (!t) return NULL;
+  t[n++] = '[';
+  for (i = 0; i < d; i++) {
+    if (i) t[n++] = ',';
+    n += num_text(x[i], t + n, 32);
+  }
+  t[n++] = ']';
+  t[n] = 0;
+  return t;
 }
 
 static cJSON *item_json(hub *h, int64_t id) {
@@ -219,12 +254,9 @@ static const char *explore_name(const decision *d) {
 static int64_t log_decision(hub *h, decision *d, const char *why) {
   const cand *c = &d->c[d->pick];
   size_t off = d->n * (size_t)d->served + d->pick;
-  cJSON *fj = features_json(c->x, TIP_D), *sj = features_json(c->xs, TIP_DSEED);
-  char *feat = fj ? cJSON_PrintUnformatted(fj) : NULL, *logj = cJSON_PrintUnformatted(d->pol);
-  char *fbs = cJSON_PrintUnformatted(d->fallback), *xseed = sj ? cJSON_PrintUnformatted(sj) : NULL;
+  char *feat = vec_text(c->x, TIP_D), *logj = cJSON_PrintUnformatted(d->pol);
+  char *fbs = cJSON_PrintUnformatted(d->fallback), *xseed = vec_text(c->xs, TIP_DSEED);
   int64_t id = 0, samples = d->served == POL_THOMPSON ? hub__num_clamp(d->cfg.ts_samples, 1, HUB_TIP_MAX_SAMPLES) : 0;
-  cJSON_Delete(fj);
-  cJSON_Delete(sj);
   if (!feat || !logj || !fbs || !xseed) {
     hub__set_err(h, "out of memory");
   } else if (hub__db_run(h,

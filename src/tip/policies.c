@@ -341,33 +341,47 @@ static size_t th_argmax1(const tip_ctx *ctx, const double *neg_tired, const doub
   return best[0];
 }
 
-/* The draws' argmaxes into prob (each draw adds 1/M to its argmax's, in the draws' order):
- * TH_WIDE at a time over the nonzero entries when xv is given and the draws are finite, else
- * TH_BATCH at a time over all entries, one at a time for the last few. */
-static void th_count(const tip_ctx *ctx, const double *L, const double *X, const double *xv, const hub__tip_nz *nz,
-                     const double *neg_tired, int M, double *prob) {
+/* What Thompson's draws are scored against: L (A = LLᵀ), −fatigue per candidate, by candidate
+ * its nonzero features (xv[i TIP_D + a] = x_i[nz[i].i[a]]; NULL: the model or the candidates
+ * do not allow it) and, filled only when needed, all features by feature (X[j n + i] = x_ij). */
+typedef struct {
+  const double *L, *neg_tired, *xv;
+  const hub__tip_nz *nz;
+  double *X;
+  int have_x;
+} th_work;
+
+/* The draws th[b], b < nb, scored over all features: their argmaxes into best. */
+static void th_dense(const tip_ctx *ctx, th_work *w, double th[][HUB_LINUCB_MAX_D], int nb, size_t *best) {
+  size_t i, n = ctx->n;
+  int b, j;
+  if (!w->have_x) {
+    for (i = 0; i < n; i++)
+      for (j = 0; j < ctx->model->d; j++) w->X[(size_t)j * n + i] = ctx->c[i].x[j];
+    w->have_x = 1;
+  }
+  for (b = 0; b + TH_BATCH <= nb; b += TH_BATCH) th_argmax4(ctx, w->X, w->neg_tired, th + b, best + b);
+  for (; b < nb; b++) best[b] = th_argmax1(ctx, w->neg_tired, th[b]);
+}
+
+/* The draws' argmaxes into prob (each draw adds 1/M to its argmax's, in the draws' order),
+ * TH_WIDE draws at a time: over the nonzero features when w allows it and the draws are
+ * finite, else over all. A last group of fewer than TH_WIDE draws is filled with draws of
+ * z = 0 (θ itself) whose argmaxes are dropped: the stream's draws are the same. */
+static void th_count(const tip_ctx *ctx, th_work *w, int M, double *prob) {
   const hub__linucb *m = ctx->model;
   double z[TH_WIDE][HUB_LINUCB_MAX_D], th[TH_WIDE][HUB_LINUCB_MAX_D];
   uint64_t rng = hub__mix64(ctx->seed ^ 0x74686f6d70736f6eULL) | 1u;
   size_t best[TH_WIDE];
   int k = 0, b, d = m->d;
   while (k < M) {
-    int nb = M - k >= TH_WIDE ? TH_WIDE : M - k >= TH_BATCH ? TH_BATCH : M - k;
+    int nb = M - k < TH_WIDE ? M - k : TH_WIDE;
     for (b = 0; b < nb; b++) hub__tip_gauss_n(&rng, z[b], (size_t)d); /* the draws in the stream's order */
-    if (nb == TH_WIDE) {
-      hub__linucb_draw_n(m, L, ctx->cfg->ts_scale, z, th, TH_BATCH);
-      hub__linucb_draw_n(m, L, ctx->cfg->ts_scale, z + TH_BATCH, th + TH_BATCH, TH_BATCH);
-      if (xv && th_finite(th, nb, d)) th_argmax_nz(ctx, nz, xv, neg_tired, th, best);
-      else {
-        th_argmax4(ctx, X, neg_tired, th, best);
-        th_argmax4(ctx, X, neg_tired, th + TH_BATCH, best + TH_BATCH);
-      }
-    } else {
-      hub__linucb_draw_n(m, L, ctx->cfg->ts_scale, z, th, nb);
-      if (nb == TH_BATCH) th_argmax4(ctx, X, neg_tired, th, best);
-      else
-        for (b = 0; b < nb; b++) best[b] = th_argmax1(ctx, neg_tired, th[b]);
-    }
+    for (; b < TH_WIDE; b++) memset(z[b], 0, sizeof z[b]);
+    hub__linucb_draw_n(m, w->L, ctx->cfg->ts_scale, z, th, TH_BATCH);
+    hub__linucb_draw_n(m, w->L, ctx->cfg->ts_scale, z + TH_BATCH, th + TH_BATCH, TH_BATCH);
+    if (w->xv && th_finite(th, TH_WIDE, d)) th_argmax_nz(ctx, w->nz, w->xv, w->neg_tired, th, best);
+    else th_dense(ctx, w, th, nb, best);
     for (b = 0; b < nb; b++) prob[best[b]] += 1.0 / M;
     k += nb;
   }
@@ -375,10 +389,11 @@ static void th_count(const tip_ctx *ctx, const double *L, const double *X, const
 
 static int pol_thompson(const tip_ctx *ctx, double *score, double *prob) {
   const hub__linucb *m = ctx->model;
-  int M, j, a, rc = -1, d;
-  double *L = NULL, *neg_tired, *X, *xv;
+  int M, a, rc = -1, d;
+  double *L = NULL, *neg_tired, *xv;
   hub__tip_nz own[HUB_TIP_MAX_CANDIDATES];
   const hub__tip_nz *nz;
+  th_work w;
   size_t i, n = ctx->n;
   int sparse;
   if (!linear_ok(ctx)) return -1;
@@ -386,22 +401,25 @@ static int pol_thompson(const tip_ctx *ctx, double *score, double *prob) {
   nz = nz_for(ctx, own);
   sparse = nz && sparse_ok(m);
   M = (int)hub__num_clamp(ctx->cfg->ts_samples, 1, HUB_TIP_MAX_SAMPLES);
-  /* one block: L (A = LLᵀ), −fatigue, the features by feature (X[j n + i] = x_ij), and by
-   * candidate only the nonzero ones (xv[i d + a] = x_i[nz[i].i[a]]) */
+  /* one block: L, −fatigue, xv and room for X (th_work) */
   L = hub__malloc(((size_t)d * (size_t)d + n + 2 * (size_t)d * n) * sizeof *L);
   if (!L || hub__linucb_chol(m, L)) goto done;
   neg_tired = L + (size_t)d * (size_t)d;
-  X = neg_tired + n;
-  xv = X + (size_t)d * n;
+  xv = neg_tired + n;
   for (i = 0; i < n; i++) {
     score[i] = mean_of(ctx, nz, sparse, i) - tired(ctx, i);
     prob[i] = 0;
     neg_tired[i] = -tired(ctx, i);
     if (!isfinite(score[i])) goto done;
-    for (j = 0; j < d; j++) X[(size_t)j * n + i] = ctx->c[i].x[j];
     for (a = 0; sparse && a < nz[i].n; a++) xv[i * (size_t)d + (size_t)a] = ctx->c[i].x[nz[i].i[a]];
   }
-  th_count(ctx, L, X, sparse ? xv : NULL, nz, neg_tired, M, prob);
+  w.L = L;
+  w.neg_tired = neg_tired;
+  w.xv = sparse ? xv : NULL;
+  w.nz = nz;
+  w.X = xv + (size_t)d * n;
+  w.have_x = 0;
+  th_count(ctx, &w, M, prob);
   rc = 0;
 done:
   hub_free(L);
