@@ -301,9 +301,10 @@ int hub__linucb_forget(hub__linucb *m, double g) {
 }
 
 int hub__linucb_chol(const hub__linucb *m, double *L) {
-  if (!m->chol_ok) return cholesky(m->A, m->d, L);
-  memcpy(L, m->tmp + m->d, (size_t)m->d * (size_t)m->d * sizeof(double));
-  return 0;
+  int rc = 0;
+  if (m->chol_ok) memcpy(L, m->tmp + m->d, (size_t)m->d * (size_t)m->d * sizeof(double));
+  else rc = cholesky(m->A, m->d, L);
+  return rc;
 }
 
 void hub__linucb_draw(const hub__linucb *m, const double *L, double v, const double *z, double *out) {

@@ -72,14 +72,15 @@ static char *vec_text(const double *x, int d) {
   size_t cap = (size_t)d * 33 + 3, n = 0;
   char *t = hub__malloc(cap);
   int i;
-  if (!t) return NULL;
-  t[n++] = '[';
-  for (i = 0; i < d; i++) {
-    if (i) t[n++] = ',';
-    n += num_text(x[i], t + n, 32);
+  if (t) {
+    t[n++] = '[';
+    for (i = 0; i < d; i++) {
+      if (i) t[n++] = ',';
+      n += num_text(x[i], t + n, 32);
+    }
+    t[n++] = ']';
+    t[n] = 0;
   }
-  t[n++] = ']';
-  t[n] = 0;
   return t;
 }
 

@@ -164,13 +164,14 @@ static int pol_greedy(const tip_ctx *ctx, double *score, double *prob) {
 int hub__tip_ucb_scores(const hub__linucb *m, const cand *c, const hub__tip_nz *nz, size_t n, double a,
                         double fatigue, double *score) {
   size_t i;
-  for (i = 0; i < n; i++) {
+  int rc = 0;
+  for (i = 0; i < n && rc == 0; i++) {
     double v = nz ? var_nz(m, c[i].x, &nz[i]) : hub__linucb_var(m, c[i].x);
     double mean = nz ? mean_nz(m, c[i].x, &nz[i]) : hub__linucb_mean(m, c[i].x);
     score[i] = mean + a * sqrt(v) - fatigue * c[i].fatigue;
-    if (!isfinite(score[i])) return -1;
+    if (!isfinite(score[i])) rc = -1;
   }
-  return 0;
+  return rc;
 }
 
 /* LinUCB with α_t falling as evidence accumulates; argmax (or softmax when configured). */
@@ -178,14 +179,19 @@ static int pol_linucb(const tip_ctx *ctx, double *score, double *prob) {
   const hub__linucb *m = ctx->model;
   hub__tip_nz own[HUB_TIP_MAX_CANDIDATES];
   const hub__tip_nz *nz;
-  if (!linear_ok(ctx)) return -1;
+  int rc = -1;
+  if (!linear_ok(ctx)) goto done;
   nz = nz_for(ctx, own);
   if (hub__tip_ucb_scores(m, ctx->c, nz && sparse_ok(m) ? nz : NULL, ctx->n, hub__tip_alpha_at(ctx->cfg, m->n_eff),
                           ctx->cfg->fatigue, score))
-    return -1;
-  if (ctx->cfg->explore_softmax) return hub__tip_softmax(score, ctx->n, ctx->cfg->temperature, prob);
-  hub__tip_onehot(score, ctx->n, prob);
-  return 0;
+    goto done;
+  if (ctx->cfg->explore_softmax) rc = hub__tip_softmax(score, ctx->n, ctx->cfg->temperature, prob);
+  else {
+    hub__tip_onehot(score, ctx->n, prob);
+    rc = 0;
+  }
+done:
+  return rc;
 }
 
 /* ε-greedy over the posterior mean with ε_t falling as evidence accumulates. */
@@ -396,7 +402,7 @@ static int pol_thompson(const tip_ctx *ctx, double *score, double *prob) {
   th_work w;
   size_t i, n = ctx->n;
   int sparse;
-  if (!linear_ok(ctx)) return -1;
+  if (!linear_ok(ctx)) goto done;
   d = m->d;
   nz = nz_for(ctx, own);
   sparse = nz && sparse_ok(m);
