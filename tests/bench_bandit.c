@@ -1,7 +1,8 @@
 /*
  * bench_bandit.c — benchmarks of "one tip" (not a test): microseconds per decision of each
- * learned policy (200 candidates, d = 24, with an update; and of every policy alone, without
- * one, over a model that has learned), the same through the command API with SQLite (tip +
+ * learned policy (200 candidates, d = 25, with an update; and of every policy alone, without
+ * one, over a model that has learned — LinUCB also at d = 16 — and the search for the
+ * candidates' nonzero features they share), the same through the command API with SQLite (tip +
  * tip_feedback over 200 stored items, and each of the two), the time of one default
  * tip_simulate-sized run, and the simulator family's table: cumulative regret after 600 tips
  * per user type and policy over 12 seeds — median, worst, and the ratio to random's regret in
@@ -11,6 +12,7 @@
  *
  *   build/bench_bandit                   everything (make bench)
  *   build/bench_bandit micro             only the timings (the wasm run)
+ *   build/bench_bandit api | linucb      only the command API, only LinUCB's decision (profilers)
  *   build/bench_bandit family [k=v …]    only the table, with overrides: steps, seeds, seed,
  *                                        candidates, type, serve, policies=a,b, oracle_reset=1
  *                                        (analysis: the model restarts at the drift user's change)
@@ -96,9 +98,13 @@ static double bench_decision(int pol) {
 static double api_tip_us, api_feedback_us; /* of bench_api's rounds: the tip, the feedback */
 
 /* µs per decision of policy pol alone (its scores and distribution, the ε floor) over K
- * candidates, with a model that has learned 300 reactions to them: no update in the loop. */
+ * candidates, with a model that has learned 300 reactions to them: no update in the loop. The
+ * candidates' nonzero entries are found once, as a tip does for all its policies (their cost
+ * is the nz_of row). pol = -1: LinUCB's arithmetic (hub__tip_ucb_scores, argmax, floor) at
+ * d = 16 — a model of the candidates' first 16 features, the rest zero. */
 static double bench_decision_only(int pol) {
   static cand c[K];
+  static hub__tip_nz nz[K];
   static double score[K], prob[K];
   hub__linucb m, sm;
   tip_cfg cfg;
@@ -117,7 +123,14 @@ static double bench_decision_only(int pol) {
     hub__tip_features(&c[i].it, 10, 2, c[i].x);
     hub__tip_seed_features(&c[i].it, 10, 2, c[i].xs);
   }
+  if (pol < 0)
+    for (i = 0; i < K; i++) memset(c[i].x + 16, 0, (TIP_D - 16) * sizeof c[i].x[0]);
   hub__tip_model_prior(MODEL_LINEAR, &cfg, &m);
+  if (pol < 0) {
+    hub__linucb_free(&m);
+    hub__linucb_init(&m, 16, cfg.alpha, cfg.lambda, 1.0);
+    m.half_life_ms = cfg.half_life_days * 86400000.0;
+  }
   hub__tip_model_prior(MODEL_SEED, &cfg, &sm);
   for (t = 0; t < 300; t++) { /* a taste: bugs and reviews good, old threads bad */
     const cand *x = &c[(size_t)(urand() * K) % K];
@@ -125,7 +138,8 @@ static double bench_decision_only(int pol) {
                (x->it.age_days > 200 ? 0.5 : 0) + 0.2 * (urand() - 0.5);
     hub__tip_learn_tuple(&m, x->x, r, 1.0, 1700000000000LL + t * 3600000LL);
   }
-  ctx.nz = NULL;
+  hub__tip_nz_of(c, K, nz);
+  ctx.nz = nz;
   ctx.c = c;
   ctx.n = K;
   ctx.model = &m;
@@ -134,13 +148,39 @@ static double bench_decision_only(int pol) {
   t0 = now_us();
   for (t = 0; t < rounds; t++) {
     ctx.seed = (uint64_t)t;
-    hub__tip_policy_table[pol].fn(&ctx, score, prob);
+    if (pol >= 0) hub__tip_policy_table[pol].fn(&ctx, score, prob);
+    else if (hub__tip_ucb_scores(&m, c, nz, K, hub__tip_alpha_at(&cfg, m.n_eff), cfg.fatigue, score) == 0)
+      hub__tip_onehot(score, K, prob);
     hub__tip_floor(prob, K, cfg.epsilon);
     sink += prob[t % K];
   }
   t0 = (now_us() - t0) / rounds;
   hub__linucb_free(&m);
   hub__linucb_free(&sm);
+  return sink == 12345.678 ? 0 : t0;
+}
+
+/* µs to find the nonzero entries of K candidates (once per tip, for all its policies). */
+static double bench_nz(void) {
+  static cand c[K];
+  static hub__tip_nz nz[K];
+  int i, t, rounds = 5000;
+  double t0, sink = 0;
+  for (i = 0; i < K; i++) {
+    memset(&c[i], 0, sizeof c[i]);
+    c[i].it.age_days = 400 * urand();
+    c[i].it.stale_days = c[i].it.age_days * urand();
+    c[i].it.engagement = 30 * urand();
+    c[i].it.importance = 5 * urand();
+    c[i].it.flags = (unsigned)(hub__rand(&rs) & hub__rand(&rs) & 0x3ff);
+    hub__tip_features(&c[i].it, 10, 2, c[i].x);
+  }
+  t0 = now_us();
+  for (t = 0; t < rounds; t++) {
+    hub__tip_nz_of(c, K, nz);
+    sink += nz[t % K].n;
+  }
+  t0 = (now_us() - t0) / rounds;
   return sink == 12345.678 ? 0 : t0;
 }
 
@@ -264,6 +304,12 @@ int main(int argc, char **argv) {
     printf("tip_call_tip_us %.1f us\ntip_call_feedback_us %.1f us\n", api_tip_us, api_feedback_us);
     return 0;
   }
+  if (argc > 1 && strcmp(argv[1], "linucb") == 0) { /* only LinUCB's decision (for a profiler) */
+    hub__mem_init();
+    printf("decision_only_us_linucb %.2f us\n", bench_decision_only(POL_LINUCB));
+    printf("decision_only_us_linucb_d16 %.2f us\n", bench_decision_only(-1));
+    return 0;
+  }
   double t0;
   hub__mem_init();
   hub__sim_defaults(&c);
@@ -278,6 +324,8 @@ int main(int argc, char **argv) {
       printf("decision_us_%s %.2f us\n", hub__tip_policy_table[p].name, bench_decision(p));
     for (p = 0; p < HUB_TIP_NPOL; p++)
       printf("decision_only_us_%s %.2f us\n", hub__tip_policy_table[p].name, bench_decision_only(p));
+    printf("decision_only_us_linucb_d16 %.2f us\n", bench_decision_only(-1));
+    printf("nz_of_us %.2f us\n", bench_nz());
     printf("bandit_decision_us %.2f us\n", bench_decision(POL_THOMPSON));
     printf("tip_call_us %.1f us\n", bench_api());
     printf("tip_call_tip_us %.1f us\ntip_call_feedback_us %.1f us\n", api_tip_us, api_feedback_us);

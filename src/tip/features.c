@@ -163,3 +163,19 @@ double hub__tip_gauss(uint64_t *s) {
   if (u1 < 1e-300) u1 = 1e-300;
   return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
+
+void hub__tip_gauss_n(uint64_t *s, double *z, size_t n) {
+  size_t i;
+  for (i = 0; i + 1 < n; i += 2) { /* Marsaglia's polar method: a point in the unit disc, no sine or cosine */
+    double u, v, q, k;
+    do {
+      u = 2.0 * hub__tip_unif(s) - 1.0;
+      v = 2.0 * hub__tip_unif(s) - 1.0;
+      q = u * u + v * v;
+    } while (q >= 1.0 || q < 1e-300);
+    k = sqrt(-2.0 * log(q) / q);
+    z[i] = u * k;
+    z[i + 1] = v * k;
+  }
+  if (i < n) z[i] = hub__tip_gauss(s);
+}

@@ -16,7 +16,7 @@
  * logged features whichever policy served (learn.c), the repo's affinity and the item's
  * exposure; `tip_refresh` rebuilds the models and affinities from the whole log.
  *
- * Features (d = 24; entries in [0, s], s = 0.35, bias 0.5, repo affinity in [−s, s]; vectors
+ * Features (d = 25; entries in [0, s], s = 0.35, bias 0.5, repo affinity in [−s, s]; vectors
  * longer than 1 are scaled to ‖x‖ = 1). One model scores all candidates of a moment, so a
  * feature equal for all of them (hour, weekday, the user's mood) cannot change the argmax:
  * the moment enters only through interactions with the item — each below can move the argmax
@@ -52,7 +52,10 @@
  *   linucb   θᵀx + α_t·√(xᵀA⁻¹x) − fatigue·k, α_t = max(α_min, α0/√(1 + n_eff/α_n))
  *   thompson argmax of θ̃ᵀx − fatigue·k over M = ts_samples draws θ̃ ~ N(θ, v²A⁻¹); served as
  *            the known mixture "one of the M draws' argmaxes", so the propensity (draws/M) is
- *            exact and within Monte Carlo error of Thompson sampling's; M is logged
+ *            exact and within Monte Carlo error of Thompson sampling's; M is logged. As a
+ *            shadow (another policy serves) it draws min(M, 24): its logged p is then a
+ *            24-draw estimate of Thompson sampling's propensity — unbiased, for off-policy
+ *            estimates — and the policies log names the draws (mc_samples)
  *   egreedy  argmax θᵀx − fatigue·k, with ε_t = min(1, max(ε, c/√(1 + n_eff))) uniform
  *   score_greedy (hub's ranking), random, seed_linucb (the seed design: LinUCB on overdue,
  *            age/365, priority, hour/23, weekday/6, α = 1, argmax, its own model) — baselines.

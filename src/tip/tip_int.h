@@ -24,6 +24,9 @@
 #ifndef HUB_TIP_MAX_SAMPLES
 #define HUB_TIP_MAX_SAMPLES 1000 /* Thompson sampling's Monte Carlo draws per decision, at most */
 #endif
+#ifndef HUB_TIP_SHADOW_SAMPLES
+#define HUB_TIP_SHADOW_SAMPLES 24 /* Thompson's draws when it only shadows another policy (choose.c) */
+#endif
 #ifndef HUB_TIP_MAX_LANGS
 #define HUB_TIP_MAX_LANGS 32 /* the user's languages remembered per decision */
 #endif
@@ -68,6 +71,9 @@ void hub__tip_moment(int64_t now_ms, double tz_min, int *hour, int *weekday);
 /* A uniform draw in [0, 1); a standard normal draw (Box–Muller). */
 double hub__tip_unif(uint64_t *s);
 double hub__tip_gauss(uint64_t *s);
+/* n standard normal draws into z, two from each point of Marsaglia's polar method (an odd
+ * last one: hub__tip_gauss's). Thompson's draws; cheaper than hub__tip_gauss's sine and cosine. */
+void hub__tip_gauss_n(uint64_t *s, double *z, size_t n);
 /* Whether the moment is work (Mon–Fri 9–18 h) or leisure (weekend, before 8 h, from 19 h). */
 int hub__tip_is_work(int hour, int weekday);
 int hub__tip_is_leisure(int hour, int weekday);
@@ -130,6 +136,12 @@ typedef struct {
 } hub__tip_nz;
 /* Fills nz[i] for the n candidates. */
 void hub__tip_nz_of(const cand *c, size_t n, hub__tip_nz *nz);
+/* LinUCB's scores: score[i] = θᵀx_i + a·sqrt(x_iᵀA⁻¹x_i) − fatigue·(c[i].fatigue) for the n
+ * candidates, x_i their first m->d features; over the nonzero entries nz (which then list only
+ * indices below m->d, and the model is finite) or, with nz NULL, over all. 0, or -1 when a
+ * score is not finite. */
+int hub__tip_ucb_scores(const hub__linucb *m, const cand *c, const hub__tip_nz *nz, size_t n, double a,
+                        double fatigue, double *score);
 typedef struct {
   const cand *c;
   size_t n;
