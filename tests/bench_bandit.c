@@ -1,6 +1,6 @@
 /*
  * bench_bandit.c — benchmarks of "one tip" (not a test): microseconds per decision of each
- * learned policy (200 candidates, d = 24, with an update; and of every policy alone, without
+ * learned policy (200 candidates, d = 25, with an update; and of every policy alone, without
  * one, over a model that has learned — LinUCB also at d = 16 — and the search for the
  * candidates' nonzero features they share), the same through the command API with SQLite (tip +
  * tip_feedback over 200 stored items, and each of the two), the time of one default

@@ -111,7 +111,7 @@ if [ -s $C ]; then
   grep -E '^(conns_|image_bytes|pg_database|machine_)' $C
 fi
 echo
-echo "| one tip (d=24, 200 candidates; CPU time)   | native        | wasm (node)   | wasm/native |"
+echo "| one tip (d=25, 200 candidates; CPU time)   | native        | wasm (node)   | wasm/native |"
 echo "|--------------------------------------------|---------------|---------------|-------------|"
 for P in linucb linucb_d16 egreedy thompson score_greedy random seed_linucb; do
   DN=$(v decision_only_us_$P $B/out/bandit-native.txt); DW=$(v decision_only_us_$P $B/out/bandit-wasm.txt)

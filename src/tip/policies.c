@@ -54,7 +54,7 @@ static int linear_ok(const tip_ctx *ctx) { return ctx->model && ctx->model->d ==
 static double tired(const tip_ctx *ctx, size_t i) { return ctx->cfg->fatigue * ctx->c[i].fatigue; }
 
 /* ---- sums over the nonzero entries ----------------------------------------------------------
- * Most of a candidate's 24 features are zero (flags, interactions); a product with an exact
+ * Most of a candidate's 25 features are zero (flags, interactions); a product with an exact
  * zero adds nothing, so θᵀx and Thompson's draws' values equal the dense sums of bandit.c term
  * for term, in the same order, bit for bit (xᵀA⁻¹x uses A⁻¹'s symmetry: the same quantity in
  * half the products, rounded differently in the last bits) — as long as the model's θ and A⁻¹
