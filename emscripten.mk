@@ -79,6 +79,8 @@ $(W)/size/hub.wasm: $(W)/hub.mjs
 	$(Q)$(EMCC) $(filter %.o,$(WASM_CORE_OBJ) $(W)/wasm/hub_wasm.o $(W)/wasm/vfs_opfs.o) -o $(W)/size/hub.mjs \
 	  $(HUB_MJS_FLAGS) --profiling-funcs
 	$(Q)$(WASM_OPT) -g $@ -o $@
+	@# the objects of this link, so tests/wasm_size.sh attributes nothing to stale ones
+	@printf '%s\n' $(filter %.o,$(WASM_CORE_OBJ) $(W)/wasm/hub_wasm.o $(W)/wasm/vfs_opfs.o) > $(W)/size/objects.txt
 
 # Test and bench programs read tests/exchanges straight from disk (NODERAWFS). The benchmarks'
 # CPU time comes from node (tests/bench_clock.js): the process clock does not work here.

@@ -120,6 +120,46 @@ static void check_against_reference(int d, double lambda, double gamma, int step
   hub__linucb_free(&m);
 }
 
+/* max |L Lᵀ − A| for the factor hub__linucb_chol gives of m's A. */
+static double chol_error(const hub__linucb *m) {
+  double L[HUB_LINUCB_MAX_D * HUB_LINUCB_MAX_D], e = 0;
+  int i, j, k, d = m->d;
+  if (hub__linucb_chol(m, L)) return 1e9;
+  for (i = 0; i < d; i++)
+    for (j = 0; j < d; j++) {
+      double s = 0;
+      for (k = 0; k < d; k++) s += L[i * d + k] * L[j * d + k];
+      e = fmax(e, fabs(s - m->A[i * d + j]));
+    }
+  return e;
+}
+
+/* The Cholesky factor a rebuild keeps for Thompson's draws is A's after every kind of write:
+ * a rank-1 update, a rebuild, forgetting, a reset. */
+static void chol_follows_writes(void) {
+  hub__linucb m;
+  double x[8];
+  uint64_t rs = 5; /* its own stream: the other tests' draws stay as they were */
+  int i, t, ok = 1, kept = 0;
+  hub__linucb_init(&m, 8, 1.0, 1.0, 1.0);
+  m.half_life_ms = 86400000.0;
+  for (t = 0; t < 150; t++) { /* crosses the periodic rebuild, then updates after it */
+    for (i = 0; i < 8; i++) x[i] = hub__tip_unif(&rs) - 0.3;
+    hub__linucb_update(&m, x, hub__tip_unif(&rs));
+    kept += m.chol_ok;
+    if (chol_error(&m) > 1e-9) ok = 0;
+    if (t % 40 == 39) {
+      hub__linucb_decay_to(&m, 1700000000000LL + t * 3600000LL); /* forgetting: a rebuild */
+      kept += m.chol_ok;
+      if (chol_error(&m) > 1e-9) ok = 0;
+    }
+  }
+  CHECK(ok && kept >= 3, "the kept Cholesky factor is A's after updates, rebuilds and forgetting (%d kept)", kept);
+  hub__linucb_reset(&m);
+  CHECK(chol_error(&m) < 1e-12, "and after a reset to the prior");
+  hub__linucb_free(&m);
+}
+
 static void test_math(void) {
   hub__linucb m;
   double x[16], z[16], a[25], inv[25], ref[25], L[25];
@@ -151,6 +191,7 @@ static void test_math(void) {
   m.Ainv[0] = -1e6; /* a corrupted inverse: the clamp keeps the bonus real */
   CHECK(hub__linucb_var(&m, x) >= 0 && isfinite(hub__linucb_ucb(&m, x)), "variance clamped");
   CHECK(hub__linucb_rebuild(&m) == 0 && m.Ainv[0] == 1.0, "rebuild restores A⁻¹ from A");
+  chol_follows_writes();
   x[3] = NAN;
   CHECK(hub__linucb_update(&m, x, 1.0) != 0 && m.updates == 0, "NaN feature refused");
   x[3] = 0.25;
@@ -955,6 +996,30 @@ static double rel_diff(const double *a, const double *b, int n) {
   return m / s;
 }
 
+/* Thompson draws ts_samples when it serves and HUB_TIP_SHADOW_SAMPLES when it shadows; either
+ * way its logged p of the served item is a count of its draws / their number (with the floor). */
+static void shadow_draws(hub *h) {
+  cJSON *r = tu_call(h, "{\"cmd\":\"sql\",\"sql\":\"SELECT policy, policies, candidates, epsilon FROM tip_decisions\"}"), *row;
+  int served = 0, shadow = 0, counts = 1;
+  cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(r, "rows")) {
+    const char *pol = cJSON_GetArrayItem(row, 0)->valuestring;
+    cJSON *p = cJSON_Parse(cJSON_GetArrayItem(row, 1)->valuestring);
+    const cJSON *th = cJSON_GetObjectItemCaseSensitive(p, "thompson");
+    double M = tu_num(th, "mc_samples"), n = cJSON_GetArrayItem(row, 2)->valuedouble;
+    double eps = cJSON_GetArrayItem(row, 3)->valuedouble, k = (tu_num(th, "p") - eps / n) / (1 - eps) * M;
+    if (strcmp(pol, "thompson") == 0) served += M == 100;
+    else shadow += M == HUB_TIP_SHADOW_SAMPLES;
+    if (fabs(k - floor(k + 0.5)) > 1e-6) counts = 0;
+    cJSON_Delete(p);
+  }
+  CHECK(served == tu_count(h, "SELECT count(*) FROM tip_decisions WHERE policy='thompson'") && served > 0,
+        "a serving Thompson draws all its 100 samples (%d)", served);
+  CHECK(shadow == tu_count(h, "SELECT count(*) FROM tip_decisions WHERE policy<>'thompson'") && shadow > 0,
+        "a shadowing Thompson draws %d (%d)", HUB_TIP_SHADOW_SAMPLES, shadow);
+  CHECK(counts, "its logged p is a count of its draws, through the ε floor");
+  cJSON_Delete(r);
+}
+
 static void test_refresh(void) {
   hub *h = open_db(":memory:");
   cJSON *r;
@@ -982,6 +1047,7 @@ static void test_refresh(void) {
     cJSON_Delete(r);
   }
   CHECK(tu_count(h, "SELECT count(DISTINCT policy) FROM tip_decisions") == 6, "six policies served");
+  shadow_draws(h);
   CHECK(tu_count(h, "SELECT count(DISTINCT propensity) FROM tip_decisions") > 5, "with varied propensities");
   hub__tip_cfg_load(h, &cfg);
   CHECK(hub__tip_model_load(h, "me", MODEL_LINEAR, &cfg, &online, NULL) == 0 &&
@@ -1060,6 +1126,55 @@ static void test_simulator(void) {
   cJSON_Delete(r);
   r = tu_call(h, "{\"cmd\":\"tip_simulate\",\"type\":\"sideways\"}");
   CHECK(tu_str(r, "error.code") != NULL, "an unknown user type is refused");
+  cJSON_Delete(r);
+  hub_close(h);
+}
+
+/* The drift user's change in the simulator: the regret from the change day on is kept apart, and
+ * the oracle reset (analysis only) restarts the learned model there and touches nothing else. */
+static void test_sim_change(void) {
+  hub__sim_cfg c;
+  hub__sim_run a[HUB_TIP_NPOL], b[HUB_TIP_NPOL];
+  hub__sim_table t;
+  int type, p, before = 1, split = 1, others_same = 1, learner_moved = 0, rest_same = 1;
+  cJSON *r;
+  hub *h = open_db(":memory:");
+  hub__sim_defaults(&c);
+  c.seeds = 1;
+  c.steps = 100; /* ≤ 100 × 6.7 h < 30 days: every tip is before the change */
+  hub__sim_user(&c, SIMU_DRIFT, 3, a);
+  for (p = 0; p < HUB_TIP_NPOL; p++)
+    if (a[p].regret_after != 0) before = 0;
+  CHECK(before, "no regret counts as after the change before day %d", HUB_SIM_CHANGE_DAY);
+  c.steps = 300; /* ≈ 45 days at 3.6 h a tip on average: past the change (the seed is fixed) */
+  for (type = 0; type < HUB_SIM_TYPES; type++) {
+    c.oracle_reset = 0;
+    hub__sim_user(&c, type, 3, a);
+    c.oracle_reset = 1;
+    hub__sim_user(&c, type, 3, b);
+    for (p = 0; p < HUB_TIP_NPOL; p++) {
+      if (!(a[p].regret_after > 0 && a[p].regret_after < a[p].regret)) split = 0;
+      if (type != SIMU_DRIFT && (a[p].regret != b[p].regret || a[p].reward != b[p].reward)) others_same = 0;
+      if (type == SIMU_DRIFT && p <= POL_EGREEDY && a[p].regret_after != b[p].regret_after) learner_moved++;
+      if (type == SIMU_DRIFT && p > POL_EGREEDY && a[p].regret != b[p].regret) rest_same = 0;
+    }
+  }
+  CHECK(split, "past the change, 0 < the regret after it < the whole regret, for every type and policy");
+  CHECK(others_same, "the oracle reset changes nothing for a user who does not drift");
+  CHECK(learner_moved == POL_EGREEDY + 1, "it changes what each learned policy does after the drift user's change (%d)",
+        learner_moved);
+  CHECK(rest_same, "and nothing for the policies that do not learn the linear model");
+  c.type = SIMU_DRIFT;
+  c.oracle_reset = 0;
+  CHECK(hub__sim_family(&c, &t) == 0 && t.cell[SIMU_DRIFT][POL_RANDOM].ratio_after_median == 1.0 &&
+            t.cell[SIMU_DRIFT][POL_LINUCB].ratio_after_median > 0,
+        "the table's after-the-change ratio: random's is 1");
+  r = tu_call(h, "{\"cmd\":\"tip_simulate\",\"steps\":300,\"seeds\":1,\"type\":\"drift\",\"oracle_reset\":true,"
+                 "\"policies\":[\"random\",\"linucb\"]}");
+  CHECK(tu_num(r, "types.0.policies.1.ratio_after_median") == 1, "tip_simulate answers it (random is policy 1 here)");
+  cJSON_Delete(r);
+  r = tu_call(h, "{\"cmd\":\"tip_simulate\",\"oracle_reset\":1}");
+  CHECK(tu_str(r, "error.code") != NULL, "oracle_reset must be true or false");
   cJSON_Delete(r);
   hub_close(h);
 }
@@ -1177,6 +1292,7 @@ int main(void) {
   test_context_features();
   test_refresh();
   test_simulator();
+  test_sim_change();
   printf("bandit tests: %d passed, %d failed\n", tu_passed, tu_failed);
   return tu_failed ? 1 : 0;
 }

@@ -1,17 +1,22 @@
 /*
  * bench_bandit.c — benchmarks of "one tip" (not a test): microseconds per decision of each
- * learned policy (200 candidates, d = 24, with an update; and of every policy alone, without
- * one, over a model that has learned), the same through the command API with SQLite (tip +
+ * learned policy (200 candidates, d = 25, with an update; and of every policy alone, without
+ * one, over a model that has learned — LinUCB also at d = 16 — and the search for the
+ * candidates' nonzero features they share), the same through the command API with SQLite (tip +
  * tip_feedback over 200 stored items, and each of the two), the time of one default
  * tip_simulate-sized run, and the simulator family's table: cumulative regret after 600 tips
  * per user type and policy over 12 seeds — median, worst, and the ratio to random's regret in
- * the same seed (median, worst), seeds worse than random, the longest run of one item.
+ * the same seed (median, worst), seeds worse than random, the longest run of one item, and the
+ * median ratio of the regret from day 30 on (after the drift user's change; "after×").
  * Prints "name value unit" lines, then the table. Times are the process's CPU time.
  *
  *   build/bench_bandit                   everything (make bench)
  *   build/bench_bandit micro             only the timings (the wasm run)
+ *   build/bench_bandit api | linucb      only the command API, only LinUCB's decision (profilers)
  *   build/bench_bandit family [k=v …]    only the table, with overrides: steps, seeds, seed,
- *                                        candidates, type, serve, policies=a,b and any tip knob
+ *                                        candidates, type, serve, policies=a,b, oracle_reset=1
+ *                                        (analysis: the model restarts at the drift user's change)
+ *                                        and any tip knob
  */
 #include <math.h>
 #include <stdio.h>
@@ -93,9 +98,13 @@ static double bench_decision(int pol) {
 static double api_tip_us, api_feedback_us; /* of bench_api's rounds: the tip, the feedback */
 
 /* µs per decision of policy pol alone (its scores and distribution, the ε floor) over K
- * candidates, with a model that has learned 300 reactions to them: no update in the loop. */
+ * candidates, with a model that has learned 300 reactions to them: no update in the loop. The
+ * candidates' nonzero entries are found once, as a tip does for all its policies (their cost
+ * is the nz_of row). pol = -1: LinUCB's arithmetic (hub__tip_ucb_scores, argmax, floor) at
+ * d = 16 — a model of the candidates' first 16 features, the rest zero. */
 static double bench_decision_only(int pol) {
   static cand c[K];
+  static hub__tip_nz nz[K];
   static double score[K], prob[K];
   hub__linucb m, sm;
   tip_cfg cfg;
@@ -114,7 +123,14 @@ static double bench_decision_only(int pol) {
     hub__tip_features(&c[i].it, 10, 2, c[i].x);
     hub__tip_seed_features(&c[i].it, 10, 2, c[i].xs);
   }
+  if (pol < 0)
+    for (i = 0; i < K; i++) memset(c[i].x + 16, 0, (TIP_D - 16) * sizeof c[i].x[0]);
   hub__tip_model_prior(MODEL_LINEAR, &cfg, &m);
+  if (pol < 0) {
+    hub__linucb_free(&m);
+    hub__linucb_init(&m, 16, cfg.alpha, cfg.lambda, 1.0);
+    m.half_life_ms = cfg.half_life_days * 86400000.0;
+  }
   hub__tip_model_prior(MODEL_SEED, &cfg, &sm);
   for (t = 0; t < 300; t++) { /* a taste: bugs and reviews good, old threads bad */
     const cand *x = &c[(size_t)(urand() * K) % K];
@@ -122,7 +138,8 @@ static double bench_decision_only(int pol) {
                (x->it.age_days > 200 ? 0.5 : 0) + 0.2 * (urand() - 0.5);
     hub__tip_learn_tuple(&m, x->x, r, 1.0, 1700000000000LL + t * 3600000LL);
   }
-  ctx.nz = NULL;
+  hub__tip_nz_of(c, K, nz);
+  ctx.nz = nz;
   ctx.c = c;
   ctx.n = K;
   ctx.model = &m;
@@ -131,7 +148,9 @@ static double bench_decision_only(int pol) {
   t0 = now_us();
   for (t = 0; t < rounds; t++) {
     ctx.seed = (uint64_t)t;
-    hub__tip_policy_table[pol].fn(&ctx, score, prob);
+    if (pol >= 0) hub__tip_policy_table[pol].fn(&ctx, score, prob);
+    else if (hub__tip_ucb_scores(&m, c, nz, K, hub__tip_alpha_at(&cfg, m.n_eff), cfg.fatigue, score) == 0)
+      hub__tip_onehot(score, K, prob);
     hub__tip_floor(prob, K, cfg.epsilon);
     sink += prob[t % K];
   }
@@ -141,6 +160,33 @@ static double bench_decision_only(int pol) {
   return sink == 12345.678 ? 0 : t0;
 }
 
+/* µs to find the nonzero entries of K candidates (once per tip, for all its policies). */
+static double bench_nz(void) {
+  static cand c[K];
+  static hub__tip_nz nz[K];
+  int i, t, rounds = 5000;
+  double t0, sink = 0;
+  for (i = 0; i < K; i++) {
+    memset(&c[i], 0, sizeof c[i]);
+    c[i].it.age_days = 400 * urand();
+    c[i].it.stale_days = c[i].it.age_days * urand();
+    c[i].it.engagement = 30 * urand();
+    c[i].it.importance = 5 * urand();
+    c[i].it.flags = (unsigned)(hub__rand(&rs) & hub__rand(&rs) & 0x3ff);
+    hub__tip_features(&c[i].it, 10, 2, c[i].x);
+  }
+  t0 = now_us();
+  for (t = 0; t < rounds; t++) {
+    hub__tip_nz_of(c, K, nz);
+    sink += nz[t % K].n;
+  }
+  t0 = (now_us() - t0) / rounds;
+  return sink == 12345.678 ? 0 : t0;
+}
+
+#ifndef API_WARMUP
+#define API_WARMUP 100 /* untimed tip + feedback rounds before bench_api measures */
+#endif
 static double bench_api(void) {
   hub *h = NULL;
   char err[200], req[256];
@@ -168,9 +214,10 @@ static double bench_api(void) {
     hub__items_put(h, &it, now / 1000, &res, NULL);
   }
   hub__db_commit(h);
-  t0 = now_us();
   api_tip_us = api_feedback_us = 0;
-  for (i = 0; i < rounds; i++) {
+  /* the first rounds untimed: a wasm engine compiles each function on its first call (with
+     --no-liftoff straight to its optimizing tier); the figure is the steady state */
+  for (i = -API_WARMUP; i < rounds; i++) {
     char *out;
     const char *d;
     long decision = 0;
@@ -184,10 +231,12 @@ static double bench_api(void) {
     snprintf(req, sizeof req, "{\"cmd\":\"tip_feedback\",\"decision\":%ld,\"now\":%lld,\"reaction\":\"%s\"}",
              decision, (long long)(now + i), i % 2 ? "helpful" : "not_helpful");
     hub_free(hub_call(h, req));
+    if (i < 0) continue;
     api_tip_us += t2 - t1;
     api_feedback_us += now_us() - t2;
   }
-  t0 = (now_us() - t0) / rounds;
+  t0 = api_tip_us + api_feedback_us;
+  t0 /= rounds;
   api_tip_us /= rounds;
   api_feedback_us /= rounds;
   hub_close(h);
@@ -207,6 +256,7 @@ static int apply(hub__sim_cfg *c, const char *arg) {
   else if (strcmp(key, "seeds") == 0) c->seeds = atoi(eq);
   else if (strcmp(key, "seed") == 0) c->seed = (uint64_t)atoll(eq);
   else if (strcmp(key, "candidates") == 0) c->candidates = atoi(eq);
+  else if (strcmp(key, "oracle_reset") == 0) c->oracle_reset = atoi(eq) != 0;
   else if (strcmp(key, "serve") == 0) snprintf(c->cfg.serve, sizeof c->cfg.serve, "%s", eq);
   else if (strcmp(key, "type") == 0) {
     int t;
@@ -231,18 +281,21 @@ static int apply(hub__sim_cfg *c, const char *arg) {
 
 static void print_table(const hub__sim_cfg *c, const hub__sim_table *t) {
   int type, p;
-  printf("simulator family: %d tips per user (≈ 90 days), %d items, %d seeds per type; served policy: %s\n",
-         c->steps, c->candidates, c->seeds, c->cfg.serve);
-  printf("  %-10s %-13s %9s %9s %8s %8s %6s %6s\n", "user type", "policy", "median", "worst", "×random", "worst×",
-         ">rand", "inrow");
+  printf("simulator family: %d tips per user (≈ 90 days), %d items, %d seeds per type from seed %llu; served policy: "
+         "%s%s\n",
+         c->steps, c->candidates, c->seeds, (unsigned long long)c->seed, c->cfg.serve,
+         c->oracle_reset ? "; oracle reset at the drift user's change" : "");
+  printf("  %-10s %-13s %9s %9s %8s %8s %6s %6s %7s\n", "user type", "policy", "median", "worst", "×random", "worst×",
+         ">rand", "inrow", "after×");
   for (type = 0; type < HUB_SIM_TYPES; type++) {
     if (c->type >= 0 && type != c->type) continue;
     for (p = 0; p < HUB_TIP_NPOL; p++) {
       const hub__sim_cell *cl = &t->cell[type][p];
       if (!(c->policies >> p & 1u)) continue;
-      printf("  %-10s %-13s %9.1f %9.1f %8.2f %8.2f %6d %6d%s\n", hub__sim_type_names[type],
+      printf("  %-10s %-13s %9.1f %9.1f %8.2f %8.2f %6d %6d %7.2f%s\n", hub__sim_type_names[type],
              hub__tip_policy_table[p].name, cl->median, cl->worst, cl->ratio_median, cl->ratio_worst,
-             cl->worse_than_random, cl->max_in_row, strcmp(c->cfg.serve, hub__tip_policy_table[p].name) ? "" : "  ← served");
+             cl->worse_than_random, cl->max_in_row, cl->ratio_after_median,
+             strcmp(c->cfg.serve, hub__tip_policy_table[p].name) ? "" : "  ← served");
     }
   }
 }
@@ -255,6 +308,12 @@ int main(int argc, char **argv) {
     hub__mem_init();
     printf("tip_call_us %.1f us\n", bench_api());
     printf("tip_call_tip_us %.1f us\ntip_call_feedback_us %.1f us\n", api_tip_us, api_feedback_us);
+    return 0;
+  }
+  if (argc > 1 && strcmp(argv[1], "linucb") == 0) { /* only LinUCB's decision (for a profiler) */
+    hub__mem_init();
+    printf("decision_only_us_linucb %.2f us\n", bench_decision_only(POL_LINUCB));
+    printf("decision_only_us_linucb_d16 %.2f us\n", bench_decision_only(-1));
     return 0;
   }
   double t0;
@@ -271,6 +330,8 @@ int main(int argc, char **argv) {
       printf("decision_us_%s %.2f us\n", hub__tip_policy_table[p].name, bench_decision(p));
     for (p = 0; p < HUB_TIP_NPOL; p++)
       printf("decision_only_us_%s %.2f us\n", hub__tip_policy_table[p].name, bench_decision_only(p));
+    printf("decision_only_us_linucb_d16 %.2f us\n", bench_decision_only(-1));
+    printf("nz_of_us %.2f us\n", bench_nz());
     printf("bandit_decision_us %.2f us\n", bench_decision(POL_THOMPSON));
     printf("tip_call_us %.1f us\n", bench_api());
     printf("tip_call_tip_us %.1f us\ntip_call_feedback_us %.1f us\n", api_tip_us, api_feedback_us);

@@ -119,12 +119,14 @@ if [ -s $C ]; then
   grep -E '^(conns_|image_bytes|pg_database|machine_)' $C
 fi
 echo
-echo "| one tip (d=24, 200 candidates; CPU time)   | native        | wasm (node)   | wasm/native |"
+echo "| one tip (d=25, 200 candidates; CPU time)   | native        | wasm (node)   | wasm/native |"
 echo "|--------------------------------------------|---------------|---------------|-------------|"
-for P in linucb egreedy thompson score_greedy random seed_linucb; do
+for P in linucb linucb_d16 egreedy thompson score_greedy random seed_linucb; do
   DN=$(v decision_only_us_$P $B/out/bandit-native.txt); DW=$(v decision_only_us_$P $B/out/bandit-wasm.txt)
   printf "| µs per decision (goal ≤ 10): %-13s | %13s | %13s | %11s |\n" "$P" "$DN" "$DW" "$(ratio "$DW" "$DN")"
 done
+DN=$(v nz_of_us $B/out/bandit-native.txt); DW=$(v nz_of_us $B/out/bandit-wasm.txt)
+printf "| µs per tip finding the nonzero features     | %13s | %13s | %11s |\n" "$DN" "$DW" "$(ratio "$DW" "$DN")"
 for P in linucb egreedy thompson; do
   DN=$(v decision_us_$P $B/out/bandit-native.txt); DW=$(v decision_us_$P $B/out/bandit-wasm.txt)
   printf "| µs per decision + update: %-16s | %13s | %13s | %11s |\n" "$P" "$DN" "$DW" "$(ratio "$DW" "$DN")"

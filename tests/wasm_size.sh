@@ -36,16 +36,20 @@ RO=$(command -v llvm-readobj || command -v llvm-readobj-14) || { echo "wasm_size
 SYS=$(em-config CACHE 2>/dev/null)/sysroot/lib/wasm32-emscripten
 [ -d "$SYS" ] || SYS=/usr/share/emscripten/cache/sysroot/lib/wasm32-emscripten
 T=$W/size/symbols.tsv
+# the objects the module was linked from (written by the size rule): an object left in the build
+# folder by a file since moved or removed must not claim a function's name
+OBJS=$W/size/objects.txt
+[ -f "$OBJS" ] || { echo "wasm_size: $OBJS missing (make $P)"; exit 1; }
 # defined functions (T/t/W) of one object or archive, as "name<TAB>group"
 funcs() { "$NM" -A --defined-only "$1" 2>/dev/null | awk -v g="$2" '$(NF-1) ~ /^[TtWw]$/ { print $NF "\t" g }'; }
 {
-  for o in $(find "$W/src" -name '*.o' | sort); do
+  for o in $(grep "^$W/src/" "$OBJS" | sort); do
     d=${o#"$W"/src/}; funcs "$o" "core: src/${d%%/*}"
   done
   funcs "$W/wasm/sqlite3_wasm.o" "SQLite (amalgamation + wasm/sqlite3_wasm.c)"
   funcs "$W/tp/cjson/cJSON.o" "cJSON"
   funcs "$W/tp/md4c/md4c.o" "md4c"
-  for o in "$W"/wasm/*.o; do
+  for o in $(grep "^$W/wasm/" "$OBJS"); do
     case $o in */sqlite3_wasm.o) ;; *) funcs "$o" "wasm glue: wasm/$(basename "$o" .o).c" ;; esac
   done
   # The C library: printf and scanf (with their number conversions), the rest; compiler-rt's
@@ -64,7 +68,7 @@ funcs() { "$NM" -A --defined-only "$1" 2>/dev/null | awk -v g="$2" '$(NF-1) ~ /^
   funcs "$SYS"/libemmalloc.a "libc: malloc (emmalloc)"
 } | sort -u > "$T"
 # initialised data (not .bss) of each origin's objects, for splitting the data section
-for o in $(find "$W/src" "$W/tp" "$W/wasm" -name '*.o' | sort); do
+for o in $(sort "$OBJS"); do
   case $o in
     "$W"/src/*) d=${o#"$W"/src/}; g="core: src/${d%%/*}" ;;
     */sqlite3_wasm.o) g="SQLite (amalgamation + wasm/sqlite3_wasm.c)" ;;

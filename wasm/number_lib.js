@@ -11,21 +11,56 @@ mergeInto(LibraryManager.library, {
     return parseFloat(s);
   },
 
+  /* Writes at most cap bytes of the ASCII text s at out; returns how many. */
+  $hub_write_text: function (s, out, cap) {
+    var n = Math.min(s.length, cap);
+    for (var i = 0; i < n; i++) HEAPU8[out + i] = s.charCodeAt(i);
+    return n;
+  },
+
+  hub_js_format_double__deps: ['$hub_write_text'],
   /* C's %e, %f or %g (conv: the lower-case letter's code) of v (finite, >= 0) with precision
    * prec (%g: at least 1) and the '#' flag alt: the exact decimal value of the double, rounded
    * half to even, as the C library prints it. Writes at most cap bytes at out (no NUL);
    * returns how many. */
   hub_js_format_double: function (v, conv, prec, alt, out, cap) {
+    var s;
+    if (conv !== 102 && prec <= 17 && !Number.isInteger(v * 1073741824)) {
+      // The host's correctly rounded digits, without the exact expansion: they differ from
+      // C's only on a tie (the exact value ends in a 5 just past the last digit kept: JS
+      // rounds it up, C to even). A double m·2^q (m odd) has as many significant digits as
+      // m·5^-q, at least 0.69·(-q) of them; not a multiple of 2^-30 means q < -30, so over
+      // 21 digits, and %e / %g keep at most 18 here: no tie, the same text.
+      var t = v.toExponential(conv === 101 ? prec : prec - 1), at = t.indexOf('e');
+      var x = Number(t.slice(at + 1)), ax = x < 0 ? -x : x;
+      var tail = 'e' + (x < 0 ? '-' : '+') + (ax < 10 ? '0' : '') + ax;
+      if (conv === 101) s = t.slice(0, at) + (alt && prec === 0 ? '.' : '') + tail;
+      else {
+        var digits = t.charAt(0) + t.slice(2, at), mant;  // prec of them
+        if (x >= -4 && x < prec) {
+          var ip = x >= 0 ? digits.slice(0, x + 1) : '0';
+          var fp = x >= 0 ? digits.slice(x + 1) : '0'.repeat(-x - 1) + digits;
+          mant = ip + (fp !== '' || alt ? '.' + fp : '');
+          tail = '';
+        } else mant = digits.charAt(0) + (prec > 1 || alt ? '.' + digits.slice(1) : '');
+        if (!alt && mant.indexOf('.') >= 0) {
+          var end = mant.length;
+          while (mant.charCodeAt(end - 1) === 48) end--;
+          if (mant.charCodeAt(end - 1) === 46) end--;
+          mant = mant.slice(0, end);
+        }
+        s = mant + tail;
+      }
+      return hub_write_text(s, out, cap);
+    }
     // exact digits: v = 0.D × 10^point (D without leading zeros), or D = '' for zero
-    var dv = new DataView(new ArrayBuffer(8));
-    dv.setFloat64(0, v);
-    var hi = dv.getUint32(0), lo = dv.getUint32(4);
-    var ex = (hi >>> 20) & 0x7ff;
-    var m = (BigInt(hi & 0xfffff) << BigInt(32)) | BigInt(lo);
-    var q;
-    if (ex === 0) q = -1074; else { m |= BigInt(1) << BigInt(52); q = ex - 1075; }
     var D = '', point = 0;
-    if (m !== BigInt(0)) {
+    if (v !== 0) {  // v = m·2^q
+      var dv = new DataView(new ArrayBuffer(8));
+      dv.setFloat64(0, v);
+      var hi = dv.getUint32(0), lo = dv.getUint32(4), ex = (hi >>> 20) & 0x7ff, q;
+      var m = (BigInt(hi & 0xfffff) << BigInt(32)) | BigInt(lo);
+      if (ex === 0) q = -1074; else { m |= BigInt(1) << BigInt(52); q = ex - 1075; }
       if (q >= 0) { D = (m << BigInt(q)).toString(); point = D.length; }
       else { D = (m * BigInt(5) ** BigInt(-q)).toString(); point = D.length + q; }
       D = D.replace(/0+$/, '');
@@ -60,7 +95,6 @@ mergeInto(LibraryManager.library, {
       var ax = Math.abs(x);
       return d.charAt(0) + (p > 0 || alt ? '.' + d.slice(1) : '') + 'e' + (x < 0 ? '-' : '+') + (ax < 10 ? '0' : '') + ax;
     }
-    var s;
     if (conv === 101) s = expo(prec);
     else if (conv === 102) s = fixed(prec);
     else {
@@ -72,8 +106,6 @@ mergeInto(LibraryManager.library, {
         s = mant + tail;
       }
     }
-    var n = Math.min(s.length, cap);
-    for (var i = 0; i < n; i++) HEAPU8[out + i] = s.charCodeAt(i);
-    return n;
+    return hub_write_text(s, out, cap);
   },
 });

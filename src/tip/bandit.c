@@ -60,6 +60,7 @@ void hub__linucb_reset(hub__linucb *m) {
     m->Ainv[i * d + i] = 1.0 / m->lambda;
   }
   m->updates = m->since_rebuild = 0;
+  m->chol_ok = 0;
   m->t_ms = 0;
   m->n_eff = 0;
 }
@@ -115,24 +116,53 @@ static int cholesky(const double *a, int n, double *L) {
   return 0;
 }
 
-int hub__spd_inverse(const double *a, int n, double *inv, double *L) {
-  int i, j, k;
-  double v[HUB_LINUCB_MAX_D];
-  if (n < 1 || n > HUB_LINUCB_MAX_D || cholesky(a, n, L)) return -1;
-  /* column j of A⁻¹: solve L y = e_j, then Lᵀ x = y */
-  for (j = 0; j < n; j++) {
-    for (i = 0; i < n; i++) {
-      double s = i == j ? 1.0 : 0.0;
-      for (k = 0; k < i; k++) s -= L[i * n + k] * v[k];
-      v[i] = s / L[i * n + i];
+/* Columns j … j+nb−1 (nb ≤ 4) of A⁻¹ = (LLᵀ)⁻¹ into inv: for each, solve L y = e_c, then Lᵀ x = y.
+ * y's entries above c are exact zeros (L is finite here) and a product with a zero takes
+ * nothing off a sum, so the forward substitutions all start at row j and column j — the same
+ * result bit for bit as starting each at its own c. The nb substitutions run side by side
+ * (independent, so they overlap), each in the order it would have alone. */
+static void inverse_columns(const double *L, int n, int j, int nb, double *inv) {
+  double v[4][HUB_LINUCB_MAX_D];
+  int i, k, q;
+  for (q = 0; q < 4; q++)
+    for (i = 0; i < n; i++) v[q][i] = 0;
+  for (i = j; i < n; i++) {
+    double s0 = i == j ? 1.0 : 0.0, s1 = i == j + 1 ? 1.0 : 0.0, s2 = i == j + 2 ? 1.0 : 0.0,
+           s3 = i == j + 3 ? 1.0 : 0.0, d = L[i * n + i];
+    for (k = j; k < i; k++) {
+      double l = L[i * n + k];
+      s0 -= l * v[0][k];
+      s1 -= l * v[1][k];
+      s2 -= l * v[2][k];
+      s3 -= l * v[3][k];
     }
-    for (i = n - 1; i >= 0; i--) {
-      double s = v[i];
-      for (k = i + 1; k < n; k++) s -= L[k * n + i] * v[k];
-      v[i] = s / L[i * n + i];
-    }
-    for (i = 0; i < n; i++) inv[i * n + j] = v[i];
+    v[0][i] = s0 / d;
+    v[1][i] = s1 / d;
+    v[2][i] = s2 / d;
+    v[3][i] = s3 / d;
   }
+  for (i = n - 1; i >= 0; i--) {
+    double s0 = v[0][i], s1 = v[1][i], s2 = v[2][i], s3 = v[3][i], d = L[i * n + i];
+    for (k = i + 1; k < n; k++) {
+      double l = L[k * n + i];
+      s0 -= l * v[0][k];
+      s1 -= l * v[1][k];
+      s2 -= l * v[2][k];
+      s3 -= l * v[3][k];
+    }
+    v[0][i] = s0 / d;
+    v[1][i] = s1 / d;
+    v[2][i] = s2 / d;
+    v[3][i] = s3 / d;
+  }
+  for (q = 0; q < nb; q++)
+    for (i = 0; i < n; i++) inv[i * n + j + q] = v[q][i];
+}
+
+int hub__spd_inverse(const double *a, int n, double *inv, double *L) {
+  int i, j;
+  if (n < 1 || n > HUB_LINUCB_MAX_D || cholesky(a, n, L)) return -1;
+  for (j = 0; j < n; j += 4) inverse_columns(L, n, j, n - j < 4 ? n - j : 4, inv);
   for (i = 0; i < n; i++) /* exact symmetry */
     for (j = i + 1; j < n; j++) {
       double s = 0.5 * (inv[i * n + j] + inv[j * n + i]);
@@ -145,6 +175,7 @@ int hub__linucb_rebuild(hub__linucb *m) {
   int i, j, d = m->d;
   size_t dd = (size_t)d * (size_t)d;
   double *L = m->tmp + d, *inv = hub__malloc(dd * sizeof(double));
+  m->chol_ok = 0;
   if (!inv) return -1;
   for (i = 0; i < d; i++)
     for (j = i + 1; j < d; j++) {
@@ -157,6 +188,7 @@ int hub__linucb_rebuild(hub__linucb *m) {
   }
   memcpy(m->Ainv, inv, dd * sizeof(double));
   hub_free(inv);
+  m->chol_ok = 1; /* L (tmp + d) is A's factor until A is written again */
   m->since_rebuild = 0;
   theta_from(m);
   return 0;
@@ -201,6 +233,7 @@ int hub__linucb_update_w(hub__linucb *m, const double *x, double r, double w) {
     u[i] = s;
     denom += w * x[i] * s;
   }
+  m->chol_ok = 0;
   for (i = 0; i < d; i++) {
     for (j = 0; j < d; j++) m->A[i * d + j] += w * x[i] * x[j];
     m->b[i] += w * r * x[i];
@@ -267,7 +300,12 @@ int hub__linucb_forget(hub__linucb *m, double g) {
   return 0;
 }
 
-int hub__linucb_chol(const hub__linucb *m, double *L) { return cholesky(m->A, m->d, L); }
+int hub__linucb_chol(const hub__linucb *m, double *L) {
+  int rc = 0;
+  if (m->chol_ok) memcpy(L, m->tmp + m->d, (size_t)m->d * (size_t)m->d * sizeof(double));
+  else rc = cholesky(m->A, m->d, L);
+  return rc;
+}
 
 void hub__linucb_draw(const hub__linucb *m, const double *L, double v, const double *z, double *out) {
   int i, k, d = m->d;

@@ -43,7 +43,9 @@ typedef struct hub__linucb {
   double half_life_ms; /* forgetting by time; 0 = none */
   int64_t t_ms;        /* the time the evidence is discounted to (0 = no evidence yet) */
   double n_eff;        /* Σ g_s w_s */
-  double *A, *Ainv, *b, *theta, *tmp; /* d×d row-major, d×d, d, d, scratch 2d */
+  double *A, *Ainv, *b, *theta, *tmp; /* d×d row-major, d×d, d, d, scratch d + d×d */
+  int chol_ok; /* tmp + d holds A's Cholesky factor: set by hub__linucb_rebuild, cleared by every
+                * other write of A (all of them are the functions below: nothing else writes A) */
 } hub__linucb;
 
 /* Initialises m as the prior (A = λI, b = 0). Returns 0, or -1 on bad parameters
@@ -74,7 +76,8 @@ int hub__linucb_decay_to(hub__linucb *m, int64_t t_ms);
  * 0, or -1 (bad g, or the rebuild failed: m unchanged). */
 int hub__linucb_forget(hub__linucb *m, double g);
 
-/* Thompson sampling: L = the Cholesky factor of A (d×d, row-major, A = LLᵀ): 0 or -1. Then
+/* Thompson sampling: L = the Cholesky factor of A (d×d, row-major, A = LLᵀ): 0 or -1 (the
+ * factor the last rebuild made when A has not changed since, else computed). Then
  * out = θ + v·L⁻ᵀz for a vector z of d standard normal draws (Cov = v²A⁻¹). */
 int hub__linucb_chol(const hub__linucb *m, double *L);
 void hub__linucb_draw(const hub__linucb *m, const double *L, double v, const double *z, double *out);

@@ -4,8 +4,10 @@
  * and the view's exposure (tip layer; the flow is described in tip.h). hub__tip_cmd is a
  * dispatcher over the named steps below.
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "db/db.h"
 #include "rank/rank.h"
@@ -48,6 +50,40 @@ static cJSON *features_json(const double *x, int d) {
   return a;
 }
 
+/* x as cJSON prints a number (the log's text stays what it was): "0" for +0 without a
+ * conversion, else %1.15g when that reads back within cJSON's tolerance, else %1.17g; null
+ * when not finite. Returns the length written at out (cap ≥ 32). */
+static size_t num_text(double x, char *out, size_t cap) {
+  int n;
+  double back;
+  if (!isfinite(x)) n = snprintf(out, cap, "null");
+  else if (x == 0 && !signbit(x)) n = snprintf(out, cap, "0");
+  else {
+    n = snprintf(out, cap, "%1.15g", x);
+    back = strtod(out, NULL);
+    if (!(fabs(back - x) <= fmax(fabs(back), fabs(x)) * DBL_EPSILON)) n = snprintf(out, cap, "%1.17g", x);
+  }
+  return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* The JSON array text of x[0..d-1] (d ≤ TIP_D), as cJSON_PrintUnformatted would print it, built
+ * without a cJSON tree and with no conversion for the many zeros. New string, or NULL (OOM). */
+static char *vec_text(const double *x, int d) {
+  size_t cap = (size_t)d * 33 + 3, n = 0;
+  char *t = hub__malloc(cap);
+  int i;
+  if (t) {
+    t[n++] = '[';
+    for (i = 0; i < d; i++) {
+      if (i) t[n++] = ',';
+      n += num_text(x[i], t + n, 32);
+    }
+    t[n++] = ']';
+    t[n] = 0;
+  }
+  return t;
+}
+
 static cJSON *item_json(hub *h, int64_t id) {
   sqlite3_stmt *st = hub__db_q(h, "SELECT key,title,repo,url,kind,number,labels FROM items WHERE id=?", "i", id);
   cJSON *o = NULL;
@@ -81,6 +117,7 @@ typedef struct {
   size_t n, pick;
   hub__linucb model, seed_model;
   int have_model, have_seed, restarted, held, in_row, en[HUB_TIP_NPOL], served, explored;
+  int th_samples;   /* Thompson's Monte Carlo draws in this decision (fewer when it shadows) */
   double *score, *prob; /* HUB_TIP_NPOL rows of n */
   uint64_t seed;
   cJSON *pol, *fallback;
@@ -95,10 +132,22 @@ static void decision_free(decision *d) {
   cJSON_Delete(d->fallback);
 }
 
+/* Thompson's draws in this decision: ts_samples when it serves, at most HUB_TIP_SHADOW_SAMPLES
+ * when it only shadows. A shadow's p of the served item is what off-policy estimates divide by
+ * the served propensity; the M-draw mixture's p averaged over the decision's seed is Thompson
+ * sampling's own propensity for any M, so fewer draws keep those estimates unbiased (their
+ * variance grows a little) and cut the tip's largest cost. The served propensity — every
+ * estimate's denominator — stays exact: a served Thompson draws all ts_samples. */
+static int th_samples(const decision *d) {
+  int m = (int)hub__num_clamp(d->cfg.ts_samples, 1, HUB_TIP_MAX_SAMPLES);
+  return d->served >= 0 && m > HUB_TIP_SHADOW_SAMPLES ? HUB_TIP_SHADOW_SAMPLES : m;
+}
+
 /* Asks every enabled policy, in fallback order (the served one first), for its distribution
  * with the ε floor; a failing policy is disabled for this decision and named in fallback. */
 static void run_policies(decision *d) {
   tip_ctx ctx;
+  tip_cfg th_cfg = d->cfg; /* Thompson's, with its draws for this decision */
   hub__tip_nz nz[HUB_TIP_MAX_CANDIDATES];
   int order[HUB_TIP_NPOL], no = 0, k, sidx = hub__tip_policy_index(d->cfg.serve);
   size_t n = d->n;
@@ -119,6 +168,11 @@ static void run_policies(decision *d) {
     int p = order[k], ok;
     double *sc = d->score + n * (size_t)p, *pr = d->prob + n * (size_t)p;
     if (!d->en[p]) continue;
+    if (p == POL_THOMPSON) {
+      d->th_samples = th_samples(d);
+      th_cfg.ts_samples = d->th_samples;
+    }
+    ctx.cfg = p == POL_THOMPSON ? &th_cfg : &d->cfg;
     /* the ε floor: every candidate keeps probability ≥ ε/n */
     ok = hub__tip_policy_table[p].fn(&ctx, sc, pr) == 0 && hub__tip_floor(pr, n, d->cfg.epsilon) == 0;
     if (!ok) {
@@ -131,6 +185,7 @@ static void run_policies(decision *d) {
   if (d->served < 0) { /* every enabled policy failed (or none is enabled): uniform */
     int r = hub__tip_policy_index("random");
     ctx.model = NULL;
+    ctx.cfg = &d->cfg;
     hub__tip_policy_table[r].fn(&ctx, d->score + n * (size_t)r, d->prob + n * (size_t)r);
     d->served = r;
     d->en[r] = 1;
@@ -181,6 +236,7 @@ static void record_policies(decision *d) {
     cJSON_AddStringToObject(o, "choice", d->c[argmax_of(pr, d->n)].key);
     cJSON_AddNumberToObject(o, "p", pr[d->pick]);
     cJSON_AddNumberToObject(o, "score", d->score[d->n * (size_t)k + d->pick]);
+    if (k == POL_THOMPSON) cJSON_AddNumberToObject(o, "mc_samples", d->th_samples);
     hub__put(d->pol, hub__tip_policy_table[k].name, o);
   }
 }
@@ -199,12 +255,9 @@ static const char *explore_name(const decision *d) {
 static int64_t log_decision(hub *h, decision *d, const char *why) {
   const cand *c = &d->c[d->pick];
   size_t off = d->n * (size_t)d->served + d->pick;
-  cJSON *fj = features_json(c->x, TIP_D), *sj = features_json(c->xs, TIP_DSEED);
-  char *feat = fj ? cJSON_PrintUnformatted(fj) : NULL, *logj = cJSON_PrintUnformatted(d->pol);
-  char *fbs = cJSON_PrintUnformatted(d->fallback), *xseed = sj ? cJSON_PrintUnformatted(sj) : NULL;
+  char *feat = vec_text(c->x, TIP_D), *logj = cJSON_PrintUnformatted(d->pol);
+  char *fbs = cJSON_PrintUnformatted(d->fallback), *xseed = vec_text(c->xs, TIP_DSEED);
   int64_t id = 0, samples = d->served == POL_THOMPSON ? hub__num_clamp(d->cfg.ts_samples, 1, HUB_TIP_MAX_SAMPLES) : 0;
-  cJSON_Delete(fj);
-  cJSON_Delete(sj);
   if (!feat || !logj || !fbs || !xseed) {
     hub__set_err(h, "out of memory");
   } else if (hub__db_run(h,

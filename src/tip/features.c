@@ -1,7 +1,7 @@
 /*
  * features.c — the tip's feature vector and the facts it is built from (tip layer): label
  * and reason flags, ownership, the local moment, the seed design's five features. Pure
- * functions. The 24 features and why each is there are described in tip.h.
+ * functions. The 25 features and why each is there are described in tip.h.
  */
 #include <math.h>
 #include <string.h>
@@ -13,7 +13,7 @@ const char *const hub__tip_feature_names[TIP_D] = {
     "assigned", "authored", "notification",  "good_first",     "bug",        "blocking",
     "own_repo", "importance", "leisure_x_good_first", "work_x_duty", "work_x_review", "leisure_x_duty",
     "language_match", "language_x_good_first", "repo_affinity", "fresh", "leisure_x_language_x_good_first",
-    "over_a_year"};
+    "over_a_year", "bug_x_own_repo"};
 
 const char *const hub__tip_seed_feature_names[TIP_DSEED] = {"overdue", "age_years", "priority", "hour", "weekday"};
 
@@ -24,7 +24,7 @@ const char *const hub__tip_feature_labels[TIP_D] = {
     "your own threads", "fresh news", "good first issues", "bugs", "blockers", "your repos", "high-ranked items",
     "easy picks off-hours", "duty in work hours", "review requests in work hours", "duty off-hours",
     "your languages", "good first issues in your languages", "repos you act on", "fresh activity",
-    "good first issues in your languages off-hours", "year-old threads"};
+    "good first issues in your languages off-hours", "year-old threads", "bugs in your repos"};
 
 const char *const hub__tip_feature_words[TIP_D] = {
     NULL, "it has been open a while", "it has gone quiet", "people are talking about it",
@@ -34,7 +34,8 @@ const char *const hub__tip_feature_words[TIP_D] = {
     "work that is yours, in working hours", "your review is requested, in working hours",
     "work that is yours, off-hours", "it is in a language you use", "a good first issue in a language you use",
     "you often act on this repo", "something just happened on it",
-    "a good first issue in a language you use, for a quiet hour", "it has been open over a year"};
+    "a good first issue in a language you use, for a quiet hour", "it has been open over a year",
+    "it is a bug in your own repo"};
 
 int hub__tip_is_work(int hour, int weekday) { return weekday >= 1 && weekday <= 5 && hour >= 9 && hour < 18; }
 int hub__tip_is_leisure(int hour, int weekday) { return weekday == 0 || weekday == 6 || hour < 8 || hour >= 19; }
@@ -69,6 +70,7 @@ void hub__tip_features(const hub__tip_item *it, int hour, int weekday, double *x
   x[21] = stale < 2.0 ? S : 0;
   x[22] = leisure && (f & HUB_TIPF_LANG) && (f & HUB_TIPF_GFI) ? S : 0;
   x[23] = age > 365.0 ? S : 0;
+  x[24] = (f & HUB_TIPF_BUG) && (f & HUB_TIPF_OWN_REPO) ? S : 0;
   for (i = 0; i < TIP_D; i++) n2 += x[i] * x[i];
   if (n2 > HUB_TIP_NORM2) {
     double k = sqrt(HUB_TIP_NORM2 / n2);
@@ -160,4 +162,20 @@ double hub__tip_gauss(uint64_t *s) {
   double u1 = hub__tip_unif(s), u2 = hub__tip_unif(s);
   if (u1 < 1e-300) u1 = 1e-300;
   return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+void hub__tip_gauss_n(uint64_t *s, double *z, size_t n) {
+  size_t i;
+  for (i = 0; i + 1 < n; i += 2) { /* Marsaglia's polar method: a point in the unit disc, no sine or cosine */
+    double u, v, q, k;
+    do {
+      u = 2.0 * hub__tip_unif(s) - 1.0;
+      v = 2.0 * hub__tip_unif(s) - 1.0;
+      q = u * u + v * v;
+    } while (q >= 1.0 || q < 1e-300);
+    k = sqrt(-2.0 * log(q) / q);
+    z[i] = u * k;
+    z[i + 1] = v * k;
+  }
+  if (i < n) z[i] = hub__tip_gauss(s);
 }

@@ -54,10 +54,12 @@ static int linear_ok(const tip_ctx *ctx) { return ctx->model && ctx->model->d ==
 static double tired(const tip_ctx *ctx, size_t i) { return ctx->cfg->fatigue * ctx->c[i].fatigue; }
 
 /* ---- sums over the nonzero entries ----------------------------------------------------------
- * Most of a candidate's 24 features are zero (flags, interactions); a product with an exact
- * zero adds nothing, so these sums equal the dense ones of bandit.c term for term, in the same
- * order, bit for bit — as long as the model's θ and A⁻¹ are finite (an infinity times zero
- * would be NaN there): sparse_ok checks that once per decision, else the dense ones run. */
+ * Most of a candidate's 25 features are zero (flags, interactions); a product with an exact
+ * zero adds nothing, so θᵀx and Thompson's draws' values equal the dense sums of bandit.c term
+ * for term, in the same order, bit for bit (xᵀA⁻¹x uses A⁻¹'s symmetry: the same quantity in
+ * half the products, rounded differently in the last bits) — as long as the model's θ and A⁻¹
+ * are finite (an infinity times zero would be NaN there): sparse_ok checks that once per
+ * decision, else the dense ones run. */
 
 void hub__tip_nz_of(const cand *c, size_t n, hub__tip_nz *nz) {
   size_t i;
@@ -88,21 +90,42 @@ static double mean_nz(const hub__linucb *m, const double *x, const hub__tip_nz *
   return s;
 }
 
-/* xᵀA⁻¹x over the nonzero entries (hub__linucb_var's sums, its clamp). The row sums r_a are
- * built side by side — each still adds its terms in index order — so they overlap instead of
- * each waiting for its previous addition. */
+/* xᵀA⁻¹x over the nonzero entries x_a (a < k, feature i_a), its clamp at ≥ 0, by the symmetry of
+ * A⁻¹: Σ_a x_a (x_a A⁻¹[i_a][i_a] + 2 Σ_{b<a} A⁻¹[i_a][i_b] x_b) — half the products of the full
+ * double sum (the same quantity; hub__linucb_var's rounding may differ in the last bits).
+ * Four rows' sums over the columns left of their group are built side by side (they overlap
+ * instead of each waiting for its previous addition); the triangle inside a group follows. */
 static double var_nz(const hub__linucb *m, const double *x, const hub__tip_nz *nz) {
-  double s = 0, r[TIP_D];
-  const double *A = m->Ainv;
-  int a, b, d = m->d, k = nz->n;
-  for (a = 0; a < k; a++) r[a] = 0;
-  for (b = 0; b < k; b++) {
-    int j = nz->i[b];
-    double xj = x[j];
-    const double *col = A + j; /* A⁻¹[i][j] = col[i d] */
-    for (a = 0; a < k; a++) r[a] += col[(size_t)nz->i[a] * (size_t)d] * xj;
+  double s = 0, xv[TIP_D];
+  const double *row[TIP_D];
+  size_t ix[TIP_D], d = (size_t)m->d;
+  int a, b, q, k = nz->n;
+  for (a = 0; a < k; a++) {
+    ix[a] = nz->i[a];
+    xv[a] = x[ix[a]];
+    row[a] = m->Ainv + ix[a] * d;
   }
-  for (a = 0; a < k; a++) s += x[nz->i[a]] * r[a];
+  for (a = 0; a < k; a += 4) {
+    int e = a + 4 < k ? a + 4 : k; /* rows a … e−1 */
+    const double *p0 = row[a], *p1 = row[a + 1 < e ? a + 1 : a], *p2 = row[a + 2 < e ? a + 2 : a],
+                 *p3 = row[a + 3 < e ? a + 3 : a];
+    double t[4] = {0, 0, 0, 0}, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    for (b = 0; b < a; b++) {
+      size_t j = ix[b];
+      double xj = xv[b];
+      t0 += p0[j] * xj;
+      t1 += p1[j] * xj;
+      t2 += p2[j] * xj;
+      t3 += p3[j] * xj;
+    }
+    t[0] = t0;
+    t[1] = t1;
+    t[2] = t2;
+    t[3] = t3;
+    for (q = 1; q < e - a; q++)
+      for (b = a; b < a + q; b++) t[q] += row[a + q][ix[b]] * xv[b];
+    for (q = 0; q < e - a; q++) s += xv[a + q] * (xv[a + q] * row[a + q][ix[a + q]] + 2.0 * t[q]);
+  }
   return s > 0 && isfinite(s) ? s : 0.0;
 }
 
@@ -138,26 +161,37 @@ static int pol_greedy(const tip_ctx *ctx, double *score, double *prob) {
   return 0;
 }
 
+int hub__tip_ucb_scores(const hub__linucb *m, const cand *c, const hub__tip_nz *nz, size_t n, double a,
+                        double fatigue, double *score) {
+  size_t i;
+  int rc = 0;
+  for (i = 0; i < n && rc == 0; i++) {
+    double v = nz ? var_nz(m, c[i].x, &nz[i]) : hub__linucb_var(m, c[i].x);
+    double mean = nz ? mean_nz(m, c[i].x, &nz[i]) : hub__linucb_mean(m, c[i].x);
+    score[i] = mean + a * sqrt(v) - fatigue * c[i].fatigue;
+    if (!isfinite(score[i])) rc = -1;
+  }
+  return rc;
+}
+
 /* LinUCB with α_t falling as evidence accumulates; argmax (or softmax when configured). */
 static int pol_linucb(const tip_ctx *ctx, double *score, double *prob) {
   const hub__linucb *m = ctx->model;
   hub__tip_nz own[HUB_TIP_MAX_CANDIDATES];
   const hub__tip_nz *nz;
-  double a;
-  size_t i;
-  int sparse;
-  if (!linear_ok(ctx)) return -1;
+  int rc = -1;
+  if (!linear_ok(ctx)) goto done;
   nz = nz_for(ctx, own);
-  sparse = nz && sparse_ok(m);
-  a = hub__tip_alpha_at(ctx->cfg, m->n_eff);
-  for (i = 0; i < ctx->n; i++) {
-    double v = sparse ? var_nz(m, ctx->c[i].x, &nz[i]) : hub__linucb_var(m, ctx->c[i].x);
-    score[i] = mean_of(ctx, nz, sparse, i) + a * sqrt(v) - tired(ctx, i);
-    if (!isfinite(score[i])) return -1;
+  if (hub__tip_ucb_scores(m, ctx->c, nz && sparse_ok(m) ? nz : NULL, ctx->n, hub__tip_alpha_at(ctx->cfg, m->n_eff),
+                          ctx->cfg->fatigue, score))
+    goto done;
+  if (ctx->cfg->explore_softmax) rc = hub__tip_softmax(score, ctx->n, ctx->cfg->temperature, prob);
+  else {
+    hub__tip_onehot(score, ctx->n, prob);
+    rc = 0;
   }
-  if (ctx->cfg->explore_softmax) return hub__tip_softmax(score, ctx->n, ctx->cfg->temperature, prob);
-  hub__tip_onehot(score, ctx->n, prob);
-  return 0;
+done:
+  return rc;
 }
 
 /* ε-greedy over the posterior mean with ε_t falling as evidence accumulates. */
@@ -184,10 +218,12 @@ static int pol_egreedy(const tip_ctx *ctx, double *score, double *prob) {
  * argmaxes, uniformly" has exactly these probabilities, so the logged propensity is exact
  * (and within Monte Carlo error of Thompson sampling's own). score = θᵀx (the mean).
  *
- * The M × n values θ̃ᵀx − fatigue are the bulk of a tip's arithmetic. They are computed
- * TH_BATCH draws and two candidates at a time, the eight running sums kept in registers: every
- * value is the same sum in the same order as one at a time (−fatigue, then + θ̃_j x_j for
- * j = 0…d−1) and each draw keeps the first largest in index order, so the values and the
+ * The draws' normal deviates come in pairs (hub__tip_gauss_n). The M × n values θ̃ᵀx − fatigue
+ * are the bulk of its arithmetic. They are computed eight draws at a time over each candidate's
+ * nonzero features (th_argmax_nz), or TH_BATCH draws and two candidates at a time over all of
+ * them (th_argmax4), the eight running sums kept in registers: every value is the same sum in
+ * the same order as one at a time (−fatigue, then + θ̃_j x_j for j = 0…d−1, a zero x_j adding
+ * an exact zero) and each draw keeps the first largest in index order, so the values and the
  * argmaxes are the same — but the eight sums are independent, so the processor overlaps them
  * instead of waiting for each addition in turn, and nothing goes through memory. */
 #ifndef TH_BATCH
@@ -247,6 +283,57 @@ static void th_argmax4(const tip_ctx *ctx, const double *X, const double *neg_ti
   }
 }
 
+/* The same for TH_WIDE draws over the candidates' nonzero entries (xv[i TIP_D + a] =
+ * x_i[nz[i].i[a]]): a product with an exact zero adds nothing to a finite sum, so every value,
+ * and every argmax, is the dense one's — for finite draws, which the caller checks. The draws'
+ * coefficients sit side by side per feature (t[j][b]), and the TH_WIDE sums of a candidate are
+ * independent, so one pass over its few nonzero entries feeds them all at once. */
+#define TH_WIDE 8 /* th_argmax_nz's eight sums */
+static void th_argmax_nz(const tip_ctx *ctx, const hub__tip_nz *nz, const double *xv, const double *neg_tired,
+                         double th[][HUB_LINUCB_MAX_D], size_t *best) {
+  double bv[TH_WIDE], t[TIP_D][TH_WIDE];
+  size_t i, n = ctx->n;
+  int j, b, a;
+  for (b = 0; b < TH_WIDE; b++) {
+    bv[b] = -INFINITY;
+    best[b] = 0;
+    for (j = 0; j < TIP_D; j++) t[j][b] = th[b][j];
+  }
+  for (i = 0; i < n; i++) {
+    const unsigned char *ix = nz[i].i;
+    const double *x = xv + i * TIP_D;
+    double s0 = neg_tired[i], s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+    for (a = 0; a < nz[i].n; a++) { /* eight sums in registers */
+      const double *tj = t[ix[a]];
+      double xj = x[a];
+      s0 += tj[0] * xj;
+      s1 += tj[1] * xj;
+      s2 += tj[2] * xj;
+      s3 += tj[3] * xj;
+      s4 += tj[4] * xj;
+      s5 += tj[5] * xj;
+      s6 += tj[6] * xj;
+      s7 += tj[7] * xj;
+    }
+    TH_KEEP(0, s0, i);
+    TH_KEEP(1, s1, i);
+    TH_KEEP(2, s2, i);
+    TH_KEEP(3, s3, i);
+    TH_KEEP(4, s4, i);
+    TH_KEEP(5, s5, i);
+    TH_KEEP(6, s6, i);
+    TH_KEEP(7, s7, i);
+  }
+}
+
+/* 1 when the nb draws are finite (then the sums over nonzero entries are the dense ones). */
+static int th_finite(double th[][HUB_LINUCB_MAX_D], int nb, int d) {
+  int b, j, ok = 1;
+  for (b = 0; b < nb; b++)
+    for (j = 0; j < d; j++) ok &= isfinite(th[b][j]) != 0;
+  return ok;
+}
+
 /* The same for one draw. */
 static size_t th_argmax1(const tip_ctx *ctx, const double *neg_tired, const double *th) {
   double bv[1] = {-INFINITY};
@@ -260,44 +347,85 @@ static size_t th_argmax1(const tip_ctx *ctx, const double *neg_tired, const doub
   return best[0];
 }
 
+/* What Thompson's draws are scored against: L (A = LLᵀ), −fatigue per candidate, by candidate
+ * its nonzero features (xv[i TIP_D + a] = x_i[nz[i].i[a]]; NULL: the model or the candidates
+ * do not allow it) and, filled only when needed, all features by feature (X[j n + i] = x_ij). */
+typedef struct {
+  const double *L, *neg_tired, *xv;
+  const hub__tip_nz *nz;
+  double *X;
+  int have_x;
+} th_work;
+
+/* The draws th[b], b < nb, scored over all features: their argmaxes into best. */
+static void th_dense(const tip_ctx *ctx, th_work *w, double th[][HUB_LINUCB_MAX_D], int nb, size_t *best) {
+  size_t i, n = ctx->n;
+  int b, j;
+  if (!w->have_x) {
+    for (i = 0; i < n; i++)
+      for (j = 0; j < ctx->model->d; j++) w->X[(size_t)j * n + i] = ctx->c[i].x[j];
+    w->have_x = 1;
+  }
+  for (b = 0; b + TH_BATCH <= nb; b += TH_BATCH) th_argmax4(ctx, w->X, w->neg_tired, th + b, best + b);
+  for (; b < nb; b++) best[b] = th_argmax1(ctx, w->neg_tired, th[b]);
+}
+
+/* The draws' argmaxes into prob (each draw adds 1/M to its argmax's, in the draws' order),
+ * TH_WIDE draws at a time: over the nonzero features when w allows it and the draws are
+ * finite, else over all. A last group of fewer than TH_WIDE draws is filled with draws of
+ * z = 0 (θ itself) whose argmaxes are dropped: the stream's draws are the same. */
+static void th_count(const tip_ctx *ctx, th_work *w, int M, double *prob) {
+  const hub__linucb *m = ctx->model;
+  double z[TH_WIDE][HUB_LINUCB_MAX_D], th[TH_WIDE][HUB_LINUCB_MAX_D];
+  uint64_t rng = hub__mix64(ctx->seed ^ 0x74686f6d70736f6eULL) | 1u;
+  size_t best[TH_WIDE];
+  int k = 0, b, d = m->d;
+  while (k < M) {
+    int nb = M - k < TH_WIDE ? M - k : TH_WIDE;
+    for (b = 0; b < nb; b++) hub__tip_gauss_n(&rng, z[b], (size_t)d); /* the draws in the stream's order */
+    for (; b < TH_WIDE; b++) memset(z[b], 0, sizeof z[b]);
+    hub__linucb_draw_n(m, w->L, ctx->cfg->ts_scale, z, th, TH_BATCH);
+    hub__linucb_draw_n(m, w->L, ctx->cfg->ts_scale, z + TH_BATCH, th + TH_BATCH, TH_BATCH);
+    if (w->xv && th_finite(th, TH_WIDE, d)) th_argmax_nz(ctx, w->nz, w->xv, w->neg_tired, th, best);
+    else th_dense(ctx, w, th, nb, best);
+    for (b = 0; b < nb; b++) prob[best[b]] += 1.0 / M;
+    k += nb;
+  }
+}
+
 static int pol_thompson(const tip_ctx *ctx, double *score, double *prob) {
   const hub__linucb *m = ctx->model;
-  int M, k, j, b, rc = -1, d;
-  double *L = NULL, *neg_tired, *X, z[TH_BATCH][HUB_LINUCB_MAX_D], th[TH_BATCH][HUB_LINUCB_MAX_D];
+  int M, a, rc = -1, d;
+  double *L = NULL, *neg_tired, *xv;
   hub__tip_nz own[HUB_TIP_MAX_CANDIDATES];
   const hub__tip_nz *nz;
-  uint64_t rng = hub__mix64(ctx->seed ^ 0x74686f6d70736f6eULL) | 1u;
-  size_t i, n = ctx->n, best[TH_BATCH];
+  th_work w;
+  size_t i, n = ctx->n;
   int sparse;
-  if (!linear_ok(ctx)) return -1;
+  if (!linear_ok(ctx)) goto done;
   d = m->d;
   nz = nz_for(ctx, own);
   sparse = nz && sparse_ok(m);
   M = (int)hub__num_clamp(ctx->cfg->ts_samples, 1, HUB_TIP_MAX_SAMPLES);
-  /* one block: L (A = LLᵀ), −fatigue, the features by feature (X[j n + i] = x_ij) */
-  L = hub__malloc(((size_t)d * (size_t)d + n + (size_t)d * n) * sizeof *L);
+  /* one block: L, −fatigue, xv and room for X (th_work) */
+  L = hub__malloc(((size_t)d * (size_t)d + n + 2 * (size_t)d * n) * sizeof *L);
   if (!L || hub__linucb_chol(m, L)) goto done;
   neg_tired = L + (size_t)d * (size_t)d;
-  X = neg_tired + n;
+  xv = neg_tired + n;
   for (i = 0; i < n; i++) {
     score[i] = mean_of(ctx, nz, sparse, i) - tired(ctx, i);
     prob[i] = 0;
     neg_tired[i] = -tired(ctx, i);
     if (!isfinite(score[i])) goto done;
-    for (j = 0; j < d; j++) X[(size_t)j * n + i] = ctx->c[i].x[j];
+    for (a = 0; sparse && a < nz[i].n; a++) xv[i * (size_t)d + (size_t)a] = ctx->c[i].x[nz[i].i[a]];
   }
-  for (k = 0; k < M; k += TH_BATCH) {
-    int nb = M - k < TH_BATCH ? M - k : TH_BATCH;
-    for (b = 0; b < nb; b++) /* the draws in the stream's order */
-      for (j = 0; j < d; j++) z[b][j] = hub__tip_gauss(&rng);
-    hub__linucb_draw_n(m, L, ctx->cfg->ts_scale, z, th, nb);
-    if (nb == TH_BATCH) {
-      th_argmax4(ctx, X, neg_tired, th, best);
-      for (b = 0; b < nb; b++) prob[best[b]] += 1.0 / M;
-    } else {
-      for (b = 0; b < nb; b++) prob[th_argmax1(ctx, neg_tired, th[b])] += 1.0 / M;
-    }
-  }
+  w.L = L;
+  w.neg_tired = neg_tired;
+  w.xv = sparse ? xv : NULL;
+  w.nz = nz;
+  w.X = xv + (size_t)d * n;
+  w.have_x = 0;
+  th_count(ctx, &w, M, prob);
   rc = 0;
 done:
   hub_free(L);

@@ -16,16 +16,19 @@
  *   nonlinear  −0.25, review requests +0.8 in working hours and −0.4 otherwise, good first
  *              issues +0.8 off-hours in the user's two languages and −0.3 otherwise, one
  *              favourite repository +0.6, mentions +0.2, items over a year old −0.6;
- *   drift      the nonlinear taste until day 30, then review requests −0.5, good first issues
- *              in the user's languages +0.6 at any time, bugs in their own repos +0.6, another
- *              favourite repository;
+ *   drift      the nonlinear taste until day 30 (HUB_SIM_CHANGE_DAY), then review requests −0.5,
+ *              good first issues in the user's languages +0.6 at any time, bugs in their own
+ *              repos +0.6, another favourite repository;
  *   rare       −0.3 for everything but bugs in the user's own repos (≈ 5 % of items): +0.9;
  * plus a fixed per-item taste η ~ N(0, 0.1²). Repeats annoy: u_eff = u − 0.2·k, k the user's
  * own count of views of the item without a "done" (halving every 48 h, cleared by news).
  * Reacting, the user marks a tip done with probability max(0, u_eff) (+1; hidden until the
  * item changes), dismisses it with probability max(0, −u_eff) (−1; gone), else snoozes it (0;
  * back in an hour). Regret of a tip = the best u_eff among the world's candidates − u_eff of
- * the tip.
+ * the tip. A run also keeps the regret from day 30 on apart (regret_after), so the table shows how
+ * a policy does after the drift user's change; with c->oracle_reset (analysis only) the linear
+ * model restarts from its prior the moment that user changes — the most a change detector that
+ * resets the model could gain (measured: little; see the family table's notes in simfam.c).
  */
 #include <math.h>
 #include <string.h>
@@ -64,7 +67,7 @@ typedef struct {
   sim_state *st;
   uint64_t rng, last_uid;
   int64_t last_mark;
-  int last_in_row;
+  int last_in_row, reset_done;
   hub__sim_run run;
 } sim_world;
 
@@ -167,7 +170,7 @@ static void facts(const sim_env *e, const sim_item *it, hub__tip_item *f) {
 static double taste(const sim_env *e, const sim_item *it, int hour, int weekday) {
   unsigned f = it->flags;
   int work = hub__tip_is_work(hour, weekday), leisure = hub__tip_is_leisure(hour, weekday);
-  int late = e->clock_h >= 30 * 24.0, old = e->clock_h - it->created_h > 365 * 24.0;
+  int late = e->clock_h >= HUB_SIM_CHANGE_DAY * 24.0, old = e->clock_h - it->created_h > 365 * 24.0;
   double v = it->eta;
   if (e->type == SIMU_LINEAR) {
     hub__tip_item fi;
@@ -315,7 +318,12 @@ static int world_step(sim_env *e, sim_world *w, const hub__sim_cfg *c, sim_scrat
   size_t n = candidates(e, w, &c->cfg, hour, weekday, s, &best);
   long k;
   const sim_item *it;
+  int after = e->clock_h >= HUB_SIM_CHANGE_DAY * 24.0;
   if (n == 0) return 0;
+  if (c->oracle_reset && e->type == SIMU_DRIFT && after && !w->reset_done && w->pol <= POL_EGREEDY) {
+    hub__linucb_reset(&w->lin); /* back to the prior (λI, θ = 0); the half-life stays */
+    w->reset_done = 1;
+  }
   k = choose(w, c, s, n, ms_of(e->clock_h));
   if (k < 0) return -1;
   it = &e->items[s->slot[k]];
@@ -325,6 +333,7 @@ static int world_step(sim_env *e, sim_world *w, const hub__sim_cfg *c, sim_scrat
   if (w->last_in_row > w->run.max_in_row) w->run.max_in_row = w->last_in_row;
   w->run.served++;
   w->run.regret += best - s->u[k];
+  if (after) w->run.regret_after += best - s->u[k];
   return react(e, w, c, s, (size_t)k, n);
 }
 

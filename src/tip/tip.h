@@ -16,7 +16,7 @@
  * logged features whichever policy served (learn.c), the repo's affinity and the item's
  * exposure; `tip_refresh` rebuilds the models and affinities from the whole log.
  *
- * Features (d = 24; entries in [0, s], s = 0.35, bias 0.5, repo affinity in [−s, s]; vectors
+ * Features (d = 25; entries in [0, s], s = 0.35, bias 0.5, repo affinity in [−s, s]; vectors
  * longer than 1 are scaled to ‖x‖ = 1). One model scores all candidates of a moment, so a
  * feature equal for all of them (hour, weekday, the user's mood) cannot change the argmax:
  * the moment enters only through interactions with the item — each below can move the argmax
@@ -39,6 +39,10 @@
  *  22 leisure × language × good first — "good first issues in my two languages, evenings":
  *     none of 14, 18, 19 alone can express a habit that needs all three
  *  23 over a year old — many people ignore ancient threads: log age saturates before a cut
+ *  24 bug × own repo — a maintainer's duty: a bug report in one's own repository can matter
+ *     when neither bugs elsewhere (10) nor one's repos' other threads (12) do, and the sum of
+ *     10 and 12 cannot single it out (the family's rare-pattern user: its worst seed went from
+ *     1.08× random to 0.38–0.61× over four 12-seed sets with it)
  * Fed to hub__tip_features by the caller (language flag HUB_TIPF_LANG, affinity). The first
  * 16 keep their old meaning and index; stored models of another dimension (the 16-feature
  * ones) are not reused: a new model starts from the prior (tip and tip_stats say so), and
@@ -48,7 +52,10 @@
  *   linucb   θᵀx + α_t·√(xᵀA⁻¹x) − fatigue·k, α_t = max(α_min, α0/√(1 + n_eff/α_n))
  *   thompson argmax of θ̃ᵀx − fatigue·k over M = ts_samples draws θ̃ ~ N(θ, v²A⁻¹); served as
  *            the known mixture "one of the M draws' argmaxes", so the propensity (draws/M) is
- *            exact and within Monte Carlo error of Thompson sampling's; M is logged
+ *            exact and within Monte Carlo error of Thompson sampling's; M is logged. As a
+ *            shadow (another policy serves) it draws min(M, 24): its logged p is then a
+ *            24-draw estimate of Thompson sampling's propensity — unbiased, for off-policy
+ *            estimates — and the policies log names the draws (mc_samples)
  *   egreedy  argmax θᵀx − fatigue·k, with ε_t = min(1, max(ε, c/√(1 + n_eff))) uniform
  *   score_greedy (hub's ranking), random, seed_linucb (the seed design: LinUCB on overdue,
  *            age/365, priority, hour/23, weekday/6, α = 1, argmax, its own model) — baselines.
@@ -127,11 +134,12 @@
  *   {"cmd":"tip_eval","source":"obd","csv":"…","policy":"uniform|item:K|affinity"[,"position":1]}
  *       → {"events","matched","replay","ipw","snipw","logged"}
  *   {"cmd":"tip_simulate"[,"type":"linear|nonlinear|drift|rare|all","seeds","seed","steps",
- *       "candidates","policies":[..],"serve", any knob]} → {"types":[{"type","policies":[{
- *       "policy","median","worst","ratio_median","ratio_worst","worse_than_random",..}]}]}
+ *       "candidates","policies":[..],"serve","oracle_reset":bool, any knob]} → {"types":[{"type",
+ *       "policies":[{"policy","median","worst","ratio_median","ratio_worst","worse_than_random",
+ *       "ratio_after_median" (from the drift user's change day on),..}]}]}
  *       (refused over HUB_SIM_MAX_WORK work units)
  *   {"cmd":"tip_refresh"[,"now":ms]} → {"tuples","skipped","models":{name:{learned,n_eff}}} */
-#define HUB_TIP_D 24
+#define HUB_TIP_D 25
 #define HUB_TIP_DSEED 5
 enum {
   HUB_TIPF_REVIEW = 1 << 0, HUB_TIPF_MENTION = 1 << 1, HUB_TIPF_ASSIGNED = 1 << 2,

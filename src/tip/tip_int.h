@@ -24,6 +24,9 @@
 #ifndef HUB_TIP_MAX_SAMPLES
 #define HUB_TIP_MAX_SAMPLES 1000 /* Thompson sampling's Monte Carlo draws per decision, at most */
 #endif
+#ifndef HUB_TIP_SHADOW_SAMPLES
+#define HUB_TIP_SHADOW_SAMPLES 24 /* Thompson's draws when it only shadows another policy (choose.c) */
+#endif
 #ifndef HUB_TIP_MAX_LANGS
 #define HUB_TIP_MAX_LANGS 32 /* the user's languages remembered per decision */
 #endif
@@ -68,6 +71,9 @@ void hub__tip_moment(int64_t now_ms, double tz_min, int *hour, int *weekday);
 /* A uniform draw in [0, 1); a standard normal draw (Box–Muller). */
 double hub__tip_unif(uint64_t *s);
 double hub__tip_gauss(uint64_t *s);
+/* n standard normal draws into z, two from each point of Marsaglia's polar method (an odd
+ * last one: hub__tip_gauss's). Thompson's draws; cheaper than hub__tip_gauss's sine and cosine. */
+void hub__tip_gauss_n(uint64_t *s, double *z, size_t n);
 /* Whether the moment is work (Mon–Fri 9–18 h) or leisure (weekend, before 8 h, from 19 h). */
 int hub__tip_is_work(int hour, int weekday);
 int hub__tip_is_leisure(int hour, int weekday);
@@ -130,6 +136,12 @@ typedef struct {
 } hub__tip_nz;
 /* Fills nz[i] for the n candidates. */
 void hub__tip_nz_of(const cand *c, size_t n, hub__tip_nz *nz);
+/* LinUCB's scores: score[i] = θᵀx_i + a·sqrt(x_iᵀA⁻¹x_i) − fatigue·(c[i].fatigue) for the n
+ * candidates, x_i their first m->d features; over the nonzero entries nz (which then list only
+ * indices below m->d, and the model is finite) or, with nz NULL, over all. 0, or -1 when a
+ * score is not finite. */
+int hub__tip_ucb_scores(const hub__linucb *m, const cand *c, const hub__tip_nz *nz, size_t n, double a,
+                        double fatigue, double *score);
 typedef struct {
   const cand *c;
   size_t n;
@@ -297,6 +309,7 @@ void hub__tip_cache_enable(int on);
 
 /* ---- sim.c, simfam.c: the simulator family ------------------------------------------------ */
 enum { SIMU_LINEAR, SIMU_NONLINEAR, SIMU_DRIFT, SIMU_RARE, HUB_SIM_TYPES };
+#define HUB_SIM_CHANGE_DAY 30 /* the simulated day the drift user's taste changes */
 extern const char *const hub__sim_type_names[HUB_SIM_TYPES];
 #ifndef HUB_SIM_MAX_SEEDS
 #define HUB_SIM_MAX_SEEDS 200
@@ -310,9 +323,13 @@ typedef struct {
   int type;           /* one user type, or -1 for all */
   unsigned policies;  /* bit k: simulate policy k of hub__tip_policy_table */
   tip_cfg cfg;        /* hub's knobs; cfg.serve names the policy hub serves */
+  int oracle_reset;   /* analysis: the drift user's change restarts the linear model from its prior
+                         at once (a change detector never late and never wrong: the most that
+                         detecting the change can gain); 0 in every served configuration */
 } hub__sim_cfg;
 typedef struct {
   double regret, reward;    /* cumulative over the steps */
+  double regret_after;      /* the part of regret from the tips at or after HUB_SIM_CHANGE_DAY */
   long served, explored;    /* tips served; tips that were not the served distribution's mode */
   int max_in_row;           /* the longest run of the same unchanged item */
 } hub__sim_run;
@@ -328,6 +345,7 @@ int hub__sim_user(const hub__sim_cfg *c, int type, uint64_t seed, hub__sim_run *
 typedef struct {
   double median, worst;             /* cumulative regret over the seeds */
   double ratio_median, ratio_worst; /* regret / random's regret in the same seed */
+  double ratio_after_median;        /* the same for the regret from HUB_SIM_CHANGE_DAY on (0: none) */
   double reward_median;
   int worse_than_random;            /* seeds where the policy's regret exceeded random's */
   int max_in_row;

@@ -3,6 +3,7 @@
 //   keys      the `?` dialog lists the keys, the same words on the inbox and the tip page
 //   search    a malformed query shows the core's message with the spot marked; a search saved
 //             as a tab shows with its count, and goes again
+//   focus     a card the list moves (reordered, or changed and moved) keeps the keyboard focus
 //   undo      e takes a card out at once (focus on the one that took its place), z brings it back
 //   offline   with the network off, ten cards are cleared with the keyboard (e, M, o then e, x x x
 //             then e) and one is marked read (m); a reload still shows them cleared (snapshot
@@ -151,6 +152,36 @@ function expect(key, action) {
   if (action === 'done') expected.push(['DELETE', path, t]);
   if (action === 'mute') expected.push(['PUT', path + '/subscription', t]);
 }
+
+s.test('focus: a card the list moves keeps the keyboard focus, before the list has finished', async () => {
+  /* Chromium blurs a focused node that is moved in the DOM; a j pressed before the rest of the
+     list was placed then only brought focus back, and the next key acted on the card before */
+  const r = await page.evaluate(async () => {
+    const { CardList } = await import('./ui/cards.js');
+    const ol = document.createElement('ol');
+    document.body.append(ol);
+    const list = new CardList(null, ol);
+    const card = (i, extra) => ({ key: `github.com/t/t#${i}`, title: `card ${i}`, kind: 'issue', repo: 't/t', number: i, score: 1 - i / 100, unread: true, ...extra });
+    const cards = Array.from({ length: 40 }, (_, i) => card(i));
+    const key = cards[5].key;
+    const at = () => document.activeElement?.closest?.('li.card')?.dataset.key || null;
+    await list.render(cards);
+    list.select(key, true);
+    const out = { first: at() };
+    let p = list.render([cards[5], ...cards.slice(0, 5), ...cards.slice(6)]);            /* up to the top */
+    out.moved = at();
+    await p;
+    p = list.render([...cards.slice(0, 3), card(5, { unread: false }), ...cards.slice(3, 5), ...cards.slice(6)]); /* changed, moved */
+    out.changed = at();
+    await p;
+    out.after = at();
+    ol.remove();
+    return { key, ...out };
+  });
+  s.check(r.first === r.key, `the sixth card has the focus (${r.first})`);
+  s.check(r.moved === r.key, `moved to the top, it keeps it at once (${r.moved})`);
+  s.check(r.changed === r.key && r.after === r.key, `changed and moved up, it keeps it too (${r.changed}, then ${r.after})`);
+});
 
 s.test('undo: e takes the card out at once, z brings it back', async () => {
   await page.waitForFunction(() => document.querySelectorAll('#cards > li[data-key]').length >= 20);

@@ -282,11 +282,14 @@ export class CardList {
     }
   }
 
-  /* Moves the selection by delta cards (j / k). */
+  /* Moves the selection by delta cards (j / k). From a control outside the list (a header
+   * button), the first j / k only brings focus back to the selected card; with focus nowhere
+   * (the page itself, as after a redraw removed the focused node) it moves from that card. */
   move(delta) {
     if (!this.cards.length) return;
     const cur = this.items.get(this.selected);
-    if (cur && !this.listEl.contains(document.activeElement)) { this.select(this.selected, true); return; }
+    const active = document.activeElement;
+    if (cur && active && active !== document.body && !this.listEl.contains(active)) { this.select(this.selected, true); return; }
     const i = cur ? Math.min(this.cards.length - 1, Math.max(0, cur.i + delta)) : 0;
     if (this.items.has(this.cards[i].key)) this.select(this.cards[i].key, true); /* placed yet */
   }
