@@ -98,7 +98,8 @@ async function call(req) {
 s.test('pull: Refresh shows hubd\'s cards, in hubd\'s order; the page asks GitHub nothing', async () => {
   hubd = await startHubd();
   const sync = await api('/api/sync', null);
-  s.check(sync.run?.status === 'ok', `hubd ingests the demo (${sync.run?.status})`);
+  s.check(sync.run?.status === 'ok', `hubd ingests the demo (${sync.run?.status})` + (sync.run?.status === 'ok' ? ''
+    : `: ${JSON.stringify(sync).slice(0, 400)}; hubd's log ends ${readFileSync(join(env.dir, 'hubd.log'), 'utf8').slice(-1500)}`));
   await page.goto(env.url);
   await live();
   await page.click('#open-settings');
