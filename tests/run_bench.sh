@@ -50,7 +50,10 @@ printf "|   browser whole sync (ms)                                   | %14s |\n
 printf "| browser / native                                          | %14s |\n" "$(ratio "$BIN" "$NIN")"
 printf "|   re-sync, all 304: requests / CORS preflights sent         | %6s / %5s |\n" "$(v browser_resync_requests $BR)" "$(v browser_resync_preflights $BR)"
 printf "| warm start to first card, 5,000 items, SW warm (median 7)  |                |\n"
-printf "|   from the snapshot                                       | %11s ms |\n" "$(v warm_start_first_card_snapshot_ms $BR)"
+printf "|   from the snapshot (a reload)                            | %11s ms |\n" "$(v warm_start_first_card_snapshot_ms $BR)"
+printf "|   from the snapshot, opened from another page             | %11s ms |\n" "$(v warm_start_first_card_open_ms $BR)"
+printf "|   reload: HTML / old page unloaded / CSS / app.js runs    | %3s/%3s/%3s/%3s ms |\n" "$(v warm_start_snap_html_ms $BR)" "$(v warm_start_snap_unload_ms $BR)" "$(v warm_start_snap_css_ms $BR)" "$(v warm_start_snap_main_ms $BR)"
+printf "|   opened: HTML / CSS / app.js runs                        | %4s/%4s/%4s ms |\n" "$(v warm_start_open_html_ms $BR)" "$(v warm_start_open_css_ms $BR)" "$(v warm_start_open_main_ms $BR)"
 printf "|   without a snapshot (first_screen after the worker)      | %11s ms |\n" "$(v warm_start_first_card_no_snapshot_ms $BR)"
 printf "|   live list in (snapshot runs)                            | %11s ms |\n" "$(v warm_start_live_list_ms $BR)"
 printf "|   worker ready / of which wasm compile / storage open     | %4s/%3s/%3s ms |\n" "$(v warm_start_worker_ready_ms $BR)" "$(v warm_start_wasm_compile_ms $BR)" "$(v warm_start_storage_open_ms $BR)"
@@ -61,8 +64,11 @@ printf "|   → the worker's answer drawn, p50 / p95                  | %5s/%5s 
 printf "|   of which the triage command's answer, p50               | %11s ms |\n" "$(v triage_command_answer_p50_ms $BR)"
 printf "| triage-sized commit on OPFS, p50                          | %11s ms |\n" "$(v opfs_commit_p50_ms $B/out/bench-opfs.txt)"
 printf "| triage-sized commit on OPFS, p95                          | %11s ms |\n" "$(v opfs_commit_p95_ms $B/out/bench-opfs.txt)"
+O=$B/out/bench-opfs.txt
+printf "|   per commit: OPFS reads / writes / flushes / size calls  | %s/%s/%s/%s |\n" "$(v opfs_commit_reads $O)" "$(v opfs_commit_writes $O)" "$(v opfs_commit_flushes $O)" "$(v opfs_commit_sizes $O)"
 SN=$B/out/bench-scen-native.txt; SW=$B/out/bench-scen-wasm.txt
 CN=$(v scen_core_bytes_ms $SN); CWN=$(v scen_core_bytes_ms $SW); CB=$(v browser_ingest_core_ms $BR)
+CNB=$(v native_core_bytes_ms $BR) # native best of the runs made between the browser's (bench.mjs)
 PN=$(v scen_parse_ms $SN); PW=$(v scen_parse_ms $SW); PB=$(v browser_ingest_parse_ms $BR)
 minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a - b }'; }
 echo
@@ -77,7 +83,9 @@ printf "|   OPFS (the VFS's reads, writes, flushes)       | %13s | %13s | %14s |
 printf "|   store (the rest: hash, upsert, SQLite)        | %13s | %13s | %14s |\n" "$(minus "$CN" "$PN")" "$(minus "$CWN" "$PW")" "$(v browser_ingest_store_ms $BR)"
 printf "| core, bodies as JSON strings (hub_call)         | %13s | %13s | %14s |\n" "$(v scen_core_json_ms $SN)" "$(v scen_core_json_ms $SW)" "-"
 printf "|   + the driver wrapping them into the request   | %13s | %13s | %14s |\n" "$(v scen_wrap_json_ms $SN)" "$(v scen_wrap_json_ms $SW)" "-"
-printf "| core per item, ratio to native (goal ≤ 1.5)     | %13s | %13s | %14s |\n" "1.00" "$(ratio "$CWN" "$CN")" "$(ratio "$CB" "$CN")"
+printf "| core per item, ratio to native (goal ≤ 1.5)     | %13s | %13s | %14s |\n" "1.00" "$(ratio "$CWN" "$CN")" "$(v browser_core_ratio $BR)"
+printf "|   browser: best / median of %s warm runs; native best | %7s | %13s | %7s / %4s |\n" "$(v browser_ingest_runs $BR)" "$CNB" "-" "$CB" "$(v browser_ingest_core_median_ms $BR)"
+printf "|   browser's first run, module just compiled (ratio) | %9s | %13s | %7s (%s) |\n" "-" "-" "$(v browser_ingest_core_first_ms $BR)" "$(v browser_core_first_ratio $BR)"
 printf "| OPFS writes / flushes in the browser's sync     | %13s | %13s | %7s / %4s |\n" "-" "-" "$(v browser_ingest_opfs_writes $BR)" "$(v browser_ingest_opfs_flushes $BR)"
 echo "(answers are committed 50 per transaction or after 1 s: src/sync/engine.c, \"Groups\")"
 H=$B/out/bench-hubd.txt

@@ -12,7 +12,8 @@
  * (0 ok, 1 I/O error, 2 storage full) or -1, and the exception is kept in
  * Module.opfs.lastError (its `name` is 'QuotaExceededError' when the origin is full).
  * Module.opfs.stats counts the calls and the milliseconds spent in them ({ms, reads, writes,
- * truncates, flushes}; web/owner.js reports them as a sync's OPFS time).
+ * truncates, flushes, sizes, and reads_ms … sizes_ms}; web/owner.js reports them as a sync's
+ * OPFS time, tests/browser/storage.test.mjs's bench per commit).
  */
 mergeInto(LibraryManager.library, {
   $hubOpfs: function (slot) {
@@ -22,9 +23,11 @@ mergeInto(LibraryManager.library, {
   $hubOpfsDone: function (kind, t0) {
     var pool = Module['opfs'];
     if (!pool) return;
-    var st = pool.stats || (pool.stats = { ms: 0, reads: 0, writes: 0, truncates: 0, flushes: 0 });
-    st.ms += performance.now() - t0;
+    var st = pool.stats || (pool.stats = { ms: 0, reads: 0, writes: 0, truncates: 0, flushes: 0, sizes: 0 });
+    var dt = performance.now() - t0;
+    st.ms += dt;
     st[kind]++;
+    st[kind + '_ms'] = (st[kind + '_ms'] || 0) + dt;
   },
   $hubOpfsFail: function (e) {
     var pool = Module['opfs'];
@@ -103,15 +106,18 @@ mergeInto(LibraryManager.library, {
     }
   },
 
-  hub_opfs_size__deps: ['$hubOpfs', '$hubOpfsFail'],
+  hub_opfs_size__deps: ['$hubOpfs', '$hubOpfsFail', '$hubOpfsDone'],
   hub_opfs_size: function (slot) {
     var h = hubOpfs(slot);
     if (!h) return -1;
+    var t0 = performance.now();
     try {
       return h.getSize();
     } catch (e) {
       hubOpfsFail(e);
       return -1;
+    } finally {
+      hubOpfsDone('sizes', t0);
     }
   },
 });

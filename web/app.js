@@ -27,15 +27,12 @@ import { Triage } from './ui/triage.js';
 import { Toast } from './ui/toast.js';
 import { SnoozeMenu } from './ui/snooze-menu.js';
 import { KeysHelp } from './ui/help.js';
-import { SettingsDialog } from './ui/settings.js';
-import { mountNotifySettings, listenForActions } from './ui/notify.js';
 import { renderEmpty } from './ui/empty.js';
 import { registerServiceWorker } from './ui/update.js';
 import { installKeys } from './ui/keys.js';
 import { describe } from './ui/errors.js';
 import { setMeta } from './ui/format.js';
 import * as icons from './ui/icons.js';
-import { Briefing } from './ui/brief.js';
 
 const $ = (id) => document.getElementById(id);
 const CARD_LIMIT = 200;
@@ -209,7 +206,6 @@ function build() {
     isChecked: (key) => ui.triage.isChecked(key),
     onCheck: (key, on) => ui.triage.toggle(key, on),
   });
-  ui.briefing = new Briefing(hub, $('brief')); /* the briefing above the cards (ui/brief.js) */
   ui.search = new SearchBar(hub, {
     form: $('search'), input: $('q'), error: $('q-error'), tabs: $('tabs'), panel: $('card-panel'),
     save: $('save-tab'), remove: $('remove-tab'), saveForm: $('save-tab-form'),
@@ -261,9 +257,18 @@ function build() {
   });
 }
 
+/* Settings (with its outbox part), Web Push and the briefing are not needed for the first
+ * paint: they load after it, while the worker starts, so the page's first module graph is
+ * smaller (each module came out of the service worker's cache one after another). */
+function later() {
+  return Promise.all([import('./ui/settings.js'), import('./ui/notify.js'), import('./ui/brief.js')]);
+}
+
 /* What needs the worker: the live screen, Settings, the keys, re-ranking now and then. */
-async function start() {
+async function start(parts) {
   state.info = await hub.ready;
+  const [{ SettingsDialog }, { mountNotifySettings, listenForActions }, { Briefing }] = await parts;
+  ui.briefing = new Briefing(hub, $('brief')); /* the briefing above the cards (ui/brief.js) */
   setMeta(state.info.meta);
   ui.search.limits = state.info.meta?.limits || {};
   performance.mark('hub:ready', { detail: { role: state.info.role, ...state.info.timing } });
@@ -300,12 +305,14 @@ async function start() {
 }
 
 async function main() {
+  mark('hub:main'); /* every module in and evaluated (tests/browser/bench.mjs splits the start) */
   if (!hub) { fatal(bootError); return; }   /* started by boot.js, before this module graph */
   build();
   paintSnapshot();
+  const parts = later();
   registerServiceWorker($('update-banner'), $('update-button')).catch((e) => console.warn(e));
   try {
-    await start();
+    await start(parts);
   } catch (err) {
     if (!state.info) fatal(err); else throw err;
   }

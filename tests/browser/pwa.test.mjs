@@ -3,9 +3,9 @@
 // the service worker, installability, hostile titles rendered as text, the run summary per
 // source, and the filter by source (GitHub notifications plus a good-first-issue list).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { Env, suite } from './harness.mjs';
 
 const s = suite('pwa');
@@ -161,6 +161,30 @@ s.test('source tabs (saved searches): good first issues only, remembered, keyboa
   await page.waitForFunction((n) => document.querySelectorAll('#cards > li[data-key]').length === n, all.length);
   s.check(await page.getAttribute(tab('Inbox'), 'aria-selected') === 'true', 'Show all goes back to the Inbox');
   s.check(pageErrors.length === 0, `no page errors (${pageErrors.join(' | ')})`);
+});
+
+// Every module a page's scripts import, at any depth, is named by a modulepreload link in its
+// head, so the browser asks for the whole graph at once: a module left out is only asked for
+// once the module importing it has arrived and been read (ui/notify.js and ui/brief.js came
+// ~40 ms after the others and held app.js, and the first card, back that long).
+s.test('the pages preload their whole module graph', async () => {
+  for (const html of ['index.html', 'tip.html']) {
+    const text = readFileSync(join('web', html), 'utf8');
+    const preloaded = new Set([...text.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) => normalize(m[1])));
+    const entries = [...text.matchAll(/<script type="module"[^>]* src="([^"]+)">/g)].map((m) => normalize(m[1]));
+    const seen = new Set(entries);
+    const todo = [...entries];
+    while (todo.length) {
+      const file = todo.pop();
+      for (const m of readFileSync(join('web', file), 'utf8').matchAll(/^import [^;]*? from '(\.[^']+)';/gm)) {
+        const dep = normalize(join(dirname(file), m[1]));
+        if (!seen.has(dep)) { seen.add(dep); todo.push(dep); }
+      }
+    }
+    const missing = [...seen].filter((f) => !entries.includes(f) && !preloaded.has(f));
+    s.check(entries.length >= 2 && seen.size > entries.length + 5 && missing.length === 0,
+      `${html}: its ${seen.size - entries.length} imported modules are all preloaded${missing.length ? ` (missing: ${missing.join(', ')})` : ''}`);
+  }
 });
 
 const ok = await s.run();

@@ -63,6 +63,8 @@ s.test('set-up: a first refresh fills the inbox', async () => {
   await page.waitForFunction(() => document.querySelectorAll('#cards > li[data-key]').length >= 20);
   await page.waitForFunction(() => navigator.serviceWorker?.controller, null, { timeout: 20000 }).catch(() => {});
   s.check((await keys()).length >= 20, `${(await keys()).length} cards`);
+  /* in view first: a card off screen is not laid out (content-visibility), so has no innerText */
+  await page.$eval('#cards > li:first-child', (li) => li.scrollIntoView({ block: 'nearest' }));
   const acts = await page.$$eval('#cards > li:first-child .card-actions button', (bs) => bs.map((b) => b.innerText.trim()));
   s.check(JSON.stringify(acts) === JSON.stringify(['Done', 'Snooze', 'Save', 'Mark read', 'Mute', 'Dismiss']),
     `each card has labelled triage buttons: ${acts.join(', ')}`);
