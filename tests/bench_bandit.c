@@ -51,6 +51,23 @@ static double now_us(void) {
 static uint64_t rs = 99;
 static double urand(void) { return (double)(hub__rand(&rs) >> 11) * (1.0 / 9007199254740992.0); }
 
+/* K random candidates at 10:00 on a Tuesday; sparse: each flag one time in four (else one in
+ * two). */
+static void make_cands(cand *c, int sparse) {
+  int i;
+  for (i = 0; i < K; i++) {
+    memset(&c[i], 0, sizeof c[i]);
+    c[i].it.age_days = 400 * urand();
+    c[i].it.stale_days = c[i].it.age_days * urand();
+    c[i].it.engagement = 30 * urand();
+    c[i].it.importance = 5 * urand();
+    c[i].it.flags = (unsigned)(hub__rand(&rs) & (sparse ? hub__rand(&rs) : ~0ULL) & 0x3ff);
+    c[i].fatigue = urand() < 0.1 ? 1 : 0;
+    hub__tip_features(&c[i].it, 10, 2, c[i].x);
+    hub__tip_seed_features(&c[i].it, 10, 2, c[i].xs);
+  }
+}
+
 /* µs per decision + update of policy pol over K random candidates. */
 static double bench_decision(int pol) {
   static cand c[K];
@@ -58,20 +75,10 @@ static double bench_decision(int pol) {
   hub__linucb m, sm;
   tip_cfg cfg;
   tip_ctx ctx;
-  int i, t, rounds = pol == POL_THOMPSON ? 200 : 2000;
+  int t, rounds = pol == POL_THOMPSON ? 200 : 2000;
   double t0, sink = 0;
   hub__tip_cfg_defaults(&cfg);
-  for (i = 0; i < K; i++) {
-    memset(&c[i], 0, sizeof c[i]);
-    c[i].it.age_days = 400 * urand();
-    c[i].it.stale_days = c[i].it.age_days * urand();
-    c[i].it.engagement = 30 * urand();
-    c[i].it.importance = 5 * urand();
-    c[i].it.flags = (unsigned)(hub__rand(&rs) & 0x3ff);
-    c[i].fatigue = urand() < 0.1 ? 1 : 0;
-    hub__tip_features(&c[i].it, 10, 2, c[i].x);
-    hub__tip_seed_features(&c[i].it, 10, 2, c[i].xs);
-  }
+  make_cands(c, 0);
   hub__tip_model_prior(MODEL_LINEAR, &cfg, &m);
   hub__tip_model_prior(MODEL_SEED, &cfg, &sm);
   ctx.nz = NULL;
@@ -117,17 +124,7 @@ static double bench_decision_only(int pol) {
   int i, t, rounds = pol == POL_THOMPSON ? 350 : 5600;
   double t0 = 0, best, sink = 0;
   hub__tip_cfg_defaults(&cfg);
-  for (i = 0; i < K; i++) {
-    memset(&c[i], 0, sizeof c[i]);
-    c[i].it.age_days = 400 * urand();
-    c[i].it.stale_days = c[i].it.age_days * urand();
-    c[i].it.engagement = 30 * urand();
-    c[i].it.importance = 5 * urand();
-    c[i].it.flags = (unsigned)(hub__rand(&rs) & hub__rand(&rs) & 0x3ff); /* each flag one time in four */
-    c[i].fatigue = urand() < 0.1 ? 1 : 0;
-    hub__tip_features(&c[i].it, 10, 2, c[i].x);
-    hub__tip_seed_features(&c[i].it, 10, 2, c[i].xs);
-  }
+  make_cands(c, 1);
   if (pol < 0)
     for (i = 0; i < K; i++) memset(c[i].x + 16, 0, (TIP_D - 16) * sizeof c[i].x[0]);
   hub__tip_model_prior(MODEL_LINEAR, &cfg, &m);
@@ -171,17 +168,9 @@ static double bench_decision_only(int pol) {
 static double bench_nz(void) {
   static cand c[K];
   static hub__tip_nz nz[K];
-  int i, t, rounds = 5000;
+  int t, rounds = 5000;
   double t0, sink = 0;
-  for (i = 0; i < K; i++) {
-    memset(&c[i], 0, sizeof c[i]);
-    c[i].it.age_days = 400 * urand();
-    c[i].it.stale_days = c[i].it.age_days * urand();
-    c[i].it.engagement = 30 * urand();
-    c[i].it.importance = 5 * urand();
-    c[i].it.flags = (unsigned)(hub__rand(&rs) & hub__rand(&rs) & 0x3ff);
-    hub__tip_features(&c[i].it, 10, 2, c[i].x);
-  }
+  make_cands(c, 1);
   t0 = now_us();
   for (t = 0; t < rounds; t++) {
     hub__tip_nz_of(c, K, nz);

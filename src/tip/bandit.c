@@ -120,7 +120,9 @@ static int cholesky(const double *a, int n, double *L) {
  * y's entries above c are exact zeros (L is finite here) and a product with a zero takes
  * nothing off a sum, so the forward substitutions all start at row j and column j — the same
  * result bit for bit as starting each at its own c. The nb substitutions run side by side
- * (independent, so they overlap), each in the order it would have alone. */
+ * (independent, so they overlap), each in the order it would have alone. The forward and the
+ * back loop are written out four columns wide on purpose: the same loops over an s[4] array
+ * measured 26 → 40 µs per LinUCB decision + update (gcc 12 -O2 kept it in memory). */
 static void inverse_columns(const double *L, int n, int j, int nb, double *inv) {
   double v[4][HUB_LINUCB_MAX_D];
   int i, k, q;
