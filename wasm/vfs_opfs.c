@@ -26,9 +26,10 @@
  * database's sizes: 42 reads and 82 size calls for one `settings` command). The rollback
  * journal is then kept between transactions with a zeroed header instead of being emptied
  * (journal_mode stays DELETE in name; SQLite persists it in this mode), so a commit does not
- * truncate it and grow it again (one larger than HUB_OPFS_JOURNAL_KEEP is cut back to it). A commit still flushes three times: the journal, the
- * database, the zeroed header — the last one so that a committed transaction's journal
- * cannot be seen as hot and rolled back after a crash.
+ * truncate it and grow it again (one larger than HUB_OPFS_JOURNAL_KEEP is cut back to it).
+ * A commit still flushes three times: the journal, the database, the zeroed header — the last
+ * one so that a committed transaction's journal cannot be seen as hot and rolled back after a
+ * crash.
  */
 #include <string.h>
 #include "sqlite3.h"
