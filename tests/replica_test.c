@@ -36,22 +36,12 @@
 #define K_1498 "github.com/octokit/octokit.rb#1498"
 #define K_21 "github.com/octocat/Spoon-Knife#21"
 
-static hub *open_mem(void) {
-  hub *h = NULL;
-  char err[256];
-  if (hub_open(":memory:", NULL, &h, err, sizeof err)) {
-    fprintf(stderr, "hub_open: %s\n", err);
-    exit(1);
-  }
-  return h;
-}
-
 /* hubd's database: the demo account after one sync at T0. */
 static hub *hubd_db(void) {
   const char *dirs[] = {"tests/exchanges/demo"};
   char err[256];
   replay *r = replay_load(dirs, 1, "https://api.github.com", err, sizeof err);
-  hub *h = open_mem();
+  hub *h = tu_open_memory();
   int64_t now = T0;
   cJSON *run;
   if (!r) {
@@ -68,7 +58,7 @@ static hub *hubd_db(void) {
 
 /* A page that follows hubd. */
 static hub *page_db(void) {
-  hub *h = open_mem();
+  hub *h = tu_open_memory();
   cJSON *r = tu_call(h, "{\"cmd\":\"settings\",\"set\":{\"hubd_url\":\"" HUBD "/\",\"hubd_key\":\"" KEY "\"}}");
   CHECK(!tu_str(r, "error.code"), "the page's hubd settings are taken (%s)", tu_str(r, "error.message"));
   cJSON_Delete(r);

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Env, suite } from './harness.mjs';
+import { Env, suite, firstRefresh } from './harness.mjs';
 
 const SHOTS = process.env.HUB_SCREENS || 'build/out/screens';
 mkdirSync(SHOTS, { recursive: true });
@@ -64,12 +64,7 @@ async function dbHash() {
 s.test('a refresh and ten reactions on the tip page', async () => {
   await page.goto(env.url);
   await page.waitForSelector('#boot', { state: 'hidden', timeout: 20000 });
-  await page.click('#open-settings');
-  await page.fill('#settings input[name=github_user]', 'octocat');
-  await page.click('#settings [data-save]');
-  await page.waitForSelector('#settings', { state: 'hidden' });
-  await page.click('#refresh');
-  await page.waitForSelector('#run-summary:not([hidden])', { timeout: 30000 });
+  await firstRefresh(page);
   // ten reactions over four days (the tip page's ?now= clock), so the charts have days to show
   const DAY = 86400000, t0 = Date.now();
   const days = [[['e'], ['#'], ['+']], [['-'], ['e']], [['#'], ['s', '1'], ['+']], [['e'], ['-']]];

@@ -88,6 +88,17 @@ export class Env {
   }
 }
 
+// The first run as a new user does it on the page: Settings, the GitHub login, Save, Refresh;
+// resolves when the run's summary shows.
+export async function firstRefresh(page, user = 'octocat') {
+  await page.click('#open-settings');
+  await page.fill('#settings input[name=github_user]', user);
+  await page.click('#settings [data-save]');
+  await page.waitForSelector('#settings', { state: 'hidden' });
+  await page.click('#refresh');
+  await page.waitForSelector('#run-summary:not([hidden])', { timeout: 30000 });
+}
+
 // A tiny test runner: t(name, fn) collects; run() prints results and "N passed, N failed".
 export function suite(name) {
   const tests = [];

@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Env, suite } from './harness.mjs';
+import { Env, suite, firstRefresh } from './harness.mjs';
 
 const SHOTS = process.env.HUB_SCREENS || 'build/out/screens';
 mkdirSync(SHOTS, { recursive: true });
@@ -84,12 +84,7 @@ let key = '', title = '', other = '';
 s.test('sync, and no permission asked on load', async () => {
   await page.goto(env.url);
   await page.waitForSelector('#notify-settings', { state: 'attached', timeout: 20000 });
-  await page.click('#open-settings');
-  await page.fill('#settings input[name=github_user]', 'octocat');
-  await page.click('#settings [data-save]');
-  await page.waitForSelector('#settings', { state: 'hidden' });
-  await page.click('#refresh');
-  await page.waitForSelector('#run-summary:not([hidden])', { timeout: 30000 });
+  await firstRefresh(page);
   await page.waitForFunction(() => document.querySelectorAll('#cards > li[data-key]').length > 2);
   const keys = await keysShown();
   key = keys.find((k) => /octokit\.rb#1520/.test(k)) || keys[0];

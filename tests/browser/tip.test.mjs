@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Env, suite } from './harness.mjs';
+import { Env, suite, firstRefresh } from './harness.mjs';
 
 const SHOTS = process.env.HUB_SCREENS || 'build/out/screens';
 mkdirSync(SHOTS, { recursive: true });
@@ -92,12 +92,7 @@ s.test('first refresh on the list page, then "t" opens one tip', async () => {
   await page.goto(env.url);
   await page.waitForSelector('#boot', { state: 'hidden', timeout: 20000 });
   s.check(await page.isVisible('#open-tip'), 'the list page shows the "One tip" link');
-  await page.click('#open-settings');
-  await page.fill('#settings input[name=github_user]', 'octocat');
-  await page.click('#settings [data-save]');
-  await page.waitForSelector('#settings', { state: 'hidden' });
-  await page.click('#refresh');
-  await page.waitForSelector('#run-summary:not([hidden])', { timeout: 30000 });
+  await firstRefresh(page);
   await page.waitForFunction(() => document.querySelectorAll('#cards > li[data-key]').length > 0);
   await shot('list-desktop.png');
   await page.keyboard.type('t');
