@@ -15,11 +15,7 @@
 set -u
 W=$1
 HUBD=${HUBD_BIN:-build/asan/hubd}
-P=0; F=0
-ok() { P=$((P + 1)); }
-bad() { F=$((F + 1)); echo "FAIL $*"; }
-check() { if eval "$1"; then ok; [ -n "${VERBOSE:-}" ] && echo "ok   $2"; else bad "$2"; fi; }
-jget() { node -e 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>{let v=JSON.parse(d);for(const k of process.argv[1].split("."))v=v==null?v:v[k];console.log(typeof v==="object"?JSON.stringify(v):v)})' "$1"; }
+. tests/checks.sh
 # req NAME CURL-ARGS…: status in $ST, body in $W/b.NAME
 req() { n=$1; shift; ST=$(curl -s --max-time 20 -o "$W/b.$n" -w '%{http_code}' "$@"); }
 body() { cat "$W/b.$1"; }

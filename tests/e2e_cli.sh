@@ -4,11 +4,7 @@
 set -u
 W=$1
 HUB=${HUB_BIN:-build/asan/hub}
-P=0; F=0
-ok() { P=$((P + 1)); }
-bad() { F=$((F + 1)); echo "FAIL $*"; }
-check() { if eval "$1"; then ok; else bad "$2"; fi; }
-jget() { node -e 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>{let v=JSON.parse(d);for(const k of process.argv[1].split("."))v=v==null?v:v[k];console.log(typeof v==="object"?JSON.stringify(v):v)})' "$1"; }
+. tests/checks.sh
 
 rm -f "$W/port" "$W"/*.db*
 build/fake_upstream --dir tests/exchanges/demo --dir tests/exchanges/paginate-issues --dir tests/exchanges/outbox \

@@ -14,11 +14,7 @@ set -u
 W=$1
 HUBD=${HUBD_BIN:-build/asan/hubd}
 HUB=${HUB_BIN:-build/asan/hub}
-P=0; F=0
-ok() { P=$((P + 1)); }
-bad() { F=$((F + 1)); echo "FAIL $*"; }
-check() { if eval "$1"; then ok; else bad "$2"; fi; }
-jget() { node -e 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>{let v=JSON.parse(d);for(const k of process.argv[1].split("."))v=v==null?v:v[k];console.log(typeof v==="object"?JSON.stringify(v):v)})' "$1"; }
+. tests/checks.sh
 # req NAME CURL-ARGS…: status in $ST, headers in $W/h.NAME, body in $W/b.NAME
 req() { n=$1; shift; ST=$(curl -s --path-as-is --max-time 10 -D "$W/h.$n" -o "$W/b.$n" -w '%{http_code}' "$@"); }
 # hdr NAME HEADER: the header's first value

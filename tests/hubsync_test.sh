@@ -14,11 +14,7 @@ set -u
 W=$1
 HUBD=${HUBD_BIN:-build/asan/hubd}
 HUB=${HUB_BIN:-build/asan/hub}
-P=0; F=0
-ok() { P=$((P + 1)); }
-bad() { F=$((F + 1)); echo "FAIL $*"; }
-check() { if eval "$1"; then ok; else bad "$2"; fi; }
-jget() { node -e 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>{let v=JSON.parse(d);for(const k of process.argv[1].split("."))v=v==null?v:v[k];console.log(typeof v==="object"?JSON.stringify(v):v)})' "$1"; }
+. tests/checks.sh
 req() { n=$1; shift; ST=$(curl -s --max-time 10 -D "$W/h.$n" -o "$W/b.$n" -w '%{http_code}' "$@"); }
 hdr() { grep -i "^$2:" "$W/h.$1" | head -n 1 | cut -d: -f2- | sed 's/^ //; s/\r$//'; }
 wait_for() { i=0; while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; grep -q "$2" "$1"; }

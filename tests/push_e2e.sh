@@ -12,10 +12,7 @@
 set -u
 W=$1
 HUBD=${HUBD_BIN:-build/asan/hubd}
-P=0; F=0
-ok() { P=$((P + 1)); }
-bad() { F=$((F + 1)); echo "FAIL $*"; }
-check() { if eval "$1"; then ok; else bad "$2"; fi; }
+. tests/checks.sh
 # js 'EXPR using d (the JSON in FILE)' FILE: prints the expression's value
 js() { node -e 'const d=JSON.parse(require("fs").readFileSync(process.argv[2],"utf8"));const v=(0,eval)("(d)=>("+process.argv[1]+")")(d);console.log(typeof v==="object"?JSON.stringify(v):v)' "$1" "$2"; }
 req() { n=$1; shift; ST=$(curl -s --max-time 10 -o "$W/b.$n" -w '%{http_code}' "$@"); }

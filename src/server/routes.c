@@ -150,6 +150,18 @@ static int decode_arg(const char *in, char *out, size_t n) {
   return 0;
 }
 
+/* The query argument limit (URL-encoded) as the request's "limit": a positive integer, above
+ * 100,000 sent as 100,000 (the core says its own ceiling). 0, or -1 when it is not one. */
+static int add_limit(cJSON *req, const char *limit) {
+  char v[128], *end;
+  long n;
+  if (decode_arg(limit, v, sizeof v)) return -1;
+  n = strtol(v, &end, 10);
+  if (end == v || *end || n < 1) return -1;
+  cJSON_AddNumberToObject(req, "limit", (double)(n > 100000 ? 100000 : n));
+  return 0;
+}
+
 static char *read_cmd(hubd_api *api, cJSON *req) {
   char *in = cJSON_PrintUnformatted(req), *out;
   if (!in) return NULL;
@@ -257,14 +269,7 @@ static int r_cards(hubd_api *api, hubd_arg_fn arg, void *ud, const char *body, s
   req = cJSON_CreateObject();
   cJSON_AddStringToObject(req, "cmd", "cards");
   cJSON_AddNumberToObject(req, "now", (double)now);
-  if (limit) {
-    char *end;
-    long n;
-    if (decode_arg(limit, v, sizeof v)) goto bad;
-    n = strtol(v, &end, 10);
-    if (end == v || *end || n < 1) goto bad;
-    cJSON_AddNumberToObject(req, "limit", (double)(n > 100000 ? 100000 : n));
-  }
+  if (limit && add_limit(req, limit)) goto bad;
   if (from) {
     if (decode_arg(from, v, sizeof v)) goto bad;
     cJSON_AddStringToObject(req, "from", v);
@@ -449,14 +454,7 @@ static int r_changes_get(hubd_api *api, hubd_arg_fn arg, void *ud, const char *b
     if (decode_arg(since, v, sizeof v)) goto bad;
     cJSON_AddStringToObject(req, "since", v);
   }
-  if (limit) {
-    char *end;
-    long n;
-    if (decode_arg(limit, v, sizeof v)) goto bad;
-    n = strtol(v, &end, 10);
-    if (end == v || *end || n < 1) goto bad;
-    cJSON_AddNumberToObject(req, "limit", (double)(n > 100000 ? 100000 : n)); /* the core says its ceiling */
-  }
+  if (limit && add_limit(req, limit)) goto bad;
   *out = read_cmd(api, req);
   cJSON_Delete(req);
   return hubd_status_of(*out);

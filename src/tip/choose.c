@@ -334,6 +334,18 @@ static void load_models(hub *h, decision *d) {
   d->have_seed = hub__tip_model_load(h, d->user, MODEL_SEED, &d->cfg, &d->seed_model, NULL) == 0;
 }
 
+/* After the candidates: the user's models, and the policies' score and probability rows with
+ * the log's objects. 0, or -1 out of memory. */
+static int decision_ready(hub *h, decision *d) {
+  load_models(h, d);
+  d->score = hub__malloc(d->n * sizeof(double) * 2 * (HUB_TIP_NPOL + 1));
+  d->pol = cJSON_CreateObject();
+  d->fallback = cJSON_CreateArray();
+  if (!d->score || !d->pol || !d->fallback) return -1;
+  d->prob = d->score + d->n * (size_t)HUB_TIP_NPOL;
+  return 0;
+}
+
 /* Logs the decision and the view in one transaction: its id, or 0 (h->errmsg). */
 static int64_t log_all(hub *h, decision *d, const char *why) {
   int64_t id;
@@ -374,15 +386,10 @@ cJSON *hub__tip_cmd(hub *h, const cJSON *req) {
     res = no_tip(&d);
     goto done;
   }
-  load_models(h, &d);
-  d.score = hub__malloc(d.n * sizeof(double) * 2 * (HUB_TIP_NPOL + 1));
-  d.pol = cJSON_CreateObject();
-  d.fallback = cJSON_CreateArray();
-  if (!d.score || !d.pol || !d.fallback) {
+  if (decision_ready(h, &d)) {
     res = hub__error_json(HUB_E_NOMEM, NULL);
     goto done;
   }
-  d.prob = d.score + d.n * (size_t)HUB_TIP_NPOL;
   pick_seed(h, &d, jseed);
   run_policies(&d);
   draw(&d);
@@ -428,15 +435,10 @@ int hub__tip_peek(hub *h, int64_t now_ms, double tz_offset_min, int64_t *item_id
     rc = 0;
     goto done;
   }
-  load_models(h, &d);
-  d.score = hub__malloc(d.n * sizeof(double) * 2 * (HUB_TIP_NPOL + 1));
-  d.pol = cJSON_CreateObject();
-  d.fallback = cJSON_CreateArray();
-  if (!d.score || !d.pol || !d.fallback) {
+  if (decision_ready(h, &d)) {
     hub__set_err(h, "out of memory");
     goto done;
   }
-  d.prob = d.score + d.n * (size_t)HUB_TIP_NPOL;
   d.seed = hub__mix64((uint64_t)now_ms) | 1u; /* Thompson's draws: fixed by the moment */
   run_policies(&d);
   *item_id = d.c[argmax_of(d.prob + d.n * (size_t)d.served, d.n)].id;
