@@ -13,7 +13,18 @@
  * Module.opfs.lastError (its `name` is 'QuotaExceededError' when the origin is full).
  * Module.opfs.stats counts the calls and the milliseconds spent in them ({ms, reads, writes,
  * truncates, flushes, sizes, and reads_ms … sizes_ms}; web/owner.js reports them as a sync's
- * OPFS time, tests/browser/storage.test.mjs's bench per commit).
+ * OPFS time, tests/browser/storage.test.mjs's bench per commit; a flush is counted when it is
+ * done).
+ *
+ * Flushes are lazy but keep their order: hub_opfs_flush marks the file (Module.opfs.pending)
+ * and the flush is done before the next write or truncate of ANOTHER pool file, else when the
+ * worker's current task ends (a setTimeout 0), else at close (web/storage.js flushes every
+ * handle). So what SQLite syncs before writing elsewhere (the journal before the database, the
+ * database before the journal's zeroed header) is still on disk before that write, and only a
+ * commit's last flush (the zeroed journal header: without it a power cut rolls the last
+ * commit back, never leaves it half done) moves from inside the commit to just after it. A
+ * killed tab or a crashed renderer loses nothing by this: every write has reached the OS when
+ * it returns (the flush only asks the OS to put it on the disk).
  */
 mergeInto(LibraryManager.library, {
   $hubOpfs: function (slot) {
@@ -28,6 +39,27 @@ mergeInto(LibraryManager.library, {
     st.ms += dt;
     st[kind]++;
     st[kind + '_ms'] = (st[kind + '_ms'] || 0) + dt;
+  },
+  /* Does the flushes marked by hub_opfs_flush, except slot's own (-1: all of them); returns
+   * 0, or the status of the first that failed (its exception kept in lastError). */
+  $hubOpfsSettle__deps: ['$hubOpfsFail', '$hubOpfsDone'],
+  $hubOpfsSettle: function (except) {
+    var pool = Module['opfs'];
+    var st = 0;
+    if (!pool || !pool.pending || !pool.slots) return 0;
+    for (var i = 0; i < pool.pending.length; i++) {
+      if (!pool.pending[i] || i === except) continue;
+      pool.pending[i] = false;
+      var t0 = performance.now();
+      try {
+        pool.slots[i].flush();
+      } catch (e) {
+        if (!st) st = hubOpfsFail(e);
+      } finally {
+        hubOpfsDone('flushes', t0);
+      }
+    }
+    return st;
   },
   $hubOpfsFail: function (e) {
     var pool = Module['opfs'];
@@ -61,10 +93,12 @@ mergeInto(LibraryManager.library, {
     }
   },
 
-  hub_opfs_write__deps: ['$hubOpfs', '$hubOpfsFail', '$hubOpfsDone'],
+  hub_opfs_write__deps: ['$hubOpfs', '$hubOpfsFail', '$hubOpfsDone', '$hubOpfsSettle'],
   hub_opfs_write: function (slot, buf, n, offset) {
     var h = hubOpfs(slot);
     if (!h) return 1;
+    var settled = hubOpfsSettle(slot);
+    if (settled) return settled;
     var t0 = performance.now();
     try {
       var wrote = h.write(HEAPU8.subarray(buf, buf + n), { at: offset });
@@ -76,10 +110,12 @@ mergeInto(LibraryManager.library, {
     }
   },
 
-  hub_opfs_truncate__deps: ['$hubOpfs', '$hubOpfsFail', '$hubOpfsDone'],
+  hub_opfs_truncate__deps: ['$hubOpfs', '$hubOpfsFail', '$hubOpfsDone', '$hubOpfsSettle'],
   hub_opfs_truncate: function (slot, size) {
     var h = hubOpfs(slot);
     if (!h) return 1;
+    var settled = hubOpfsSettle(slot);
+    if (settled) return settled;
     var t0 = performance.now();
     try {
       h.truncate(size);
@@ -91,19 +127,21 @@ mergeInto(LibraryManager.library, {
     }
   },
 
-  hub_opfs_flush__deps: ['$hubOpfs', '$hubOpfsFail', '$hubOpfsDone'],
+  /* Marks slot to be flushed (see the file comment) and makes sure the current task's end
+   * does it. */
+  hub_opfs_flush__deps: ['$hubOpfs', '$hubOpfsSettle'],
   hub_opfs_flush: function (slot) {
-    var h = hubOpfs(slot);
-    if (!h) return 1;
-    var t0 = performance.now();
-    try {
-      h.flush();
-      return 0;
-    } catch (e) {
-      return hubOpfsFail(e);
-    } finally {
-      hubOpfsDone('flushes', t0);
+    var pool = Module['opfs'];
+    if (!hubOpfs(slot)) return 1;
+    if (!pool.pending) pool.pending = [];
+    pool.pending[slot] = true;
+    if (!pool.settleTimer) {
+      pool.settleTimer = setTimeout(function () {
+        pool.settleTimer = 0;
+        if (Module['opfs'] === pool) hubOpfsSettle(-1);
+      }, 0);
     }
+    return 0;
   },
 
   hub_opfs_size__deps: ['$hubOpfs', '$hubOpfsFail', '$hubOpfsDone'],
