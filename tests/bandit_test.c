@@ -1153,7 +1153,8 @@ static void test_learn_step(void) {
   b = a;
   hub__linucb_update_w(&ref, x, 1.0, 1.0);
   hub__linucb_update_w(&ref, x, -1.0 - 0.7 / 6.0, 1.0);
-  CHECK(hub__tip_learn_step(&m, x, &a, -1.0, 1.0, NOW0, &cfg) == 0 && a.n == 2 && fabs(a.s - (1.0 + (-1.0 - pred))) < 1e-12,
+  CHECK(hub__tip_learn_step(&m, x, &a, -1.0, 1.0, NOW0, &cfg) == 0 && a.n == 2 &&
+            fabs(a.s - (1.0 + (-1.0 - pred))) < 1e-12,
         "second: the affinity adds −1 − θᵀx (%g, want %g)", a.s, 1.0 + (-1.0 - pred));
   CHECK(rel_diff(m.b, ref.b, TIP_D) < 1e-12, "the model learned −1 − 0.7 · 1/(1 + 5)");
   CHECK(hub__tip_learn_step(NULL, x, &b, -1.0, 1.0, NOW0, &cfg) == 0 && b.n == 2 && b.s == 0,

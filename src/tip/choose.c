@@ -27,7 +27,8 @@ static char *why_words(const cand *c, const hub__linucb *m, double repo, const c
   for (i = 1; i < TIP_D; i++) {
     double base = c->x[i] > 0 ? 1.0 : 0.0;
     if (i == 1 || i == 2 || i == 3 || i == 13) base = c->x[i] > 0.6 * S ? 0.5 : 0.0;
-    contrib[i] = m && learned ? m->theta[i] * c->x[i] + (i == 20 ? repo * c->it.affinity : 0) : base * (i >= 4 ? 1.0 : 0.5);
+    contrib[i] = m && learned ? m->theta[i] * c->x[i] + (i == 20 ? repo * c->it.affinity : 0)
+                              : base * (i >= 4 ? 1.0 : 0.5);
     if (contrib[i] <= 0) continue;
     if (first < 0 || contrib[i] > contrib[first]) {
       second = first;

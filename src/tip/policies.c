@@ -7,8 +7,8 @@
  * seed design (LinUCB, d = 5, α = 1, argmax) with its own model. The three learned linear
  * policies subtract cfg->fatigue × the candidate's exposure count from their scores and add
  * cfg->repo_effect × its repo's affinity (the repo's own effect, which the linear model then
- * does not learn: learn.c); the baselines are left as they were designed. Every policy's prob sums to 1 before the caller
- * mixes in the ε floor.
+ * does not learn: learn.c); the baselines are left as they were designed. Every policy's prob
+ * sums to 1 before the caller mixes in the ε floor.
  */
 #include <math.h>
 #include <string.h>
