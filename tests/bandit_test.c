@@ -948,8 +948,8 @@ static void test_context_features(void) {
   cJSON_Delete(r);
   add_item(h, 4, "[]", "mentioned", 1, NOW0 / 1000); /* another item in o/r */
   r = tu_call(h, "{\"cmd\":\"tip\",\"now\":%lld,\"debug\":true}", NOW0 + 2000);
-  CHECK(fabs(tu_num(r, "features.20") / tu_num(r, "features.18") - 1.0 / 3.0) < 1e-6, /* decayed a second */
-        "after one done in o/r its affinity is 1/(1 + 2) (shrunk toward 0): %g",
+  CHECK(fabs(tu_num(r, "features.20") / tu_num(r, "features.18") - 1.0 / 6.0) < 1e-6, /* decayed a second */
+        "after one done in o/r (residual 1 − 0 under the fresh model) its affinity is 1/(1 + 5), shrunk toward 0: %g",
         tu_num(r, "features.20") / tu_num(r, "features.18"));
   CHECK(tu_num(r, "features.18") > 0 && tu_num(r, "features.19") == 0, "a mention in o/r: language match only");
   cJSON_Delete(r);
@@ -1020,20 +1020,18 @@ static void shadow_draws(hub *h) {
   cJSON_Delete(r);
 }
 
-static void test_refresh(void) {
-  hub *h = open_db(":memory:");
-  cJSON *r;
-  tip_cfg cfg;
-  hub__linucb online, online_seed, fresh, fresh_seed;
-  double A[TIP_D * TIP_D], b[TIP_D], As[TIP_DSEED * TIP_DSEED];
+/* Forty tips, every policy serving in turn, reactions of every kind spread over ten days, under
+ * the tip knobs `knobs` (a JSON object's members). */
+static void serve_40(hub *h, const char *knobs) {
   static const char *const reactions[] = {"done", "snooze", "dismiss", "helpful", "not_helpful"};
   static const char *const serve[] = {"linucb", "thompson", "egreedy", "score_greedy", "random", "seed_linucb"};
+  cJSON *r;
   int i;
   hub__setting_set(h, "github_user", "me");
   fill(h, 25);
-  r = tu_call(h, "{\"cmd\":\"tip_policies\",\"set\":{\"epsilon\":0.3,\"ips_clip\":4,\"half_life_days\":2}}");
+  r = tu_call(h, "{\"cmd\":\"tip_policies\",\"set\":{\"epsilon\":0.3,\"ips_clip\":4,\"half_life_days\":2%s}}", knobs);
   cJSON_Delete(r);
-  for (i = 0; i < 40; i++) { /* every policy serves; reactions spread over ten days */
+  for (i = 0; i < 40; i++) {
     long long t = NOW0 + (long long)i * 6 * 3600000;
     long dec;
     r = tu_call(h, "{\"cmd\":\"tip_policies\",\"set\":{\"serve\":\"%s\"}}", serve[i % 6]);
@@ -1046,6 +1044,17 @@ static void test_refresh(void) {
                 reactions[i % 5 == 0 ? 1 : i % 4 == 0 ? 0 : i % 3 == 0 ? 4 : 3]);
     cJSON_Delete(r);
   }
+}
+
+/* With the repo's term off (repo_effect 0) the model learns the rewards themselves: a refresh
+ * equals the direct sums. */
+static void test_refresh(void) {
+  hub *h = open_db(":memory:");
+  cJSON *r;
+  tip_cfg cfg;
+  hub__linucb online, online_seed, fresh, fresh_seed;
+  double A[TIP_D * TIP_D], b[TIP_D], As[TIP_DSEED * TIP_DSEED];
+  serve_40(h, ",\"repo_effect\":0");
   CHECK(tu_count(h, "SELECT count(DISTINCT policy) FROM tip_decisions") == 6, "six policies served");
   shadow_draws(h);
   CHECK(tu_count(h, "SELECT count(DISTINCT propensity) FROM tip_decisions") > 5, "with varied propensities");
@@ -1078,6 +1087,88 @@ static void test_refresh(void) {
   CHECK(tu_num(r, "skipped") == 1 && tu_num(r, "models.linucb.learned") == 39, "old-format tuples are skipped");
   cJSON_Delete(r);
   hub_close(h);
+}
+
+/* The first column of the first row of a query through the sql command (NAN when none). */
+static double sql_num(hub *h, const char *sql) {
+  cJSON *r = tu_call(h, "{\"cmd\":\"sql\",\"sql\":\"%s\"}", sql);
+  const cJSON *v = cJSON_GetArrayItem(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "rows"), 0), 0);
+  double x = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+  cJSON_Delete(r);
+  return x;
+}
+
+/* With the repo's term on (the default), a refresh still reproduces the online model and the
+ * affinities (test_learn_step pins the step's arithmetic). */
+static void test_refresh_repo(void) {
+  hub *h = open_db(":memory:");
+  cJSON *r;
+  tip_cfg cfg;
+  hub__linucb online, fresh;
+  double diff;
+  serve_40(h, "");
+  hub__tip_cfg_load(h, &cfg);
+  CHECK(cfg.repo_effect == 1, "the repo's term is on by default");
+  hub__db_exec(h, "CREATE TEMP TABLE aff0 AS SELECT repo, n, s, at FROM tip_affinity");
+  CHECK(hub__tip_model_load(h, "me", MODEL_LINEAR, &cfg, &online, NULL) == 0, "online model");
+  r = tu_call(h, "{\"cmd\":\"tip_refresh\"}");
+  CHECK(tu_num(r, "models.linucb.learned") == 40, "tip_refresh replays the 40 tuples");
+  cJSON_Delete(r);
+  CHECK(hub__tip_model_load(h, "me", MODEL_LINEAR, &cfg, &fresh, NULL) == 0 &&
+            rel_diff(fresh.A, online.A, TIP_D * TIP_D) < 1e-9 && rel_diff(fresh.theta, online.theta, TIP_D) < 1e-9,
+        "log refresh = the model learned online, with the repo's term");
+  diff = sql_num(h, "SELECT max(abs(a.n - b.n) + abs(a.s - b.s) + abs(a.at - b.at))"
+                    " FROM tip_affinity a JOIN aff0 b USING(repo)");
+  CHECK(tu_count(h, "SELECT count(*) FROM aff0") > 0 &&
+            tu_count(h, "SELECT count(*) FROM aff0") == tu_count(h, "SELECT count(*) FROM tip_affinity") && diff < 1e-9,
+        "and = the affinities learned online (%g)", diff);
+  hub__linucb_free(&online);
+  hub__linucb_free(&fresh);
+  hub_close(h);
+}
+
+/* One learning step by hand: the affinity learns r − θᵀx, the model r − k·(the affinity then). */
+static void test_learn_step(void) {
+  tip_cfg cfg;
+  hub__linucb m, ref;
+  hub__tip_aff a, b;
+  hub__tip_item it;
+  cand c[2];
+  double x[TIP_D], pred, score[2];
+  int i, ok = 1;
+  hub__tip_cfg_defaults(&cfg);
+  cfg.repo_effect = 0.7;
+  memset(&it, 0, sizeof it);
+  it.flags = HUB_TIPF_REVIEW | HUB_TIPF_OWN_REPO;
+  it.age_days = 3;
+  hub__tip_features(&it, 10, 2, x);
+  memset(&a, 0, sizeof a);
+  hub__tip_model_prior(MODEL_LINEAR, &cfg, &m);
+  hub__tip_model_prior(MODEL_LINEAR, &cfg, &ref);
+  CHECK(hub__tip_learn_step(&m, x, &a, 1.0, 1.0, NOW0, &cfg) == 0 && a.n == 1 && a.s == 1,
+        "first reaction: the fresh model predicted 0, the residual is the reward (n %g, s %g)", a.n, a.s);
+  for (i = 0; i < TIP_D; i++) ok &= fabs(m.b[i] - x[i]) < 1e-15;
+  CHECK(ok, "and the model learned r − k·0 = r");
+  pred = hub__linucb_mean(&m, x);
+  b = a;
+  hub__linucb_update_w(&ref, x, 1.0, 1.0);
+  hub__linucb_update_w(&ref, x, -1.0 - 0.7 / 6.0, 1.0);
+  CHECK(hub__tip_learn_step(&m, x, &a, -1.0, 1.0, NOW0, &cfg) == 0 && a.n == 2 &&
+            fabs(a.s - (1.0 + (-1.0 - pred))) < 1e-12,
+        "second: the affinity adds −1 − θᵀx (%g, want %g)", a.s, 1.0 + (-1.0 - pred));
+  CHECK(rel_diff(m.b, ref.b, TIP_D) < 1e-12, "the model learned −1 − 0.7 · 1/(1 + 5)");
+  CHECK(hub__tip_learn_step(NULL, x, &b, -1.0, 1.0, NOW0, &cfg) == 0 && b.n == 2 && b.s == 0,
+        "no usable model: the affinity learns the reward itself");
+  memset(c, 0, sizeof c);
+  c[0].it = c[1].it = it;
+  c[1].it.affinity = 0.5;
+  memcpy(c[0].x, x, sizeof x);
+  memcpy(c[1].x, x, sizeof x);
+  CHECK(hub__tip_ucb_scores(&m, c, NULL, 2, 0.5, cfg.fatigue, cfg.repo_effect, score) == 0 &&
+            fabs(score[1] - score[0] - 0.35) < 1e-12,
+        "LinUCB's score adds repo_effect × the repo's affinity (%g)", score[1] - score[0]);
+  hub__linucb_free(&m);
+  hub__linucb_free(&ref);
 }
 
 static void test_simulator(void) {
@@ -1291,6 +1382,8 @@ int main(void) {
   test_forgetting();
   test_context_features();
   test_refresh();
+  test_refresh_repo();
+  test_learn_step();
   test_simulator();
   test_sim_change();
   printf("bandit tests: %d passed, %d failed\n", tu_passed, tu_failed);

@@ -152,7 +152,8 @@ static double bench_decision_only(int pol) {
     if (t % (rounds / BLOCKS) == 0) t0 = now_us();
     ctx.seed = (uint64_t)t;
     if (pol >= 0) hub__tip_policy_table[pol].fn(&ctx, score, prob);
-    else if (hub__tip_ucb_scores(&m, c, nz, K, hub__tip_alpha_at(&cfg, m.n_eff), cfg.fatigue, score) == 0)
+    else if (hub__tip_ucb_scores(&m, c, nz, K, hub__tip_alpha_at(&cfg, m.n_eff), cfg.fatigue, cfg.repo_effect,
+                                 score) == 0)
       hub__tip_onehot(score, K, prob);
     hub__tip_floor(prob, K, cfg.epsilon);
     sink += prob[t % K];

@@ -418,6 +418,16 @@ static void test_read(void) {
   CHECK(read1(&oa, &t, 503, "{\"retry-after\":\"soon\"}", NULL, 0, &r) == HUB_LLM_RETRYABLE && r.retry_after_ms == -1,
         "malformed retry-after ignored");
   hub_llm_result_free(&r);
+  /* found by the llm fuzz target: a wait of years would silence the briefing until its items change */
+  CHECK(read1(&oa, &t, 429, "{\"retry-after\":\"99999999\"}", "{}", 0, &r) == HUB_LLM_RETRYABLE &&
+            r.retry_after_ms == HUB_LLM_RETRY_AFTER_MAX_MS,
+        "a retry-after of three years is capped at a day: %lld", (long long)r.retry_after_ms);
+  hub_llm_result_free(&r);
+  CHECK(read1(&oa, &t, 429, "{\"retry-after\":\"Wed, 21 Oct 2099 07:28:00 GMT\"}", "{}", 1445412480000LL, &r) ==
+                HUB_LLM_RETRYABLE &&
+            r.retry_after_ms == HUB_LLM_RETRY_AFTER_MAX_MS,
+        "a retry-after date decades away is capped at a day: %lld", (long long)r.retry_after_ms);
+  hub_llm_result_free(&r);
   CHECK(read1(&oa, &t, 200, NULL, NULL, 0, &r) == HUB_LLM_BAD_OUTPUT, "missing or oversized body");
   hub_llm_result_free(&r);
   CHECK(read1(&oa, &t, 200, NULL, "{\"choices\":[{\"message\":{\"content\":\"[1,2]\"},\"finish_reason\":\"stop\"}]}", 0,

@@ -1043,16 +1043,18 @@ static int64_t parse_http_date(const char *s) {
   return days_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60 + ss;
 }
 
+/* The provider's wait in ms, clamped into [0, HUB_LLM_RETRY_AFTER_MAX_MS] (a wait of years
+ * would silence the briefing until its items change), or -1 when it gives none. */
 static int64_t retry_after_ms(const cJSON *headers, int64_t now_ms) {
   const char *h = header(headers, "retry-after-ms");
   double v;
   int64_t t;
-  if (h && (v = parse_decimal(h)) >= 0) return (int64_t)v;
+  if (h && (v = parse_decimal(h)) >= 0) return hub__num_clamp(v, 0, HUB_LLM_RETRY_AFTER_MAX_MS);
   h = header(headers, "retry-after");
   if (!h) return -1;
-  if ((v = parse_decimal(h)) >= 0) return (int64_t)(v * 1000);
+  if ((v = parse_decimal(h)) >= 0) return hub__num_clamp(v * 1000, 0, HUB_LLM_RETRY_AFTER_MAX_MS);
   if ((t = parse_http_date(h)) < 0) return -1;
-  return t * 1000 > now_ms ? t * 1000 - now_ms : 0;
+  return hub__num_clamp((double)t * 1000 - (double)now_ms, 0, HUB_LLM_RETRY_AFTER_MAX_MS);
 }
 
 /* Returns 1 if s contains needle, ignoring ASCII case. */

@@ -40,6 +40,9 @@
 #ifndef HUB_LLM_MAX_ATTEMPTS
 #define HUB_LLM_MAX_ATTEMPTS 3            /* attempts per call, the first included */
 #endif
+#ifndef HUB_LLM_RETRY_AFTER_MAX_MS
+#define HUB_LLM_RETRY_AFTER_MAX_MS (24LL * 3600 * 1000) /* a provider's retry-after is capped here */
+#endif
 #ifndef HUB_LLM_MAX_RETRY_WAIT_MS
 #define HUB_LLM_MAX_RETRY_WAIT_MS 60000   /* a longer retry-after gives up instead */
 #endif
@@ -196,7 +199,8 @@ typedef struct {
   hub_llm_kind kind;
   cJSON *output;            /* HUB_LLM_OK: the parsed object (owned); otherwise NULL */
   int status;               /* HTTP status, 0 when the transport failed */
-  int64_t retry_after_ms;   /* from retry-after-ms / retry-after (seconds or HTTP-date), or -1 */
+  int64_t retry_after_ms;   /* from retry-after-ms / retry-after (seconds or HTTP-date), capped at
+                               HUB_LLM_RETRY_AFTER_MAX_MS, or -1 */
   long input_tokens, output_tokens; /* usage when reported, else -1 */
   char message[HUB_LLM_MSG];/* short human text: provider, kind, detail (never the key) */
 } hub_llm_result;

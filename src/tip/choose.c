@@ -17,16 +17,18 @@
 
 /* ---- explaining ------------------------------------------------------------------------- */
 
-/* Up to two phrases: the features that add most to the served item's score under θ (LinUCB)
- * or, for other policies, its most telling facts. New string or NULL. */
-static char *why_words(const cand *c, const hub__linucb *m, const char *policy, int explored) {
+/* Up to two phrases: the features that add most to the served item's score under θ (LinUCB;
+ * the repo's own term, repo × its affinity, counts as the affinity feature's) or, for other
+ * policies, its most telling facts. New string or NULL. */
+static char *why_words(const cand *c, const hub__linucb *m, double repo, const char *policy, int explored) {
   double contrib[TIP_D];
   int i, first = -1, second = -1, learned = hub__tip_policy_index(policy) <= POL_EGREEDY;
   if (strcmp(policy, "seed_linucb") == 0) return hub__strdup("the seed design's pick (hour, weekday, age, priority)");
   for (i = 1; i < TIP_D; i++) {
     double base = c->x[i] > 0 ? 1.0 : 0.0;
     if (i == 1 || i == 2 || i == 3 || i == 13) base = c->x[i] > 0.6 * S ? 0.5 : 0.0;
-    contrib[i] = m && learned ? m->theta[i] * c->x[i] : base * (i >= 4 ? 1.0 : 0.5);
+    contrib[i] = m && learned ? m->theta[i] * c->x[i] + (i == 20 ? repo * c->it.affinity : 0)
+                              : base * (i >= 4 ? 1.0 : 0.5);
     if (contrib[i] <= 0) continue;
     if (first < 0 || contrib[i] > contrib[first]) {
       second = first;
@@ -396,7 +398,8 @@ cJSON *hub__tip_cmd(hub *h, const cJSON *req) {
   d.in_row = hub__tip_in_row(d.c[d.pick].id, d.c[d.pick].mark, last_item, last_mark, last_in_row);
   record_policies(&d);
   hub__tip_explain(d.pol, d.c, d.n, d.pick, d.score, d.prob, d.en, d.served, d.have_model ? &d.model : NULL);
-  why = why_words(&d.c[d.pick], d.have_model ? &d.model : NULL, hub__tip_policy_table[d.served].name, d.explored);
+  why = why_words(&d.c[d.pick], d.have_model ? &d.model : NULL, d.cfg.repo_effect, hub__tip_policy_table[d.served].name,
+                  d.explored);
   if (!why) {
     res = hub__error_json(HUB_E_NOMEM, NULL);
     goto done;

@@ -30,6 +30,7 @@ const hub__tip_knob hub__tip_knobs[] = {
     K(fatigue_hours, 0.01, 1e5, DFLT_FATIGUE_HOURS, "half-life of the exposure count"),
     K(snooze_views, 0, 100, DFLT_SNOOZE_VIEWS, "views a snooze adds on top of the view itself"),
     K(ips_clip, 1, 1e6, DFLT_IPS_CLIP, "importance weights clamp(1/(n·p), 1, W); 1 = unweighted"),
+    K(repo_effect, 0, 10, DFLT_REPO_EFFECT, "the weight of the repo's own effect (its affinity) in learned scores"),
     K(tz_offset_min, -1440, 1440, 0, "local time: minutes east of UTC"),
 };
 #undef K

@@ -8,9 +8,15 @@
  * from its logged five, each reaction once. A tuple (x, p, n, r, t) — features, the served
  * policy's propensity, the number of candidates, the reward and the reaction's time — enters
  * the linear model with the importance weight w = clamp(1/(n·p), 1, W) (W = ips_clip; 1 =
- * unweighted) after discounting the older evidence to t by the half-life. Because the online
- * path and the refresh apply the same steps to the same tuples in time order, a refresh
- * reproduces the online model, and both equal the direct sums
+ * unweighted) after discounting the older evidence to t by the half-life. The item's repo
+ * learns with it (hub__tip_learn_step): its affinity adds the residual r − θᵀx, and the model
+ * learns r − k·a (a the repo's affinity then, k = repo_effect), the part of r the repo's term in
+ * the score does not already give — a per-repo intercept fitted beside the linear model, so a
+ * favourite repository counts from its first few reactions instead of through one coefficient
+ * on a shrunk feature (issue 11's drifting user: its new favourite repo was most of the regret
+ * left; measured in simfam.c). Because the online path and the refresh apply the same steps to
+ * the same tuples in time order, a refresh reproduces the online model and affinities; with
+ * k = 0 both equal the direct sums
  *   A = λI + Σ 2^(−(T−t_i)/H) w_i x_i x_iᵀ      b = Σ 2^(−(T−t_i)/H) w_i r_i x_i.
  */
 #include <math.h>
@@ -51,6 +57,20 @@ int hub__tip_learn_tuple(hub__linucb *m, const double *x, double r, double w, in
   return hub__linucb_update_w(m, x, r, w);
 }
 
+int hub__tip_learn_step(hub__linucb *m, const double *x, hub__tip_aff *aff, double r, double w, int64_t t_ms,
+                        const tip_cfg *cfg) {
+  double pred = 0, a = aff ? hub__tip_aff_value(aff, t_ms, cfg->half_life_days) : 0;
+  int rc = 0;
+  if (m && x) {
+    rc = hub__linucb_decay_to(m, t_ms);
+    pred = hub__linucb_mean(m, x);
+    if (!isfinite(pred)) pred = 0;
+    if (rc == 0) rc = hub__linucb_update_w(m, x, r - cfg->repo_effect * a, w);
+  }
+  if (aff) hub__tip_aff_add(aff, r - pred, t_ms, cfg->half_life_days);
+  return rc;
+}
+
 /* A JSON array text of exactly n numbers into x: 0 or -1. */
 static int parse_vec(const char *text, double *x, int n) {
   cJSON *a = text ? cJSON_Parse(text) : NULL, *e;
@@ -83,12 +103,9 @@ int hub__tip_aff_get(hub *h, const char *user, const char *repo, hub__tip_aff *a
   return found;
 }
 
-static int aff_add_db(hub *h, const char *user, const char *repo, double r, int64_t at, double half_life_days) {
-  hub__tip_aff a;
-  if (hub__tip_aff_get(h, user, repo, &a) < 0) return -1;
-  hub__tip_aff_add(&a, r, at, half_life_days);
+static int aff_put(hub *h, const char *user, const char *repo, const hub__tip_aff *a) {
   return hub__db_run(h, "INSERT OR REPLACE INTO tip_affinity(user,repo,n,s,at) VALUES(?,?,?,?,?)", "ttddi", user,
-                     repo, a.n, a.s, a.at) < 0
+                     repo, a->n, a->s, a->at) < 0
              ? -1
              : 0;
 }
@@ -178,20 +195,37 @@ static int read_logged(hub *h, int64_t decision, logged *l) {
   return rc;
 }
 
-/* One model learns one tuple and is saved: 1 learned, 0 could not, -1 database error. */
-static int learn_model(hub *h, const logged *l, const char *which, const tip_cfg *cfg, double r, int64_t now_ms,
-                       long *updates) {
+/* The seed design's model learns one tuple and is saved: 1 learned, 0 could not, -1 database
+ * error. */
+static int learn_seed(hub *h, const logged *l, const tip_cfg *cfg, double r, int64_t now_ms) {
   hub__linucb m;
+  double x[TIP_DSEED];
+  int rc = 0;
+  if (parse_vec(l->xseed, x, TIP_DSEED)) return 0;
+  if (hub__tip_model_load(h, l->user, MODEL_SEED, cfg, &m, NULL)) return 0;
+  if (hub__linucb_update(&m, x, r) == 0) rc = hub__tip_model_save(h, l->user, MODEL_SEED, &m, now_ms) ? -1 : 1;
+  hub__linucb_free(&m);
+  return rc;
+}
+
+/* The linear model and the repo's affinity learn one tuple (hub__tip_learn_step) and are
+ * saved: 1 the model learned, 0 it could not (the affinity still did), -1 database error. */
+static int learn_linear(hub *h, const logged *l, const tip_cfg *cfg, double r, int64_t now_ms, long *updates) {
+  hub__linucb m;
+  hub__tip_aff a;
   double x[TIP_D];
-  int seed = strcmp(which, MODEL_SEED) == 0, d = seed ? TIP_DSEED : TIP_D, rc = 0;
-  if (parse_vec(seed ? l->xseed : l->features, x, d)) return 0;
-  if (hub__tip_model_load(h, l->user, which, cfg, &m, NULL)) return 0;
-  if ((seed ? hub__linucb_update(&m, x, r)
-            : hub__tip_learn_tuple(&m, x, r, hub__tip_weight(cfg, l->propensity, l->candidates), now_ms)) == 0) {
-    rc = hub__tip_model_save(h, l->user, which, &m, now_ms) ? -1 : 1;
+  int has_repo = l->repo && *l->repo, has_m = 0, rc = 0;
+  memset(&m, 0, sizeof m);
+  if (has_repo && hub__tip_aff_get(h, l->user, l->repo, &a) < 0) return -1;
+  if (parse_vec(l->features, x, TIP_D) == 0 && hub__tip_model_load(h, l->user, MODEL_LINEAR, cfg, &m, NULL) == 0)
+    has_m = 1;
+  if (hub__tip_learn_step(has_m ? &m : NULL, x, has_repo ? &a : NULL, r,
+                          hub__tip_weight(cfg, l->propensity, l->candidates), now_ms, cfg) == 0 && has_m) {
+    rc = hub__tip_model_save(h, l->user, MODEL_LINEAR, &m, now_ms) ? -1 : 1;
     if (updates) *updates = m.updates;
   }
-  hub__linucb_free(&m);
+  if (rc >= 0 && has_repo && aff_put(h, l->user, l->repo, &a)) rc = -1;
+  if (has_m) hub__linucb_free(&m);
   return rc;
 }
 
@@ -203,9 +237,8 @@ int hub__tip_learn(hub *h, const tip_cfg *cfg, int64_t decision, int reaction, d
     logged_free(&l);
     return 0;
   }
-  if ((lin = learn_model(h, &l, MODEL_LINEAR, cfg, r, now_ms, updates)) < 0) goto done;
-  if (learn_model(h, &l, MODEL_SEED, cfg, r, now_ms, NULL) < 0) goto done;
-  if (l.repo && *l.repo && aff_add_db(h, l.user, l.repo, r, now_ms, cfg->half_life_days)) goto done;
+  if ((lin = learn_linear(h, &l, cfg, r, now_ms, updates)) < 0) goto done;
+  if (learn_seed(h, &l, cfg, r, now_ms) < 0) goto done;
   if (l.has_item && hub__tip_exposure_reacted(h, l.user, l.item_id, reaction, r, now_ms, cfg)) goto done;
   rc = lin;
 done:
@@ -221,7 +254,7 @@ typedef struct {
 } refresh;
 
 /* Replays every reaction of the user's log, in time order, into r's fresh models and the
- * affinity table. 0 or -1 (h->errmsg). */
+ * affinity table, by the online path's steps. 0 or -1 (h->errmsg). */
 static int replay_log(hub *h, const char *user, const tip_cfg *cfg, refresh *rf) {
   sqlite3_stmt *st = hub__db_q(h, "SELECT r.at, r.reward, d.features, d.xseed, d.propensity, d.candidates, d.repo"
                                   " FROM tip_reactions r JOIN tip_decisions d ON d.id = r.decision_id"
@@ -232,20 +265,24 @@ static int replay_log(hub *h, const char *user, const tip_cfg *cfg, refresh *rf)
     int64_t at = sqlite3_column_int64(st, 0);
     double r = sqlite3_column_double(st, 1), x[TIP_D], xs[TIP_DSEED];
     const char *repo = (const char *)sqlite3_column_text(st, 6);
+    int has_x = parse_vec((const char *)sqlite3_column_text(st, 2), x, TIP_D) == 0, has_repo = repo && *repo;
+    hub__tip_aff a;
     rf->tuples++;
-    if (parse_vec((const char *)sqlite3_column_text(st, 2), x, TIP_D) == 0 &&
-        hub__tip_learn_tuple(&rf->lin, x, r,
-                             hub__tip_weight(cfg, sqlite3_column_double(st, 4), (double)sqlite3_column_int64(st, 5)),
-                             at) == 0)
+    if (has_repo && hub__tip_aff_get(h, user, repo, &a) < 0) break;
+    if (hub__tip_learn_step(has_x ? &rf->lin : NULL, x, has_repo ? &a : NULL, r,
+                            hub__tip_weight(cfg, sqlite3_column_double(st, 4), (double)sqlite3_column_int64(st, 5)), at,
+                            cfg) == 0 &&
+        has_x)
       rf->learned++;
     else
       rf->skipped++; /* features of another dimension (an older feature set) or not finite */
     if (parse_vec((const char *)sqlite3_column_text(st, 3), xs, TIP_DSEED) == 0 && hub__linucb_update(&rf->seed, xs, r) == 0)
       rf->seed_learned++;
-    if (repo && *repo && aff_add_db(h, user, repo, r, at, cfg->half_life_days)) {
-      hub__db_done(h, st);
-      return -1;
-    }
+    if (has_repo && aff_put(h, user, repo, &a)) break;
+  }
+  if (rc == SQLITE_ROW) { /* an affinity could not be read or written */
+    hub__db_done(h, st);
+    return -1;
   }
   hub__db_done(h, st);
   return rc == SQLITE_DONE ? 0 : hub__db_fail(h);

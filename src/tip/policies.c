@@ -5,9 +5,10 @@
  * linucb, thompson and egreedy read the same linear model (hub's features, one per user) and
  * differ only in how they explore; score_greedy and random need no model; seed_linucb is the
  * seed design (LinUCB, d = 5, α = 1, argmax) with its own model. The three learned linear
- * policies subtract cfg->fatigue × the candidate's exposure count from their scores; the
- * baselines are left as they were designed. Every policy's prob sums to 1 before the caller
- * mixes in the ε floor.
+ * policies subtract cfg->fatigue × the candidate's exposure count from their scores and add
+ * cfg->repo_effect × its repo's affinity (the repo's own effect, which the linear model then
+ * does not learn: learn.c); the baselines are left as they were designed. Every policy's prob
+ * sums to 1 before the caller mixes in the ε floor.
  */
 #include <math.h>
 #include <string.h>
@@ -51,7 +52,11 @@ double hub__tip_eps_at(const tip_cfg *cfg, double n_eff) {
 }
 
 static int linear_ok(const tip_ctx *ctx) { return ctx->model && ctx->model->d == TIP_D; }
-static double tired(const tip_ctx *ctx, size_t i) { return ctx->cfg->fatigue * ctx->c[i].fatigue; }
+/* What the learned policies subtract from θᵀx besides exploration: fatigue, less the repo's
+ * own effect (its affinity, weighted by repo_effect). */
+static double tired(const tip_ctx *ctx, size_t i) {
+  return ctx->cfg->fatigue * ctx->c[i].fatigue - ctx->cfg->repo_effect * ctx->c[i].it.affinity;
+}
 
 /* ---- sums over the nonzero entries ----------------------------------------------------------
  * Most of a candidate's 25 features are zero (flags, interactions); a product with an exact
@@ -162,13 +167,13 @@ static int pol_greedy(const tip_ctx *ctx, double *score, double *prob) {
 }
 
 int hub__tip_ucb_scores(const hub__linucb *m, const cand *c, const hub__tip_nz *nz, size_t n, double a,
-                        double fatigue, double *score) {
+                        double fatigue, double repo, double *score) {
   size_t i;
   int rc = 0;
   for (i = 0; i < n && rc == 0; i++) {
     double v = nz ? var_nz(m, c[i].x, &nz[i]) : hub__linucb_var(m, c[i].x);
     double mean = nz ? mean_nz(m, c[i].x, &nz[i]) : hub__linucb_mean(m, c[i].x);
-    score[i] = mean + a * sqrt(v) - fatigue * c[i].fatigue;
+    score[i] = mean + a * sqrt(v) - (fatigue * c[i].fatigue - repo * c[i].it.affinity);
     if (!isfinite(score[i])) rc = -1;
   }
   return rc;
@@ -183,7 +188,7 @@ static int pol_linucb(const tip_ctx *ctx, double *score, double *prob) {
   if (!linear_ok(ctx)) goto done;
   nz = nz_for(ctx, own);
   if (hub__tip_ucb_scores(m, ctx->c, nz && sparse_ok(m) ? nz : NULL, ctx->n, hub__tip_alpha_at(ctx->cfg, m->n_eff),
-                          ctx->cfg->fatigue, score))
+                          ctx->cfg->fatigue, ctx->cfg->repo_effect, score))
     goto done;
   if (ctx->cfg->explore_softmax) rc = hub__tip_softmax(score, ctx->n, ctx->cfg->temperature, prob);
   else {

@@ -292,11 +292,10 @@ static int react(sim_env *e, sim_world *w, const hub__sim_cfg *c, const sim_scra
   int reaction = q < u ? REACT_DONE : q < -u ? REACT_DISMISS : REACT_SNOOZE;
   r = c->cfg.reward[reaction];
   w->run.reward += r;
-  if (w->pol <= POL_EGREEDY &&
-      hub__tip_learn_tuple(&w->lin, cd->x, r, hub__tip_weight(&c->cfg, s->prob[k], (double)n), now))
+  if (hub__tip_learn_step(w->pol <= POL_EGREEDY ? &w->lin : NULL, cd->x, &w->aff[it->repo], r,
+                          hub__tip_weight(&c->cfg, s->prob[k], (double)n), now, &c->cfg))
     return -1;
   if (w->pol == POL_SEED && hub__linucb_update(&w->seedm, cd->xs, r)) return -1;
-  hub__tip_aff_add(&w->aff[it->repo], r, now, c->cfg.half_life_days);
   hub__tip_exposure_view(&st->ex, it->mark, now, &c->cfg);
   hub__tip_exposure_react(&st->ex, reaction, r, now, &c->cfg);
   st->uf = reaction == REACT_DONE ? 0 : annoyance(st, it, e->clock_h) + 1.0;

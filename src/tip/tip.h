@@ -32,9 +32,11 @@
  *  18 language match — the item's repository language (repos.languages[0]) is one of the
  *     user's own (of the repos they own or opened items in): two otherwise equal issues differ
  *  19 language × good first — a beginner issue is only an easy pick in a language you write
- *  20 repo affinity — the repo's shrunk mean reward s/(n + 2) over the user's reactions
- *     (decayed with the model's half-life): a favourite repository is an item-level taste no
- *     flag sees; it separates equal-looking items of different repos
+ *  20 repo affinity — the repo's own effect: the shrunk mean s/(n + 5) of the residuals
+ *     r − θᵀx of the user's reactions on its items (decayed with the model's half-life): a
+ *     favourite repository is an item-level taste no flag sees; it separates equal-looking
+ *     items of different repos. The learned policies also add it to their scores with weight
+ *     tip.repo_effect (1), and the model learns what is left of r (learn.c)
  *  21 fresh — updated in the last two days: news on a thread, where log staleness is flat
  *  22 leisure × language × good first — "good first issues in my two languages, evenings":
  *     none of 14, 18, 19 alone can express a habit that needs all three

@@ -54,6 +54,7 @@
 #define DFLT_FATIGUE_HOURS 24.0  /* half-life of the exposure count */
 #define DFLT_SNOOZE_VIEWS 1.0    /* a snooze adds this many views on top of the view itself */
 #define DFLT_IPS_CLIP 1.0        /* importance weights clipped to [1, W]; 1 = unweighted */
+#define DFLT_REPO_EFFECT 1.0     /* the weight of the repo's affinity in the learned policies' scores */
 #define DFLT_EXPLORE "egreedy"
 
 /* ---- features.c --------------------------------------------------------------------------- */
@@ -94,7 +95,7 @@ typedef struct {
   char serve[32];
   int explore_softmax;
   double alpha, alpha_min, alpha_n, epsilon, eps_decay, ts_scale, ts_samples, temperature, lambda, gamma;
-  double half_life_days, fatigue, fatigue_hours, snooze_views, ips_clip, tz_offset_min;
+  double half_life_days, fatigue, fatigue_hours, snooze_views, ips_clip, repo_effect, tz_offset_min;
   double reward[N_REACTIONS];
 } tip_cfg;
 /* The numeric settings: name, field offset, bounds (tip_policies "set" checks them). */
@@ -136,12 +137,13 @@ typedef struct {
 } hub__tip_nz;
 /* Fills nz[i] for the n candidates. */
 void hub__tip_nz_of(const cand *c, size_t n, hub__tip_nz *nz);
-/* LinUCB's scores: score[i] = θᵀx_i + a·sqrt(x_iᵀA⁻¹x_i) − fatigue·(c[i].fatigue) for the n
+/* LinUCB's scores: score[i] = θᵀx_i + a·sqrt(x_iᵀA⁻¹x_i) − fatigue·(c[i].fatigue) +
+ * repo·(c[i].it.affinity) for the n
  * candidates, x_i their first m->d features; over the nonzero entries nz (which then list only
  * indices below m->d, and the model is finite) or, with nz NULL, over all. 0, or -1 when a
  * score is not finite. */
 int hub__tip_ucb_scores(const hub__linucb *m, const cand *c, const hub__tip_nz *nz, size_t n, double a,
-                        double fatigue, double *score);
+                        double fatigue, double repo, double *score);
 typedef struct {
   const cand *c;
   size_t n;
@@ -222,9 +224,13 @@ int hub__tip_exposure_reacted(hub *h, const char *user, int64_t item_id, int rea
                               const tip_cfg *cfg);
 
 /* ---- learn.c: learning from reactions and from the log (models, table tip_affinity) ------- */
-/* Repo affinity: decayed count n and reward sum s of the reactions on a repo's items; the
- * feature is the shrunk mean s / (n + HUB_TIP_AFF_PRIOR), in [−1, 1]. */
-#define HUB_TIP_AFF_PRIOR 2.0
+/* Repo affinity, the repo's own effect: decayed count n and sum s of the residuals r − θᵀx of
+ * the reactions on a repo's items (what the linear model did not expect of them); the value is
+ * the shrunk mean s / (n + HUB_TIP_AFF_PRIOR), in [−1, 1]. It is feature 20 and, weighted by
+ * cfg->repo_effect, a term of the learned policies' scores. The prior 5 (a random intercept's
+ * σ²/τ²: reward variance ≈ 0.5, repo effects ≈ 0.1) keeps one reaction from moving it by more
+ * than 1/6. */
+#define HUB_TIP_AFF_PRIOR 5.0
 typedef struct {
   double n, s;
   int64_t at;
@@ -236,6 +242,14 @@ void hub__tip_aff_add(hub__tip_aff *a, double reward, int64_t now_ms, double hal
 double hub__tip_weight(const tip_cfg *cfg, double propensity, double candidates);
 /* One tuple into the linear model: decay to t_ms, then a weighted update. 0 or -1. */
 int hub__tip_learn_tuple(hub__linucb *m, const double *x, double r, double w, int64_t t_ms);
+/* One reaction (x, r, weight w, at t_ms) into the linear model m and the repo's affinity
+ * record aff, the step the tip, the refresh and the simulator all take: m is discounted to t,
+ * pred = θᵀx and a = the affinity's value at t are read, m learns the target r − k·a (k =
+ * cfg->repo_effect: the part of r the repo's term in the score already gives), then aff adds
+ * the residual r − pred. m or x NULL (no usable model): pred = 0, no model update; aff NULL (an
+ * item without a repo): no affinity. Returns m's update's 0 or -1 (aff learns either way). */
+int hub__tip_learn_step(hub__linucb *m, const double *x, hub__tip_aff *aff, double r, double w, int64_t t_ms,
+                        const tip_cfg *cfg);
 /* Everything one reaction teaches (decision id, reaction REACT_*, its reward, at now, under
  * cfg): the linear and seed models, the repo's affinity, the item's exposure. Returns 1
  * learned, 0 the models could not learn (their state unusable or the logged features of
