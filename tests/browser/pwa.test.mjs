@@ -1,9 +1,11 @@
 // pwa.test.mjs — the app as a user meets it, in Debian's Chromium against the fake GitHub:
 // first visit + settings + refresh, reload from OPFS without network, offline reload through
 // the service worker, installability, hostile titles rendered as text, the run summary per
-// source, and the filter by source (GitHub notifications plus a good-first-issue list).
+// source, the filter by source (GitHub notifications plus a good-first-issue list), what the
+// pages ask for before their first paint (the main page: one bundle), and a new version offered
+// and loaded through the service worker.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { Env, suite } from './harness.mjs';
@@ -198,6 +200,28 @@ s.test('the pages ask for their whole module graph at once', async () => {
         `${html}: its ${seen.size - entries.length} imported modules are all preloaded${missing.length ? ` (missing: ${missing.join(', ')})` : ''}`);
     }
   }
+});
+
+// A new version (another cache name in sw.js, another bundle): the page that finds it offers
+// it and keeps running the old one; "Reload to update" brings the new bundle in, from the new
+// cache, and the old cache is gone. Last: it changes the served files.
+s.test('a new version is offered, then loaded on the click', async () => {
+  await page.goto(env.url);
+  await waitBoot();
+  await page.waitForFunction(() => navigator.serviceWorker.controller, null, { timeout: 20000 });
+  const sw = join(env.www, 'sw.js');
+  const v1 = /const VERSION = '([^']+)'/.exec(readFileSync(sw, 'utf8'))[1];
+  writeFileSync(sw, readFileSync(sw, 'utf8').replace(v1, 'v2-test'));
+  writeFileSync(join(env.www, 'app.js'), `${readFileSync(join(env.www, 'app.js'), 'utf8')}\nwindow.hubTestV2 = true;\n`);
+  await page.reload();
+  await page.waitForSelector('#update-banner:not([hidden])', { timeout: 20000 });
+  s.check(!await page.evaluate(() => window.hubTestV2), 'update: the banner shows while the old version runs');
+  await Promise.all([page.waitForNavigation({ timeout: 20000 }), page.click('#update-button')]);
+  await waitBoot();
+  const after = await page.evaluate(async () => ({ v2: window.hubTestV2 === true, caches: (await caches.keys()).filter((k) => k.startsWith('hub-shell-')) }));
+  s.check(after.v2 && after.caches.join() === 'hub-shell-v2-test' && (await cardKeys()).length > 0,
+    `update: the click loads the new bundle from the new cache, the cards show (${JSON.stringify(after)})`);
+  s.check(pageErrors.length === 0, `update: no page errors (${pageErrors.join(' | ')})`);
 });
 
 const ok = await s.run();
