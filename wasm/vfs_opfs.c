@@ -18,7 +18,8 @@
  * Locks are no-ops: one worker owns the access handles exclusively (the browser refuses a
  * second createSyncAccessHandle), and this build is single-threaded. xSync asks for a flush
  * that opfs_lib.js does lazily but in order: before the next write to the other file, else
- * when the worker's task ends (so a commit's last flush comes just after it).
+ * when the worker's task ends (so a commit's last flush comes just after it); opfs_lib.js also
+ * gathers writes that follow one another in a file into one (a commit's journal).
  *
  * Every connection to a pool database runs in locking_mode=EXCLUSIVE (an auto-extension sets
  * it at open, before the first lock): nothing but its own worker can change the file, so

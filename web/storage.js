@@ -107,6 +107,8 @@ function opfsStorage(Module, name, handles) {
     async close() {
       if (!open) return;
       open = false;
+      /* what the VFS still holds (wasm/opfs_lib.js: gathered writes, flushes owed) goes first */
+      if (Module.opfs && Module.opfs.settle) Module.opfs.settle();
       for (const h of handles) {
         try { h.flush(); } catch { /* closing anyway */ }
         try { h.close(); } catch { /* already closed */ }
