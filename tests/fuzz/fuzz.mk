@@ -15,6 +15,7 @@
 #   obd       the Open Bandit Dataset CSV evaluator through tip_eval
 #   query     the inbox search language alone, then as cards' q on a small inbox
 #   llm       an LLM provider's answer through hubd's reader and the core's briefing validator
+#   http      hubd's reading of a request: the static file a raw path names, ETags, routes, logins
 #
 # Objects: Debian's clang with ASan + UBSan (float-cast-overflow is part of clang's "undefined");
 # the core, cJSON, md4c and the targets carry libFuzzer's coverage (-fsanitize=fuzzer-no-link),
@@ -33,12 +34,12 @@
 FZ            := $(B)/fuzz
 FUZZ_CC       ?= clang
 FUZZ_SECONDS  ?= 60
-FUZZ_TARGETS  ?= call sync markdown ufg obd query llm
+FUZZ_TARGETS  ?= call sync markdown ufg obd query llm http
 FUZZ_FIXTURES ?= ../shared/fixtures
 FUZZ_SAN      := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all \
                  -fsanitize-recover=float-cast-overflow,signed-integer-overflow -fno-omit-frame-pointer
 FUZZ_CFLAGS   := -O1 -g $(FUZZ_SAN)
-FUZZ_ALL      := call sync markdown ufg obd query llm
+FUZZ_ALL      := call sync markdown ufg obd query llm http
 
 # per target: sources besides tests/fuzz/fuzz_<t>.c and fuzz_util.c, and libraries
 FUZZ_EXTRA_sync := tests/fuzz/sync_drive.c
@@ -46,6 +47,8 @@ FUZZ_EXTRA_ufg  := src/server/upforgrabs.c
 FUZZ_LIBS_ufg   := -lyaml
 FUZZ_EXTRA_llm  := src/server/llm.c src/server/llm_curl.c src/server/brief_llm.c src/server/transport_curl.c
 FUZZ_LIBS_llm   := -lcurl
+FUZZ_EXTRA_http := $(filter-out src/server/hubd.c,$(HUBD_SRC))
+FUZZ_LIBS_http  := $(HUBD_LIBS)
 
 FUZZ_LIB_OBJ := $(call obj,$(FZ)/obj,$(CORE_SRC) $(CJSON_DIR)/cJSON.c $(MD4C_DIR)/md4c.c $(SQLITE_DIR)/sqlite3.c)
 

@@ -14,7 +14,7 @@ D=tests/fuzz
 PASSED=0
 FAILED=0
 SKIPPED=0
-for t in call sync markdown ufg obd query llm; do
+for t in call sync markdown ufg obd query llm http; do
   files=""
   for f in "$D/corpus/$t"/* "$D/findings/$t"/*; do
     [ -f "$f" ] || continue
