@@ -327,11 +327,21 @@ $(call obj,$(B)/native,src/sources/activity_lang.c) $(call obj,$(B)/asan,src/sou
 # ---- the static web app ---------------------------------------------------------------------
 # web/ plus the wasm module, with __HUB_VERSION__ replaced by a hash of everything shipped
 # (the service worker's cache name, so a new build shows "reload to update").
+# The main page's app.js is shipped bundled with every module it imports (web/index.html says
+# why) by esbuild, pinned, installed from the npm registry into build/npm.
 WEB_SRC := $(shell find web -type f 2>/dev/null)
+ESBUILD_PKG := esbuild@0.28.2
+ESBUILD := $(B)/npm/node_modules/esbuild/bin/esbuild
+$(B)/npm/.$(ESBUILD_PKG):
+	@echo "deps: installing $(ESBUILD_PKG) (npm)"; mkdir -p $(B)/npm
+	@npm install --prefix $(B)/npm --no-audit --no-fund --silent $(ESBUILD_PKG) >/dev/null \
+	  || { echo "deps: npm install $(ESBUILD_PKG) failed" >&2; exit 1; }
+	@touch $@
 web: $(B)/web/.stamp
-$(B)/web/.stamp: $(WEB_SRC) $(W)/hub.mjs $(W)/hub.wasm
+$(B)/web/.stamp: $(WEB_SRC) $(W)/hub.mjs $(W)/hub.wasm $(B)/npm/.$(ESBUILD_PKG)
 	@rm -rf $(B)/web && mkdir -p $(B)/web
 	@cp -r web/. $(B)/web/ && cp $(W)/hub.mjs $(W)/hub.wasm $(B)/web/
+	@$(ESBUILD) web/app.js --bundle --format=esm --log-level=warning --outfile=$(B)/web/app.js
 	@v=$$(cat $(WEB_SRC) $(W)/hub.mjs $(W)/hub.wasm | sha256sum | cut -c1-12); \
 	  find $(B)/web -name '*.js' -exec sed -i "s/__HUB_VERSION__/$$v/g" {} +; \
 	  echo "  WEB build/web (version $$v)"

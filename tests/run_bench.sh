@@ -63,6 +63,7 @@ printf "|   from the snapshot (a reload)                            | %11s ms |\
 printf "|   from the snapshot, opened from another page             | %11s ms |\n" "$(v warm_start_first_card_open_ms $BR)"
 printf "|   reload: HTML / old page unloaded / CSS / app.js runs    | %3s/%3s/%3s/%3s ms |\n" "$(v warm_start_snap_html_ms $BR)" "$(v warm_start_snap_unload_ms $BR)" "$(v warm_start_snap_css_ms $BR)" "$(v warm_start_snap_main_ms $BR)"
 printf "|   opened: HTML / CSS / app.js runs                        | %4s/%4s/%4s ms |\n" "$(v warm_start_open_html_ms $BR)" "$(v warm_start_open_css_ms $BR)" "$(v warm_start_open_main_ms $BR)"
+printf "|   a card's title painted: reload / opened                 | %6s/%4s ms |\n" "$(v warm_start_snap_paint_ms $BR)" "$(v warm_start_open_paint_ms $BR)"
 printf "|   without a snapshot (first_screen after the worker)      | %11s ms |\n" "$(v warm_start_first_card_no_snapshot_ms $BR)"
 printf "|   live list in (snapshot runs)                            | %11s ms |\n" "$(v warm_start_live_list_ms $BR)"
 printf "|   worker ready / of which wasm compile / storage open     | %4s/%3s/%3s ms |\n" "$(v warm_start_worker_ready_ms $BR)" "$(v warm_start_wasm_compile_ms $BR)" "$(v warm_start_storage_open_ms $BR)"
@@ -75,6 +76,7 @@ printf "| triage-sized commit on OPFS, p50                          | %11s ms |\
 printf "| triage-sized commit on OPFS, p95                          | %11s ms |\n" "$(v opfs_commit_p95_ms $B/out/bench-opfs.txt)"
 O=$B/out/bench-opfs.txt
 printf "|   per commit: OPFS reads / writes / flushes / size calls  | %s/%s/%s/%s |\n" "$(v opfs_commit_reads $O)" "$(v opfs_commit_writes $O)" "$(v opfs_commit_flushes $O)" "$(v opfs_commit_sizes $O)"
+printf "|   slowest 5%%: ms in flushes / writes / the rest           | %s/%s/%s ms |\n" "$(v opfs_commit_tail_flush_ms $O)" "$(v opfs_commit_tail_write_ms $O)" "$(v opfs_commit_tail_other_ms $O)"
 SN=$B/out/bench-scen-native.txt; SW=$B/out/bench-scen-wasm.txt
 CN=$(v scen_core_bytes_ms $SN); CWN=$(v scen_core_bytes_ms $SW); CB=$(v browser_ingest_core_ms $BR)
 CNB=$(v native_core_bytes_ms $BR) # native best of the runs made between the browser's (bench.mjs)

@@ -258,8 +258,8 @@ function build() {
 }
 
 /* Settings (with its outbox part), Web Push and the briefing are not needed for the first
- * paint: they load after it, while the worker starts, so the page's first module graph is
- * smaller (each module came out of the service worker's cache one after another). */
+ * paint: their modules run after it, while the worker starts (in the shipped bundle their
+ * code is in app.js, run on this call; unbundled they are fetched now). */
 function later() {
   return Promise.all([import('./ui/settings.js'), import('./ui/notify.js'), import('./ui/brief.js')]);
 }

@@ -3,8 +3,9 @@
 // openStorage(Module, { name }) picks the best durable home for the database file before
 // the core opens it, and returns how to open it:
 //   opfs    the Origin Private File System through the C VFS "opfs" (wasm/vfs_opfs.c):
-//           this worker holds FileSystemSyncAccessHandles on <name> and <name>-journal, and
-//           every commit is flushed to disk when it returns.
+//           this worker holds FileSystemSyncAccessHandles on <name> and <name>-journal;
+//           every commit has reached the OS when it returns, and is flushed to disk by the
+//           end of the worker's task (wasm/opfs_lib.js).
 //   idb     OPFS missing, or the handles still held after lockWaitMs: the file lives in
 //           Emscripten's in-memory file system at /hub/<name>, loaded from the last whole-file
 //           snapshot in IndexedDB (db 'hub', store 'files'); persist() saves a new snapshot.
@@ -94,7 +95,8 @@ function opfsStorage(Module, name, handles) {
     path: name,
     vfs: 'opfs',
     note: 'Saved on this device (OPFS); every change is written when it is made.',
-    // Commits are already durable; this only reports a write that failed for lack of space.
+    // Commits are already written; this only reports a write (or a flush done after a commit)
+    // that failed for lack of space or an I/O error.
     async persist() {
       const e = Module.opfs && Module.opfs.lastError;
       if (!e) return;
@@ -105,6 +107,8 @@ function opfsStorage(Module, name, handles) {
     async close() {
       if (!open) return;
       open = false;
+      /* what the VFS still holds (wasm/opfs_lib.js: gathered writes, flushes owed) goes first */
+      if (Module.opfs && Module.opfs.settle) Module.opfs.settle();
       for (const h of handles) {
         try { h.flush(); } catch { /* closing anyway */ }
         try { h.close(); } catch { /* already closed */ }

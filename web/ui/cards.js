@@ -182,7 +182,8 @@ export class CardList {
       h('span', { class: 'why-score', text: factor(c.score) }), h('span', { class: 'why-label', text: 'why?' }));
     const moreBtn = h('button', { type: 'button', class: 'more', 'data-act': 'more', 'aria-expanded': 'false', 'aria-label': 'Details', title: 'Details (Enter)', tabindex: '-1' }, icons.chevron());
 
-    const titleEl = h('h2', { class: 'card-title' },
+    /* elementtiming: when the first card's title was painted (tests/browser/bench.mjs) */
+    const titleEl = h('h2', { class: 'card-title', elementtiming: 'card' },
       extLink(url, { class: 'card-link', tabindex: '-1' }, title));
 
     const states = [

@@ -73,21 +73,30 @@ async function loop({ run, yieldEvery = 0 }) {
   }
 }
 
-// n one-setting commits: their times, and the VFS's calls per commit (Module.opfs.stats)
+// n one-setting commits: their times, the VFS's calls per commit (Module.opfs.stats), each
+// commit's ms in flushes and writes, and how many flushes were still owed once the worker's
+// task had ended (wasm/opfs_lib.js does a commit's last flush then)
 async function bench({ n }) {
   const times = [];
   const counts = () => ({ ...(M.opfs && M.opfs.stats) });
   const before = counts();
+  const split = [];
   for (let i = 0; i < n; i++) {
+    const s0 = counts();
     const t0 = performance.now();
     const r = call({ cmd: 'settings', set: { github_user: `bench-${i}` } });
     times.push(performance.now() - t0);
+    const s1 = counts();
+    split.push({ flush: (s1.flushes_ms || 0) - (s0.flushes_ms || 0), write: (s1.writes_ms || 0) - (s0.writes_ms || 0) });
     if (r.error) throw new Error(JSON.stringify(r.error));
   }
   const after = counts();
   const per = {};
   for (const k of Object.keys(after)) per[k] = (after[k] - (before[k] || 0)) / n;
-  return { times, per };
+  const owed = () => (M.opfs.pending || []).filter(Boolean).length;
+  const owedAtEnd = owed();
+  await new Promise((r) => setTimeout(r, 0));
+  return { times, per, split, owedAtEnd, owedAfter: owed() };
 }
 
 async function close() {
