@@ -364,15 +364,18 @@ static void job_finished(char *result, void *arg) {
 
 /* ---- the timer thread ---------------------------------------------------------------------------- */
 
-/* Posts job k (under s->mu). Returns 0, or -1 when it cannot be posted now (*retry_at set). */
+/* Posts job k (under s->mu). Returns 0, or -1 when it cannot be posted now (*retry_at set).
+ * A sync job takes the one-sync guard while posted, unless its schedule is off: its claim then
+ * only answers "never" (and records a run a stopped process left), so it must not make a
+ * POST /api/sync meanwhile answer 409 — which it did right after a start, under load. */
 static int post(hubd_sched *s, int k, int64_t now) {
   post_arg *a;
-  int expected = 0;
-  if (jobs[k].sources && !atomic_compare_exchange_strong(&s->api->sync_running, &expected, 1)) {
+  int expected = 0, guard = jobs[k].sources != NULL && strcmp(s->spec[k], "off") != 0;
+  if (guard && !atomic_compare_exchange_strong(&s->api->sync_running, &expected, 1)) {
     s->j[k].next_at = now + HUBD_SCHED_BUSY_RETRY_MS; /* a manual sync runs: no overlap */
     return -1;
   }
-  s->j[k].holds_guard = jobs[k].sources != NULL;
+  s->j[k].holds_guard = guard;
   a = calloc(1, sizeof *a);
   if (a) a->spec = strdup(s->spec[k]);
   if (a && a->spec) {

@@ -90,8 +90,19 @@ s.test('a refresh and ten reactions on the tip page', async () => {
 
 s.test('events: a sync from the console streams into the core\'s ring', async () => {
   await page.click('#ev-sync');
-  await page.waitForFunction(() => document.querySelector('#ev-sync').dataset.run && !document.querySelector('#ev-sync').disabled, null, { timeout: 30000 });
+  /* on a timeout, say what the page's status line said (a failed sync writes its reason there) */
+  await page.waitForFunction(() => document.querySelector('#ev-sync').dataset.run && !document.querySelector('#ev-sync').disabled, null, { timeout: 30000 })
+    .catch(async (e) => { throw new Error(`${e.message}; the status line: ${await page.$eval('#ev-status', (t) => t.textContent)}`); });
   await page.waitForFunction(() => /sync #/.test(document.querySelector('#ev-status').textContent));
+  // the live refresh redraws the status line every 2 s: the sync's result must outlast a redraw
+  await page.evaluate(() => {
+    const el = document.querySelector('#ev-status');
+    window.__evRedraws = 0;
+    new MutationObserver(() => { window.__evRedraws++; }).observe(el, { childList: true });
+  });
+  await page.waitForFunction(() => window.__evRedraws >= 1, null, { timeout: 20000 });
+  const statusLine = await page.$eval('#ev-status', (t) => t.textContent);
+  s.check(/sync #\d+: /.test(statusLine), 'the sync\'s result stays on the status line after a live redraw', statusLine);
   const ev = await call({ cmd: 'events', limit: 500 });
   const seqs = await page.$$eval('#ev-list tr[data-seq]', (trs) => trs.map((t) => Number(t.dataset.seq)));
   s.check(seqs.length > 0 && seqs[0] >= ev.last - 1, `newest first: ${seqs[0]} vs last ${ev.last}`);

@@ -73,9 +73,12 @@ export class EventsPanel {
     try {
       const run = await this.ctx.hub.sync(() => {});
       this.syncBtn.dataset.run = String(run.id);
+      /* kept: the live refresh redraws the status line every few seconds */
+      this.lastSync = ` · sync #${run.id}: ${run.status}, ${run.new} new, ${run.updated} updated`;
       await this.ctx.refreshAll();
-      replace(this.status, this.status.textContent, ` · sync #${run.id}: ${run.status}, ${run.new} new, ${run.updated} updated`);
+      replace(this.status, this.status.textContent.split(' · sync #')[0], this.lastSync);
     } catch (err) {
+      this.lastSync = ` · sync failed: ${err.message || err}`;
       replace(this.status, `Sync failed: ${err.message || err}`);
     } finally {
       this.syncing = false;
@@ -84,7 +87,7 @@ export class EventsPanel {
   }
 
   render(res) {
-    replace(this.status, `${this.rows.length} shown · last event #${res.last} · ${res.lost} older ones overwritten`);
+    replace(this.status, `${this.rows.length} shown · last event #${res.last} · ${res.lost} older ones overwritten`, this.lastSync || '');
     this.status.dataset.last = String(res.last);
     if (!this.rows.length) {
       replace(this.list, h('p', { class: 'empty-note', text: 'No events on this page’s core yet: “Sync now” streams a sync here.' }));
