@@ -73,10 +73,9 @@ export class EventsPanel {
     try {
       const run = await this.ctx.hub.sync(() => {});
       this.syncBtn.dataset.run = String(run.id);
-      /* kept: the live refresh redraws the status line every few seconds */
+      /* part of the status line from now on: render() draws it, the live refresh too */
       this.lastSync = ` · sync #${run.id}: ${run.status}, ${run.new} new, ${run.updated} updated`;
       await this.ctx.refreshAll();
-      replace(this.status, this.status.textContent.split(' · sync #')[0], this.lastSync);
     } catch (err) {
       this.lastSync = ` · sync failed: ${err.message || err}`;
       replace(this.status, `Sync failed: ${err.message || err}`);
